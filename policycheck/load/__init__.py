@@ -1,0 +1,101 @@
+"""Bytes -> Document: decoding, size limits and the choice of JSON or YAML.
+
+Every problem a user's file can have ends here as a finding on the Document; nothing
+raises. See files.py for finding the files in the first place.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from policycheck.load.document import Document
+from policycheck.load.json_source import load_json
+
+MAX_POLICY_BYTES = 1 << 20
+"""1 MiB: RAM's largest policy is 6,144 characters; anything near this size is not a policy."""
+
+YAML_SUFFIXES = (".yaml", ".yml")
+POLICY_SUFFIXES = (".json", *YAML_SUFFIXES)
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = {
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\xfe\xff": "UTF-16",
+    b"\xff\xfe": "UTF-16",
+}
+
+
+def _unreadable(source: str, code: str, message: str) -> Document:
+    document = Document(source=source, text="")
+    document.findings.append(document.finding_at(code, message, 1, 1))
+    return document
+
+
+def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
+    """Decode UTF-8 (a BOM is tolerated with a warning) and parse as JSON or YAML."""
+    bom = data.startswith(_UTF8_BOM)
+    if bom:
+        data = data[len(_UTF8_BOM) :]
+    else:
+        for mark, encoding in _OTHER_BOMS.items():
+            if data.startswith(mark):
+                return _unreadable(
+                    source, "JSON_SYNTAX", f"the file is {encoding}; policy files must be UTF-8"
+                )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        document = Document(source=source, text=good)
+        document.findings.append(
+            document.finding_at(
+                "JSON_SYNTAX",
+                f"byte 0x{data[error.start]:02x} at offset {error.start} is not UTF-8; "
+                "policy files must be UTF-8",
+                line,
+                column,
+            )
+        )
+        return document
+    if yaml:
+        from policycheck.load.yaml_source import load_yaml
+
+        document = load_yaml(text, source)
+    else:
+        document = load_json(text, source)
+    if bom:
+        document.findings.append(
+            document.finding_at(
+                "UTF8_BOM", "the file starts with a UTF-8 byte order mark, which JSON forbids", 1, 1
+            )
+        )
+    return document
+
+
+def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> Document:
+    """Read and parse one file; a missing, unreadable, special or oversized file is a finding."""
+    source = source or path
+    try:
+        # stat before open: opening a FIFO would block until someone writes to it
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            return _unreadable(source, "FILE_UNREADABLE", "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            return _unreadable(source, "FILE_UNREADABLE", "is not a regular file")
+        if info.st_size > max_bytes:
+            return _unreadable(source, "JSON_SYNTAX", _too_large(info.st_size, max_bytes))
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        return _unreadable(source, "FILE_UNREADABLE", f"cannot read: {error.strerror or error}")
+    if len(data) > max_bytes:
+        return _unreadable(source, "JSON_SYNTAX", _too_large(len(data), max_bytes))
+    return load_bytes(data, source, yaml=path.lower().endswith(YAML_SUFFIXES))
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"the file has {size:,} bytes; policycheck reads at most {limit:,} here"

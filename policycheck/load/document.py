@@ -1,0 +1,105 @@
+"""A loaded file: its parsed value, the findings of loading it, and where each element sits."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policycheck.findings import Finding, default_severity
+from policycheck.model import JsonPath, format_path
+
+Positions = dict[JsonPath, int]
+"""JSON path -> character offset in the text; for object members, the offset of the key."""
+
+MAX_DEPTH = 32
+"""Deeper than any policy needs (a policy nests 6 levels); bounds parsers' stacks too."""
+
+
+@dataclass
+class Document:
+    """One file (or one document embedded in another file) after loading.
+
+    `parsed` is false when the file could not be read as data; `findings` then says why.
+    Positions are computed on first use: most documents have no finding at all,
+    and for JSON the positions need a second, slower pass over the text.
+    """
+
+    source: str
+    text: str
+    value: Any = None
+    parsed: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    index_positions: Callable[[], tuple[Positions, int]] | None = None
+    _positions: Positions | None = None
+    _depth: int = 0
+    _line_starts: list[int] | None = None
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            self._positions, self._depth = self.index_positions() if self.index_positions else ({}, 0)
+        return self._positions
+
+    def depth_finding(self) -> Finding | None:
+        """A JSON_SYNTAX finding when the value nests deeper than MAX_DEPTH.
+
+        Checked only for documents that already failed the schema (a schema-valid policy
+        nests 6 levels), and before anything recursive walks the value.
+        """
+        _ = self.positions
+        if self._depth <= MAX_DEPTH:
+            return None
+        return self.finding_at(
+            "JSON_SYNTAX",
+            f"the document nests {self._depth} levels deep; policycheck reads at most {MAX_DEPTH} "
+            "(a policy needs 6)",
+            1,
+            1,
+        )
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            at = find("\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            self._line_starts = starts
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    def locate(self, path: JsonPath) -> tuple[int, int]:
+        """Line and column of the element at `path`, or of its nearest existing ancestor."""
+        positions = self.positions
+        while path not in positions and path:
+            path = path[:-1]
+        return self.line_column(positions.get(path, 0))
+
+    def finding(
+        self, code: str, message: str, path: JsonPath = (), severity: str | None = None
+    ) -> Finding:
+        line, column = self.locate(path)
+        return self.finding_at(code, message, line, column, path, severity)
+
+    def finding_at(
+        self,
+        code: str,
+        message: str,
+        line: int,
+        column: int,
+        path: JsonPath = (),
+        severity: str | None = None,
+    ) -> Finding:
+        return Finding(
+            code=code,
+            severity=severity or default_severity(code),
+            message=message,
+            file=self.source,
+            line=line,
+            column=column,
+            path=format_path(path),
+        )

@@ -1,0 +1,101 @@
+"""Turn the paths a user gives (files, folders, globs) into the list of files to read."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from policycheck.load import POLICY_SUFFIXES
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+class PathNotFound(Exception):
+    """A path the user named does not exist (a usage error: exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A file to read; `explicit` when the user named it, so exclusions do not apply to it."""
+
+    path: str
+    explicit: bool
+
+
+def display_path(path: str) -> str:
+    """Paths in findings are relative to the working directory when under it, with / separators."""
+    relative = os.path.relpath(path)
+    shown = path if relative.startswith("..") else relative
+    return shown.replace(os.sep, "/")
+
+
+def matches_any(path: str, patterns: tuple[str, ...]) -> bool:
+    """Glob match of a display path against patterns; `**/` also matches zero folders.
+
+    >>> matches_any("policies/examples-bad/x.json", ("policies/examples-bad/**",))
+    True
+    >>> matches_any("a/b.json", ("**/b.json",))
+    True
+    """
+    for pattern in patterns:
+        if fnmatchcase(path, pattern):
+            return True
+        if pattern.startswith("**/") and fnmatchcase(path, pattern[3:]):
+            return True
+        if pattern.endswith("/**") and (path == pattern[:-3] or fnmatchcase(path, pattern[:-3] + "/*")):
+            return True
+    return False
+
+
+def _walk(folder: str) -> list[str]:
+    """Policy files under a folder, following folder symlinks once (loops are skipped).
+
+    Hidden folders (.git, .venv, .terraform) are skipped: they hold JSON that is not policy.
+    """
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            info = os.stat(current)
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if not entry.name.startswith("."):
+                    pending.append(entry.path)
+            elif entry.name.lower().endswith(POLICY_SUFFIXES):
+                found.append(entry.path)
+    return found
+
+
+def find_files(paths: list[str]) -> list[FoundFile]:
+    """Expand files, folders (recursively) and globs, in a stable order, without repeats."""
+    result: dict[str, FoundFile] = {}
+    for given in paths:
+        if _GLOB_CHARS & set(given) and not os.path.exists(given):
+            matches = sorted(glob.glob(given, recursive=True))
+            if not matches:
+                raise PathNotFound(f"no file matches {given}")
+            for match in matches:
+                for path in _walk(match) if os.path.isdir(match) else [match]:
+                    result.setdefault(path, FoundFile(path, explicit=False))
+        elif os.path.isdir(given):
+            for path in _walk(given):
+                result.setdefault(path, FoundFile(path, explicit=False))
+        elif os.path.lexists(given):
+            result[given] = FoundFile(given, explicit=True)
+        else:
+            raise PathNotFound(f"no such file or folder: {given}")
+    return sorted(result.values(), key=lambda found: found.path)

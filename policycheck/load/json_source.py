@@ -1,0 +1,187 @@
+"""JSON text -> Document, fast for the common case and exact where a finding needs it.
+
+The value comes from the C parser (`json`), which is an order of magnitude faster than any
+position-keeping parser in Python. Positions come from a second pass, `scan`, that runs only
+when something must be located: a finding, or a duplicate key the first pass noticed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from policycheck.load.document import MAX_DEPTH, Document, Positions
+from policycheck.model import JsonPath, format_path
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Duplicate(Exception):
+    """Raised inside the C parser's hook; only a flag, the scan finds where."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Duplicate
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+)
+_LENIENT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def scan(text: str) -> tuple[Positions, list[tuple[JsonPath, int, int]], int]:
+    """Walk well-formed JSON text once and record where each element starts.
+
+    Returns (positions, duplicates, max_depth): positions maps each path to the offset of its
+    value, or of its key for object members; each duplicate is (path, offset, first_offset).
+    The text must already have parsed, so the scanner can trust its structure.
+
+    >>> positions, duplicates, depth = scan('{"a": [1, {"b": 2, "b": 3}]}')
+    >>> positions[("a", 1, "b")], duplicates, depth
+    (19, [(('a', 1, 'b'), 19, 11)], 3)
+    """
+    positions: Positions = {}
+    duplicates: list[tuple[JsonPath, int, int]] = []
+    # A frame is [path, is_object, next_index_or_key, seen_keys]
+    stack: list[list[Any]] = []
+    max_depth = 0
+    previous = ""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first == ",":
+            if not stack[-1][1]:
+                stack[-1][2] += 1
+            previous = first
+            continue
+        if first == ":":
+            previous = first
+            continue
+        if first in "]}":
+            stack.pop()
+            previous = first
+            continue
+        start = match.start()
+        if stack:
+            frame = stack[-1]
+            if frame[1]:
+                if previous in "{,":
+                    key = json.loads(token)
+                    frame[2] = key
+                    path = (*frame[0], key)
+                    seen = frame[3]
+                    if key in seen:
+                        duplicates.append((path, start, seen[key]))
+                    else:
+                        seen[key] = start
+                    positions[path] = start
+                    previous = '"'
+                    continue
+                path = (*frame[0], frame[2])
+            else:
+                path = (*frame[0], frame[2])
+                positions[path] = start
+        else:
+            path = ()
+            positions[path] = start
+        if first == "{":
+            stack.append([path, True, None, {}])
+        elif first == "[":
+            stack.append([path, False, 0, None])
+        max_depth = max(max_depth, len(stack))
+        previous = first
+    return positions, duplicates, max_depth
+
+
+def _index(text: str) -> tuple[Positions, int]:
+    positions, _, depth = scan(text)
+    return positions, depth
+
+
+def load_json(text: str, source: str) -> Document:
+    """Parse JSON text into a Document; every problem becomes a finding, never an exception."""
+    document = Document(source=source, text=text, index_positions=lambda: _index(text))
+    try:
+        document.value = _DECODER.decode(text)
+        document.parsed = True
+    except _Duplicate:
+        positions, duplicates, depth = scan(text)
+        document.index_positions = lambda: (positions, depth)
+        too_deep = document.depth_finding()
+        if too_deep:
+            document.findings.append(too_deep)
+            return document
+        document.value = _LENIENT_DECODER.decode(text)
+        document.parsed = True
+        for path, offset, first in duplicates:
+            first_line, _ = document.line_column(first)
+            line, column = document.line_column(offset)
+            document.findings.append(
+                document.finding_at(
+                    "DUPLICATE_KEY",
+                    f'key "{path[-1]}" appears again in {format_path(path[:-1]) or "the document"} '
+                    f"(first at line {first_line}); parsers keep only the last value and drop "
+                    "the other without a word",
+                    line,
+                    column,
+                    path,
+                )
+            )
+    except json.JSONDecodeError as error:
+        message = error.msg[0].lower() + error.msg[1:]
+        if not text.strip():
+            message = "the file is empty; a policy document is a JSON object"
+        document.findings.append(
+            document.finding_at("JSON_SYNTAX", f"not valid JSON: {message}", error.lineno, error.colno)
+        )
+        return document
+    except RecursionError:
+        document.findings.append(
+            document.finding_at(
+                "JSON_SYNTAX", f"document nests deeper than {MAX_DEPTH} levels (a policy needs 6)", 1, 1
+            )
+        )
+        return document
+    except ValueError as error:
+        document.findings.append(document.finding_at("JSON_SYNTAX", f"not valid JSON: {error}", 1, 1))
+        return document
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_lone_surrogates(document)
+    return document
+
+
+def _reject_lone_surrogates(document: Document) -> None:
+    """A \\udXXX escape without its pair decodes to a string that is not Unicode text."""
+    try:
+        json.dumps(document.value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start : error.end]
+        escape = "".join(f"\\u{ord(c):04x}" for c in bad)
+        offset = document.text.lower().find(escape)
+        line, column = document.line_column(max(offset, 0))
+        document.value, document.parsed = None, False
+        document.findings.append(
+            document.finding_at(
+                "JSON_SYNTAX",
+                f"the escape {escape} is half of a surrogate pair and stands for no character",
+                line,
+                column,
+            )
+        )

@@ -1,0 +1,133 @@
+"""The policy model: a schema-valid document normalised once into frozen objects.
+
+Every later stage (rules, evaluation, expectations) reads these objects and never the raw
+JSON again, so string-or-list elements, NotAction and friends are resolved in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PolicyKind = Literal["identity", "trust", "control", "session"]
+POLICY_KINDS: tuple[PolicyKind, ...] = ("identity", "trust", "control", "session")
+
+JsonPath = tuple[str | int, ...]
+"""A path into a document: ("Statement", 0, "Action", 1) is Statement[0].Action[1]."""
+
+
+def format_path(path: JsonPath) -> str:
+    """Render a path the way findings show it.
+
+    >>> format_path(("Statement", 0, "Action", 1))
+    'Statement[0].Action[1]'
+    >>> format_path(())
+    ''
+    """
+    out = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            out.append(f".{part}" if out else part)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One operator/key pair of a Condition block; any of `values` may match (OR)."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement with its string-or-list elements normalised to tuples.
+
+    `actions` holds the values of Action or of NotAction (then `not_action` is true);
+    `resources` likewise for Resource / NotResource, and is empty in trust policies.
+    """
+
+    index: int
+    effect: str
+    actions: tuple[str, ...]
+    not_action: bool
+    resources: tuple[str, ...]
+    not_resource: bool
+    conditions: tuple[Condition, ...]
+    principal: tuple[tuple[str, tuple[str, ...]], ...] | None
+    sid: str | None
+
+    @property
+    def path(self) -> JsonPath:
+        return ("Statement", self.index)
+
+    @property
+    def action_key(self) -> str:
+        return "NotAction" if self.not_action else "Action"
+
+    @property
+    def resource_key(self) -> str:
+        return "NotResource" if self.not_resource else "Resource"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A policy document of one kind, with where it came from for messages."""
+
+    source: str
+    kind: PolicyKind
+    statements: tuple[Statement, ...]
+    name: str = ""
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def detect_kind(value: Any) -> PolicyKind:
+    """A document whose statements name a Principal is a role trust policy; else identity.
+
+    Control and session policies look exactly like identity policies, so they are
+    only ever chosen explicitly (--kind, or where a principal declares them).
+    """
+    statements = value.get("Statement") if isinstance(value, dict) else None
+    if isinstance(statements, list) and any(
+        isinstance(s, dict) and "Principal" in s for s in statements
+    ):
+        return "trust"
+    return "identity"
+
+
+def build_policy(value: dict[str, Any], source: str, kind: PolicyKind, name: str = "") -> Policy:
+    """Normalise a schema-valid document into a Policy."""
+    statements = []
+    for index, raw in enumerate(value["Statement"]):
+        not_action = "NotAction" in raw
+        not_resource = "NotResource" in raw
+        resources = raw.get("NotResource" if not_resource else "Resource", ())
+        conditions = tuple(
+            Condition(operator, key, _strings(values), ("Statement", index, "Condition", operator, key))
+            for operator, keys in raw.get("Condition", {}).items()
+            for key, values in keys.items()
+        )
+        principal = raw.get("Principal")
+        statements.append(
+            Statement(
+                index=index,
+                effect=raw["Effect"],
+                actions=_strings(raw["NotAction" if not_action else "Action"]),
+                not_action=not_action,
+                resources=_strings(resources),
+                not_resource=not_resource,
+                conditions=conditions,
+                principal=None
+                if principal is None
+                else tuple((k, _strings(v)) for k, v in principal.items()),
+                sid=raw.get("Sid"),
+            )
+        )
+    return Policy(source=source, kind=kind, statements=tuple(statements), name=name)

@@ -1,0 +1,94 @@
+"""The loader: every bad input becomes a finding at the right place, never an exception."""
+
+import pytest
+
+from policycheck.load import load_bytes, load_file
+
+
+def codes(document):
+    return [(f.code, f.line, f.column, f.path) for f in document.findings]
+
+
+def test_duplicate_effect_is_reported_at_the_second_key():
+    text = b'{"Version": "1",\n "Statement": [{"Effect": "Deny",\n  "Effect": "Allow"}]}'
+    document = load_bytes(text, "p.json")
+    assert codes(document) == [("DUPLICATE_KEY", 3, 3, "Statement[0].Effect")]
+    assert "first at line 2" in document.findings[0].message
+    assert document.value["Statement"][0]["Effect"] == "Allow"
+
+
+def test_positions_point_at_keys_and_list_items():
+    text = '{\n  "Statement": [\n    {"Action": ["a:b",\n                "c:d"]}\n  ]\n}'
+    document = load_bytes(text.encode(), "p.json")
+    assert document.locate(("Statement", 0, "Action", 1)) == (4, 17)
+    assert document.locate(("Statement", 0, "Action")) == (3, 6)
+    assert document.locate(("Statement", 0, "Missing", 3)) == (3, 5)
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column", "words"),
+    [
+        (b'{"a": 1,}', 1, 9, "not valid JSON"),
+        (b"", 1, 1, "empty"),
+        (b"  \n\t ", 2, 3, "empty"),
+        (b'{"a": NaN}', 1, 1, "NaN"),
+        (b'{"a": 1e999}', 1, 1, "out of range"),
+        (b'{"a": "\\ud800"}', 1, 8, "surrogate"),
+        (b'{\n"a": "\xff"}', 2, 7, "not UTF-8"),
+        (b"\xff\xfe{\x00}\x00", 1, 1, "UTF-16"),
+        (b"[" * 100_000 + b"]" * 100_000, 1, 1, "deeper"),
+    ],
+)
+def test_bad_json_is_one_syntax_finding(data, line, column, words):
+    document = load_bytes(data, "p.json")
+    assert not document.parsed
+    [finding] = document.findings
+    assert (finding.code, finding.line, finding.column) == ("JSON_SYNTAX", line, column)
+    assert words in finding.message
+
+
+def test_bom_is_stripped_with_a_warning():
+    document = load_bytes(b'\xef\xbb\xbf{"Version": "1"}', "p.json")
+    assert document.parsed and document.value == {"Version": "1"}
+    assert codes(document) == [("UTF8_BOM", 1, 1, "")]
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"a: &x [1, 2]\nb: *x\n", "aliases"),
+        (b"a: !!python/object/apply:os.system [echo]\n", "!!python/object/apply:os.system"),
+        (b"a: !custom 1\n", "!custom"),
+        (b"a: [" * 40 + b"]" * 40, "deeper"),
+        (b"a: 1\n---\nb: 2\n", "not valid YAML"),
+        (b"a: [1, 2\n", "not valid YAML"),
+        (b"{1: a}", "not a string"),
+    ],
+)
+def test_yaml_that_is_not_plain_data_is_refused(data, words):
+    document = load_bytes(data, "p.yaml", yaml=True)
+    assert not document.parsed
+    [finding] = document.findings
+    assert finding.code == "JSON_SYNTAX" and words in finding.message
+
+
+def test_yaml_alias_bomb_is_refused_quickly():
+    bomb = b'a: &a ["x","x"]\n' + b"".join(
+        b"%s: &%s [*%s,*%s]\n" % (bytes([c]), bytes([c]), bytes([c - 1]), bytes([c - 1])) for c in range(98, 120)
+    )
+    document = load_bytes(bomb, "bomb.yaml", yaml=True)
+    assert [f.code for f in document.findings] == ["JSON_SYNTAX"]
+
+
+def test_yaml_positions_and_duplicates():
+    document = load_bytes(b'Version: "1"\nStatement:\n  - Effect: Deny\n    Effect: Allow\n', "p.yaml", True)
+    assert codes(document) == [("DUPLICATE_KEY", 4, 5, "Statement[0].Effect")]
+    assert document.locate(("Statement", 0)) == (3, 5)
+
+
+def test_oversized_special_and_missing_files(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (1 << 20) + b"{}")
+    assert codes(load_file(str(big))) == [("JSON_SYNTAX", 1, 1, "")]
+    assert codes(load_file(str(tmp_path))) == [("FILE_UNREADABLE", 1, 1, "")]
+    assert codes(load_file(str(tmp_path / "gone.json"))) == [("FILE_UNREADABLE", 1, 1, "")]
