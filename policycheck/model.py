@@ -6,7 +6,8 @@ JSON again, so string-or-list elements, NotAction and friends are resolved in on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 PolicyKind = Literal["identity", "trust", "control", "session"]
@@ -76,12 +77,20 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A policy document of one kind, with where it came from for messages."""
+    """A policy document of one kind, with where it came from for messages.
+
+    `locate` maps a path to (line, column) in `source`; it is computed lazily by the
+    loader, so only reports that show a line pay for it.
+    """
 
     source: str
     kind: PolicyKind
     statements: tuple[Statement, ...]
     name: str = ""
+    locate: Callable[[JsonPath], tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+
+    def line_of(self, path: JsonPath) -> int:
+        return self.locate(path)[0] if self.locate else 0
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -102,7 +111,13 @@ def detect_kind(value: Any) -> PolicyKind:
     return "identity"
 
 
-def build_policy(value: dict[str, Any], source: str, kind: PolicyKind, name: str = "") -> Policy:
+def build_policy(
+    value: dict[str, Any],
+    source: str,
+    kind: PolicyKind,
+    name: str = "",
+    locate: Callable[[JsonPath], tuple[int, int]] | None = None,
+) -> Policy:
     """Normalise a schema-valid document into a Policy."""
     statements = []
     for index, raw in enumerate(value["Statement"]):
@@ -130,4 +145,4 @@ def build_policy(value: dict[str, Any], source: str, kind: PolicyKind, name: str
                 sid=raw.get("Sid"),
             )
         )
-    return Policy(source=source, kind=kind, statements=tuple(statements), name=name)
+    return Policy(source=source, kind=kind, statements=tuple(statements), name=name, locate=locate)
