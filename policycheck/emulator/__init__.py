@@ -1,0 +1,1 @@
+"""A local ICE + RAM endpoint: real signatures, RAM enforcement, a SQLite job store."""

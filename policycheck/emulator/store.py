@@ -1,0 +1,205 @@
+"""The emulator's state in SQLite: jobs, ClientToken answers and seen signature nonces.
+
+SQLite (standard library, WAL) so the state survives restarts and stays right under many
+threads: every write runs in a `BEGIN IMMEDIATE` transaction, and primary keys make a
+second writer of the same job, token or nonce fail instead of silently winning.
+Connections are pooled: one per concurrently running request, reused afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from policycheck.emulator.errors import ApiError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    account_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    params TEXT NOT NULL,
+    create_time REAL NOT NULL,
+    cancel_time REAL,
+    PRIMARY KEY (account_id, job_id)
+);
+CREATE TABLE IF NOT EXISTS client_tokens (
+    account_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    token TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    PRIMARY KEY (account_id, action, token)
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    access_key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (access_key_id, nonce)
+);
+CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredJob:
+    job_id: str
+    account_id: str
+    params: dict[str, Any]
+    """SubmitIProductionJob's parameters, JSON values parsed (see ice.submit_params)."""
+    create_time: float
+    cancel_time: float | None
+
+
+def _job(row: tuple[Any, ...] | None) -> StoredJob | None:
+    if row is None:
+        return None
+    account_id, job_id, params, create_time, cancel_time = row
+    return StoredJob(job_id, account_id, json.loads(params), create_time, cancel_time)
+
+
+class Transaction:
+    """The writes a handler may make inside `Store.once`; all commit together or not at all."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def insert_job(self, job: StoredJob) -> None:
+        self._db.execute(
+            "INSERT INTO jobs VALUES (?, ?, ?, ?, ?)",
+            (
+                job.account_id,
+                job.job_id,
+                json.dumps(job.params, sort_keys=True),
+                job.create_time,
+                job.cancel_time,
+            ),
+        )
+
+    def get_job(self, account_id: str, job_id: str) -> StoredJob | None:
+        return _job(
+            self._db.execute(
+                "SELECT * FROM jobs WHERE account_id = ? AND job_id = ?", (account_id, job_id)
+            ).fetchone()
+        )
+
+    def set_cancel_time(self, account_id: str, job_id: str, when: float) -> None:
+        self._db.execute(
+            "UPDATE jobs SET cancel_time = ? WHERE account_id = ? AND job_id = ?", (when, account_id, job_id)
+        )
+
+
+class Store:
+    """One SQLite database file; safe to share between threads (and between processes)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self._connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        # WAL with synchronous=NORMAL: a crash may lose the last commits, never corrupt the file.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._all.append(db)
+        return db
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
+            db = self._open()
+        try:
+            yield db
+        finally:
+            self._idle.put(db)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two
+        read-then-write transactions cannot both read the old state."""
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+
+    def remember_nonce(self, access_key_id: str, nonce: str, now: float, horizon: float) -> bool:
+        """Record a nonce; False when this key already used it. Nonces older than `horizon`
+        are forgotten: a request that old is refused for its timestamp anyway."""
+        with self._write() as db:
+            db.execute("DELETE FROM nonces WHERE seen_at < ?", (horizon,))
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?)", (access_key_id, nonce, now)
+            ).rowcount
+        return inserted == 1
+
+    def seed_job(self, job: StoredJob) -> None:
+        """Add a job of the world file unless the database already has it (a restart)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO jobs VALUES (?, ?, ?, ?, ?)",
+                (job.account_id, job.job_id, json.dumps(job.params, sort_keys=True), job.create_time, None),
+            )
+
+    def get_job(self, account_id: str, job_id: str) -> StoredJob | None:
+        with self._connection() as db:
+            return Transaction(db).get_job(account_id, job_id)
+
+    def count_jobs(self) -> int:
+        with self._connection() as db:
+            return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+    def once(
+        self,
+        account_id: str,
+        action: str,
+        token: str | None,
+        fingerprint: str,
+        produce: Callable[[Transaction], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Run `produce` in one transaction; with a ClientToken, at most once per token.
+
+        The same token with the same fingerprint returns the first answer again; with another
+        fingerprint it is IdempotentParameterMismatch. A failed `produce` stores nothing, so
+        the client may retry with the same token.
+        """
+        with self._write() as db:
+            if token:
+                row = db.execute(
+                    "SELECT fingerprint, answer FROM client_tokens"
+                    " WHERE account_id = ? AND action = ? AND token = ?",
+                    (account_id, action, token),
+                ).fetchone()
+                if row is not None:
+                    if row[0] != fingerprint:
+                        raise ApiError("IdempotentParameterMismatch")
+                    return json.loads(row[1])
+            answer = produce(Transaction(db))
+            if token:
+                db.execute(
+                    "INSERT INTO client_tokens VALUES (?, ?, ?, ?, ?)",
+                    (account_id, action, token, fingerprint, json.dumps(answer)),
+                )
+            return answer

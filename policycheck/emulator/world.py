@@ -1,0 +1,481 @@
+"""World file -> World: the accounts, identities, policies and keys the emulator serves.
+
+The world is read once and frozen; requests only look things up in it. Everything a user
+can get wrong in a world file (syntax, schema, a policy that does not exist, a key used
+twice) is a WorldError whose message starts with file:line, so the CLI prints one line.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from policycheck.emulator.ice import FUNCTION_NAMES
+from policycheck.load import load_file
+from policycheck.load.document import Document
+from policycheck.model import JsonPath, Policy, PolicyKind, build_policy
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DEFAULT_DATE = "2024-01-01T00:00:00Z"
+"""Create dates of policies and identities the world does not date: fixed, so output is stable."""
+
+
+class WorldError(Exception):
+    """A world file the emulator cannot serve; the message is one line starting with file:line."""
+
+
+def parse_time(text: str) -> float:
+    """`yyyy-MM-ddTHH:mm:ssZ` (UTC) -> seconds since the epoch; ValueError when malformed."""
+    return float(calendar.timegm(time.strptime(text, TIME_FORMAT)))
+
+
+def format_time(seconds: float) -> str:
+    return time.strftime(TIME_FORMAT, time.gmtime(seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    region: str = "cn-shanghai"
+    unknown_job: Literal["empty", "error"] = "empty"
+    in_progress_status: str = "Analysing"
+    queuing_seconds: float = 2.0
+    analysing_seconds: float = 5.0
+    rate_limit: float = 0.0
+    clock_skew_seconds: int = 900
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    version_id: str
+    text: str
+    """The document as RAM returns it: a JSON string."""
+    policy: Policy
+    create_date: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPolicy:
+    """A policy RAM knows by name: System (shared) or Custom (one account's), with its versions."""
+
+    name: str
+    policy_type: Literal["System", "Custom"]
+    description: str
+    versions: tuple[PolicyVersion, ...]
+    default_version: str
+    create_date: str
+
+    @property
+    def default(self) -> PolicyVersion:
+        return next(v for v in self.versions if v.version_id == self.default_version)
+
+    @property
+    def update_date(self) -> str:
+        return max(v.create_date for v in self.versions)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    account_id: str
+    name: str
+    user_id: str
+    display_name: str
+    groups: tuple[str, ...]
+    policies: tuple[NamedPolicy, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    comments: str
+    policies: tuple[NamedPolicy, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    account_id: str
+    name: str
+    role_id: str
+    description: str
+    trust_text: str
+    max_session_duration: int
+    policies: tuple[NamedPolicy, ...]
+
+    @property
+    def arn(self) -> str:
+        return f"acs:ram::{self.account_id}:role/{self.name.lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job the world seeds: the same fields SubmitIProductionJob takes, plus its create time."""
+
+    job_id: str
+    params: Mapping[str, Any]
+    create_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    name: str
+    in_resource_directory: bool
+    control_policies: tuple[NamedPolicy, ...]
+    policies: Mapping[str, NamedPolicy]
+    """Custom policies by name."""
+    users: Mapping[str, User]
+    groups: Mapping[str, Group]
+    roles: Mapping[str, Role]
+    jobs: tuple[Job, ...]
+
+
+PrincipalType = Literal["Root", "SubUser", "AssumedRoleUser"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What an AccessKey ID stands for: whose it is, its secret, and for STS its token and expiry."""
+
+    access_key_id: str
+    secret: str
+    account: Account
+    principal_type: PrincipalType
+    user: User | None = None
+    role: Role | None = None
+    session_name: str = ""
+    session_policy: Policy | None = None
+    security_token: str | None = None
+    expiration: float | None = None
+    rate_limit: float | None = None
+    throttled: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """As AccessDeniedDetail shows it: a user's ID, `RoleName:SessionName` for a role."""
+        if self.user is not None:
+            return self.user.user_id
+        if self.role is not None:
+            return f"{self.role.name}:{self.session_name}"
+        return self.account.account_id
+
+
+@dataclass(frozen=True)
+class World:
+    source: str
+    settings: Settings
+    accounts: tuple[Account, ...]
+    system_policies: Mapping[str, NamedPolicy]
+    credentials: Mapping[str, Credential] = field(repr=False)
+
+    def credential(self, access_key_id: str) -> Credential | None:
+        return self.credentials.get(access_key_id)
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.account_id == account_id), None)
+
+
+def stable_id(*parts: str, digits: int = 16) -> str:
+    """A numeric ID derived from names, for identities the world does not number."""
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return str(int(digest, 16))[:digits]
+
+
+class _Reader:
+    """Builds a World from a loaded, schema-valid document, reporting errors at file:line."""
+
+    def __init__(self, document: Document, path: str) -> None:
+        self.document = document
+        self.folder = os.path.dirname(os.path.abspath(path))
+        self.cache: dict[str, tuple[str, dict[str, Any], Document | None]] = {}
+
+    def fail(self, message: str, path: JsonPath) -> WorldError:
+        line, column = self.document.locate(path)
+        return WorldError(f"{self.document.source}:{line}:{column}: {message}")
+
+    def document_at(self, value: Any, path: JsonPath) -> tuple[str, dict[str, Any], Document | None]:
+        """A policy document given inline or as a path relative to the world file."""
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":")), value, None
+        full = os.path.normpath(os.path.join(self.folder, value))
+        if full not in self.cache:
+            loaded = load_file(full, source=value)
+            errors = [f for f in loaded.findings if f.severity == "error"]
+            if not loaded.parsed or errors:
+                first = errors[0] if errors else loaded.findings[0]
+                raise self.fail(f"policy document {value}:{first.line}:{first.column}: {first.message}", path)
+            if not isinstance(loaded.value, dict):
+                raise self.fail(f"policy document {value} is not a JSON object", path)
+            self.cache[full] = (loaded.text.strip(), loaded.value, loaded)
+        return self.cache[full]
+
+    def policy(self, value: Any, path: JsonPath, kind: PolicyKind, name: str) -> tuple[str, Policy]:
+        text, parsed, loaded = self.document_at(value, path)
+        source = value if isinstance(value, str) else f"{self.document.source} ({name})"
+        try:
+            policy = build_policy(parsed, source, kind, name=name, locate=loaded.locate if loaded else None)
+        except (KeyError, TypeError, AttributeError):
+            raise self.fail(
+                f"{name}: not a RAM policy document (needs Statement with Effect and Action)", path
+            ) from None
+        return text, policy
+
+    def named_policies(
+        self,
+        raw: Mapping[str, Any],
+        path: JsonPath,
+        policy_type: Literal["System", "Custom"],
+        kind: PolicyKind,
+    ) -> dict[str, NamedPolicy]:
+        result = {}
+        for name, spec in sorted(raw.items()):
+            spec_path = (*path, name)
+            created = spec.get("create_date", DEFAULT_DATE)
+            raw_versions = spec.get("versions") or [{"document": spec["document"], "create_date": created}]
+            versions = []
+            for index, version in enumerate(raw_versions):
+                version_path = (
+                    (*spec_path, "versions", index) if "versions" in spec else (*spec_path, "document")
+                )
+                text, policy = self.policy(version["document"], version_path, kind, name)
+                versions.append(
+                    PolicyVersion(
+                        version.get("id", f"v{index + 1}"), text, policy, version.get("create_date", created)
+                    )
+                )
+            ids = [v.version_id for v in versions]
+            if len(set(ids)) != len(ids):
+                raise self.fail(f"policy {name} lists a version ID twice", spec_path)
+            default = spec.get("default_version", ids[-1])
+            if default not in ids:
+                raise self.fail(f"default_version {default} is not one of {', '.join(ids)}", spec_path)
+            result[name] = NamedPolicy(
+                name, policy_type, spec.get("description", ""), tuple(versions), default, created
+            )
+        return result
+
+
+def _attached(
+    reader: _Reader,
+    names: list[str],
+    path: JsonPath,
+    custom: Mapping[str, NamedPolicy],
+    system: Mapping[str, NamedPolicy],
+) -> tuple[NamedPolicy, ...]:
+    found = []
+    for index, name in enumerate(names):
+        policy = custom.get(name) or system.get(name)
+        if policy is None:
+            raise reader.fail(
+                f"policy {name} is neither a custom policy of this account nor a system policy",
+                (*path, index),
+            )
+        found.append(policy)
+    return tuple(found)
+
+
+@cache
+def world_schema() -> dict[str, Any]:
+    """schemas/world.schema.json, shipped in the wheel as policycheck.schemas."""
+    return json.loads(resources.files("policycheck.schemas").joinpath("world.schema.json").read_text("utf-8"))
+
+
+def load_world(path: str) -> World:
+    """Read, validate and resolve a world file; raises WorldError (one line, file:line) on any problem."""
+    document = load_file(path, source=path)
+    errors = [f for f in document.findings if f.severity == "error"]
+    if not document.parsed or errors:
+        first = errors[0] if errors else document.findings[0]
+        raise WorldError(f"{first.file}:{first.line}:{first.column}: {first.message}")
+    _validate(document)
+    return build_world(document, path)
+
+
+def _validate(document: Document) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(world_schema())
+    error = min(
+        validator.iter_errors(document.value),
+        key=lambda e: (document.locate(tuple(e.absolute_path)), e.message),
+        default=None,
+    )
+    if error is not None:
+        line, column = document.locate(tuple(error.absolute_path))
+        where = ".".join(str(p) for p in error.absolute_path) or "the world"
+        raise WorldError(f"{document.source}:{line}:{column}: {where}: {_short(error.message)}")
+
+
+def _short(message: str) -> str:
+    """jsonschema repeats whole values in messages; keep them to one readable line."""
+    message = " ".join(message.split())
+    return message if len(message) <= 200 else message[:197] + "..."
+
+
+def build_world(document: Document, path: str) -> World:
+    reader = _Reader(document, path)
+    raw = document.value
+    settings = Settings(**raw.get("settings", {}))
+    system = reader.named_policies(raw.get("system_policies", {}), ("system_policies",), "System", "identity")
+    accounts = []
+    credentials: dict[str, Credential] = {}
+
+    def add(credential: Credential, at: JsonPath) -> None:
+        if credential.access_key_id in credentials:
+            raise reader.fail(f"AccessKey ID {credential.access_key_id} is used twice", at)
+        credentials[credential.access_key_id] = credential
+
+    seen_accounts: set[str] = set()
+    for a_index, raw_account in enumerate(raw["accounts"]):
+        a_path: JsonPath = ("accounts", a_index)
+        account_id = raw_account["id"]
+        if account_id in seen_accounts:
+            raise reader.fail(f"account {account_id} appears twice", (*a_path, "id"))
+        seen_accounts.add(account_id)
+        custom = reader.named_policies(
+            raw_account.get("policies", {}), (*a_path, "policies"), "Custom", "identity"
+        )
+        control = reader.named_policies(
+            raw_account.get("control_policies", {}), (*a_path, "control_policies"), "Custom", "control"
+        )
+        groups = {}
+        for g_index, raw_group in enumerate(raw_account.get("groups", [])):
+            g_path = (*a_path, "groups", g_index)
+            name = raw_group["name"]
+            if name in groups:
+                raise reader.fail(f"group {name} appears twice", g_path)
+            policies = _attached(reader, raw_group.get("policies", []), (*g_path, "policies"), custom, system)
+            groups[name] = Group(name, raw_group.get("comments", ""), policies)
+        users = {}
+        for u_index, raw_user in enumerate(raw_account.get("users", [])):
+            u_path = (*a_path, "users", u_index)
+            name = raw_user["name"]
+            if name in users:
+                raise reader.fail(f"user {name} appears twice", u_path)
+            for index, group in enumerate(raw_user.get("groups", [])):
+                if group not in groups:
+                    raise reader.fail(
+                        f"group {group} is not defined in this account", (*u_path, "groups", index)
+                    )
+            users[name] = User(
+                account_id,
+                name,
+                raw_user.get("id") or stable_id(account_id, "user", name),
+                raw_user.get("display_name", name),
+                tuple(raw_user.get("groups", [])),
+                _attached(reader, raw_user.get("policies", []), (*u_path, "policies"), custom, system),
+            )
+        roles = {}
+        for r_index, raw_role in enumerate(raw_account.get("roles", [])):
+            r_path = (*a_path, "roles", r_index)
+            name = raw_role["name"]
+            if name in roles:
+                raise reader.fail(f"role {name} appears twice", r_path)
+            trust_text, _ = reader.policy(raw_role["trust_policy"], (*r_path, "trust_policy"), "trust", name)
+            roles[name] = Role(
+                account_id,
+                name,
+                raw_role.get("id") or stable_id(account_id, "role", name, digits=19),
+                raw_role.get("description", ""),
+                trust_text,
+                raw_role.get("max_session_duration", 3600),
+                _attached(reader, raw_role.get("policies", []), (*r_path, "policies"), custom, system),
+            )
+        jobs = tuple(
+            _job(reader, raw_job, (*a_path, "jobs", i))
+            for i, raw_job in enumerate(raw_account.get("jobs", []))
+        )
+        account = Account(
+            account_id,
+            raw_account.get("name", account_id),
+            raw_account.get("resource_directory", True),
+            tuple(control.values()),
+            custom,
+            users,
+            groups,
+            roles,
+            jobs,
+        )
+        accounts.append(account)
+        for k_index, key in enumerate(raw_account.get("root_access_keys", [])):
+            add(
+                Credential(
+                    key["id"],
+                    key["secret"],
+                    account,
+                    "Root",
+                    rate_limit=key.get("rate_limit"),
+                    throttled=key.get("throttled", False),
+                ),
+                (*a_path, "root_access_keys", k_index),
+            )
+        for u_index, raw_user in enumerate(raw_account.get("users", [])):
+            for k_index, key in enumerate(raw_user.get("access_keys", [])):
+                add(
+                    Credential(
+                        key["id"],
+                        key["secret"],
+                        account,
+                        "SubUser",
+                        user=users[raw_user["name"]],
+                        rate_limit=key.get("rate_limit"),
+                        throttled=key.get("throttled", False),
+                    ),
+                    (*a_path, "users", u_index, "access_keys", k_index),
+                )
+        for t_index, token in enumerate(raw_account.get("sts_tokens", [])):
+            t_path = (*a_path, "sts_tokens", t_index)
+            role = roles.get(token["role"])
+            if role is None:
+                raise reader.fail(f"role {token['role']} is not defined in this account", (*t_path, "role"))
+            session_policy = None
+            if "session_policy" in token:
+                _, session_policy = reader.policy(
+                    token["session_policy"], (*t_path, "session_policy"), "session", "session policy"
+                )
+            add(
+                Credential(
+                    token["access_key_id"],
+                    token["secret"],
+                    account,
+                    "AssumedRoleUser",
+                    role=role,
+                    session_name=token.get("session_name", "policycheck-emulator"),
+                    session_policy=session_policy,
+                    security_token=token["security_token"],
+                    expiration=parse_time(token["expiration"]),
+                    rate_limit=token.get("rate_limit"),
+                    throttled=token.get("throttled", False),
+                ),
+                t_path,
+            )
+    return World(document.source, settings, tuple(accounts), system, credentials)
+
+
+def _job(reader: _Reader, raw: Mapping[str, Any], path: JsonPath) -> Job:
+    params: dict[str, Any] = {
+        "FunctionName": raw["function_name"],
+        "Input": dict(raw["input"]),
+        "Output": dict(raw["output"]),
+    }
+    for key, param in (
+        ("name", "Name"),
+        ("template_id", "TemplateId"),
+        ("job_params", "JobParams"),
+        ("schedule_config", "ScheduleConfig"),
+        ("user_data", "UserData"),
+    ):
+        if key in raw:
+            params[param] = raw[key]
+    if raw["function_name"] not in FUNCTION_NAMES:
+        raise reader.fail(
+            f"function_name {raw['function_name']} is not an ICE iProduction function",
+            (*path, "function_name"),
+        )
+    return Job(raw["job_id"], params, parse_time(raw.get("create_time", DEFAULT_DATE)))
