@@ -119,7 +119,7 @@ def lint_document(
 
 
 def lint_file(path: str, settings: LintSettings) -> LintedFile:
-    document = load_file(path, source=display_path(path))
+    document = load_file(path, source=display_path(path) if path != "-" else "<stdin>")
     kind = settings.kind_for(document, path) if document.parsed else "identity"
     findings, policy = lint_document(document, kind, name=os.path.splitext(os.path.basename(path))[0])
     return LintedFile(path, document, settings.apply(findings, path), policy)
