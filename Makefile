@@ -19,18 +19,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
+	$(BIN)/ruff check policycheck tests tools
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
 	@$(BIN)/python -m policycheck lint policies/
 
 lint: $(STAMP)
-	$(BIN)/ruff check policycheck tests tools bench
-	$(BIN)/ruff format --check policycheck tests tools bench
+	$(BIN)/ruff check policycheck tests tools
+	$(BIN)/ruff format --check policycheck tests tools
 
 format: $(STAMP)
-	$(BIN)/ruff format policycheck tests tools bench
-	$(BIN)/ruff check --fix policycheck tests tools bench
+	$(BIN)/ruff format policycheck tests tools
+	$(BIN)/ruff check --fix policycheck tests tools
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .policycheck

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
 from policycheck.load.document import Document
 from policycheck.load.json_source import load_json
@@ -77,8 +78,16 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
 
 
 def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> Document:
-    """Read and parse one file; a missing, unreadable, special or oversized file is a finding."""
+    """Read and parse one file ("-" is standard input, read as JSON).
+
+    A missing, unreadable, special or oversized file is a finding.
+    """
     source = source or path
+    if path == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return _unreadable("<stdin>", "JSON_SYNTAX", _too_large(len(data), max_bytes))
+        return load_bytes(data, "<stdin>")
     try:
         # stat before open: opening a FIFO would block until someone writes to it
         info = os.stat(path)

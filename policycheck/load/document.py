@@ -30,6 +30,7 @@ class Document:
     text: str
     value: Any = None
     parsed: bool = False
+    yaml: bool = False
     findings: list[Finding] = field(default_factory=list)
     index_positions: Callable[[], tuple[Positions, int]] | None = None
     _positions: Positions | None = None
@@ -79,9 +80,7 @@ class Document:
             path = path[:-1]
         return self.line_column(positions.get(path, 0))
 
-    def finding(
-        self, code: str, message: str, path: JsonPath = (), severity: str | None = None
-    ) -> Finding:
+    def finding(self, code: str, message: str, path: JsonPath = (), severity: str | None = None) -> Finding:
         line, column = self.locate(path)
         return self.finding_at(code, message, line, column, path, severity)
 

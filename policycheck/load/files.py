@@ -81,10 +81,15 @@ def _walk(folder: str) -> list[str]:
 
 
 def find_files(paths: list[str]) -> list[FoundFile]:
-    """Expand files, folders (recursively) and globs, in a stable order, without repeats."""
+    """Expand files, folders (recursively) and globs, in a stable order, without repeats.
+
+    "-" stands for standard input.
+    """
     result: dict[str, FoundFile] = {}
     for given in paths:
-        if _GLOB_CHARS & set(given) and not os.path.exists(given):
+        if given == "-":
+            result[given] = FoundFile(given, explicit=True)
+        elif _GLOB_CHARS & set(given) and not os.path.exists(given):
             matches = sorted(glob.glob(given, recursive=True))
             if not matches:
                 raise PathNotFound(f"no file matches {given}")

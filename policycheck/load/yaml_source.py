@@ -117,7 +117,7 @@ def _to_value(node: Node, path: JsonPath, positions: Positions, duplicates: list
 
 def load_yaml(text: str, source: str) -> Document:
     """Parse one YAML document into a Document; every problem becomes a finding."""
-    document = Document(source=source, text=text)
+    document = Document(source=source, text=text, yaml=True)
     positions: Positions = {}
     duplicates: list = []
     loader = _Loader(text)

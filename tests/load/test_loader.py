@@ -74,7 +74,8 @@ def test_yaml_that_is_not_plain_data_is_refused(data, words):
 
 def test_yaml_alias_bomb_is_refused_quickly():
     bomb = b'a: &a ["x","x"]\n' + b"".join(
-        b"%s: &%s [*%s,*%s]\n" % (bytes([c]), bytes([c]), bytes([c - 1]), bytes([c - 1])) for c in range(98, 120)
+        b"%s: &%s [*%s,*%s]\n" % (bytes([c]), bytes([c]), bytes([c - 1]), bytes([c - 1]))
+        for c in range(98, 120)
     )
     document = load_bytes(bomb, "bomb.yaml", yaml=True)
     assert [f.code for f in document.findings] == ["JSON_SYNTAX"]

@@ -1,0 +1,123 @@
+"""The `policycheck` command: parse arguments, run one command, return its exit code.
+
+Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`,
+imported only when that command runs, so `policycheck lint` never pays for the SDK or the
+emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from policycheck import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INCONCLUSIVE = 3
+EXIT_INTERNAL = 70
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("policycheck.cli.lint", "check policy files against the RAM grammar and the lint rules"),
+}
+
+EPILOG = """\
+exit codes:
+  0  success: no finding at or above --fail-on, every expectation holds, access allowed
+  1  findings, violated expectations, or access denied
+  2  usage, configuration or input error (a one-line message says what)
+  3  inconclusive live check (bad credentials, throttled, endpoint unreachable)
+
+Run `policycheck COMMAND --help` for a command's options. Colour is used on terminals
+unless NO_COLOR is set. Docs: README.md and docs/ in the policycheck repository.
+"""
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called or in an input: one line, exit 2."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in descriptions as written."""
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policycheck",
+        description="Check Alibaba Cloud RAM policy documents: do they grant what they must, "
+        "and nothing they must not?",
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"policycheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = _chosen_command(argv)
+    for name, (module, summary) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, formatter_class=HelpFormatter, epilog=EPILOG)
+        if name == chosen:
+            importlib.import_module(module).add_arguments(sub)
+    return parser
+
+
+def write_output(text: str, destination: str | None) -> None:
+    """Write a report to --output FILE (atomically, so CI never reads half a file) or stdout."""
+    if destination in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    temporary = f"{destination}.tmp-{os.getpid()}"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, destination)
+    except OSError as error:
+        raise UsageError(f"cannot write {destination}: {error.strerror or error}") from None
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"policycheck: error: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # Never crash on text a terminal cannot show (odd file names, lone surrogates).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return importlib.import_module(COMMANDS[args.command][0]).run(args)
+    except UsageError as problem:
+        error(str(problem))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("policycheck: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # `policycheck lint ... | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as bug:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        if os.environ.get("POLICYCHECK_DEBUG"):
+            raise
+        # Only the type and where: an exception's text may carry user data or secrets.
+        frame = traceback.extract_tb(bug.__traceback__)[-1]
+        error(
+            f"internal error: {type(bug).__name__} at {os.path.basename(frame.filename)}:{frame.lineno}. "
+            "This is a bug in policycheck; run with POLICYCHECK_DEBUG=1 for the traceback "
+            "and please report it."
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,83 @@
+"""`policycheck lint`: check policy files and report findings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, write_output
+
+DESCRIPTION = """\
+Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
+and the lint rules; every finding points at file:line:column and a JSON path.
+
+examples:
+  policycheck lint policies/
+  policycheck lint 'policies/**/*.json' --fail-on error
+  policycheck lint policies/ --format sarif --output policycheck.sarif
+  policycheck lint trust/ci-role.json --kind trust
+
+Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
+files found that way, never files named on the command line. Trust policies (statements with a
+Principal) are detected; control and session policies need --kind or lint.kinds.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs to lint")
+    parser.add_argument(
+        "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
+    )
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "security_warning", "warning", "suggestion", "info"),
+        help="exit 1 when a finding is at or above this severity (default: warning, or lint.fail_on)",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("identity", "trust", "control", "session"),
+        help="treat every file as this kind of policy (default: detect trust policies, else identity)",
+    )
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from policycheck.config import ConfigError, load_config
+    from policycheck.lint import lint_paths
+    from policycheck.load.files import PathNotFound
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as problem:
+        raise UsageError(str(problem)) from None
+    settings = config.lint
+    if args.fail_on or args.kind:
+        settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
+    try:
+        result = lint_paths(args.paths, settings)
+    except PathNotFound as problem:
+        raise UsageError(str(problem)) from None
+    findings = result.findings
+    if args.format == "json":
+        from policycheck.report.as_json import lint_report
+
+        text = lint_report(findings, len(result.files), result.failed, settings.fail_on)
+    elif args.format == "sarif":
+        from policycheck.report.as_sarif import lint_report
+
+        text = lint_report(findings)
+    else:
+        from policycheck.report import use_color
+        from policycheck.report.as_text import lint_report
+
+        stream = sys.stdout if args.output in (None, "-") else None
+        color = use_color(stream, args.color) if stream else args.color == "always"
+        text = lint_report(findings, len(result.files), result.failed, settings.fail_on, color)
+    write_output(text, args.output)
+    return EXIT_FAILED if result.failed else EXIT_OK

@@ -1,0 +1,143 @@
+"""Lint: documents -> findings (loader, schema, rules), then the user's settings applied."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from policycheck.findings import Finding, at_or_above
+from policycheck.load import load_file
+from policycheck.load.document import Document
+from policycheck.load.files import display_path, find_files, matches_any
+from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
+from policycheck.rules import run_rules
+from policycheck.schema import validate
+
+CONFIG_NAME = "policycheck.yaml"
+
+SCHEMAS: dict[PolicyKind, str] = {
+    "identity": "ram-policy.schema.json",
+    "control": "ram-policy.schema.json",
+    "session": "ram-policy.schema.json",
+    "trust": "ram-trust-policy.schema.json",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty)."""
+
+    codes: tuple[str, ...]
+    paths: tuple[str, ...]
+    reason: str
+
+    def covers(self, finding: Finding, relative_path: str) -> bool:
+        return (not self.codes or finding.code in self.codes) and (
+            not self.paths or matches_any(relative_path, self.paths)
+        )
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """The `lint:` section of policycheck.yaml, with command-line flags laid over it.
+
+    Globs match file paths relative to `root`, the folder of the config file.
+    """
+
+    fail_on: str = "warning"
+    exclude: tuple[str, ...] = ()
+    ignore: tuple[IgnoreRule, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    kinds: tuple[tuple[str, PolicyKind], ...] = ()
+    kind: PolicyKind | None = None
+    root: str = "."
+
+    def relative(self, path: str) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+    def kind_for(self, document: Document, path: str) -> PolicyKind:
+        """--kind wins, then the first `kinds:` glob that matches, then detection."""
+        if self.kind:
+            return self.kind
+        relative = self.relative(path)
+        for pattern, kind in self.kinds:
+            if matches_any(relative, (pattern,)):
+                return kind
+        return detect_kind(document.value)
+
+    def apply(self, findings: Iterable[Finding], path: str) -> list[Finding]:
+        """Severity overrides and ignore rules, for findings of the file at `path`."""
+        relative = self.relative(path)
+        kept = []
+        for finding in findings:
+            if any(rule.covers(finding, relative) for rule in self.ignore):
+                continue
+            severity = self.severity.get(finding.code)
+            kept.append(replace(finding, severity=severity) if severity else finding)
+        return kept
+
+
+@dataclass
+class LintedFile:
+    """One file after linting; `policy` is set when the document is valid enough to evaluate."""
+
+    path: str
+    document: Document
+    findings: list[Finding]
+    policy: Policy | None
+
+
+@dataclass
+class LintResult:
+    files: list[LintedFile]
+    fail_on: str
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for linted in self.files for f in linted.findings), key=Finding.sort_key)
+
+    @property
+    def failed(self) -> bool:
+        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
+
+
+def lint_document(
+    document: Document, kind: PolicyKind, name: str = ""
+) -> tuple[list[Finding], Policy | None]:
+    """All findings of one loaded document, and its Policy when the grammar holds."""
+    findings = list(document.findings)
+    if not document.parsed:
+        return findings, None
+    schema_findings = validate(document, SCHEMAS[kind])
+    findings.extend(schema_findings)
+    if schema_findings:
+        return findings, None
+    policy = build_policy(document.value, document.source, kind, name=name, locate=document.locate)
+    findings.extend(run_rules(policy, document))
+    return findings, policy
+
+
+def lint_file(path: str, settings: LintSettings) -> LintedFile:
+    document = load_file(path, source=display_path(path) if path != "-" else "<stdin>")
+    kind = settings.kind_for(document, path) if document.parsed else "identity"
+    findings, policy = lint_document(document, kind, name=os.path.splitext(os.path.basename(path))[0])
+    return LintedFile(path, document, settings.apply(findings, path), policy)
+
+
+def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
+    """Lint files, folders and globs; excluded files are skipped unless named explicitly.
+
+    policycheck.yaml files found in folders are configuration, not policies, and are skipped.
+    Raises PathNotFound for a path that does not exist (a usage error).
+    """
+    files = [
+        lint_file(found.path, settings)
+        for found in find_files(paths)
+        if found.explicit
+        or not (
+            os.path.basename(found.path) == CONFIG_NAME
+            or matches_any(settings.relative(found.path), settings.exclude)
+        )
+    ]
+    return LintResult(files, settings.fail_on)

@@ -1,0 +1,103 @@
+"""SARIF 2.1.0, so GitHub code scanning and other viewers show findings inline.
+
+Rule metadata (title, help, example, fix) comes from the same code table as the docs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+from policycheck import __version__
+from policycheck.findings import Finding, code_table
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/policycheck/policycheck"
+
+LEVELS = {
+    "error": "error",
+    "security_warning": "warning",
+    "warning": "warning",
+    "suggestion": "note",
+    "info": "note",
+}
+"""SARIF has three levels; security warnings keep their weight through security-severity."""
+
+SECURITY_SEVERITY = {"error": "8.0", "security_warning": "7.0"}
+
+
+def _rule(code: str) -> dict[str, Any]:
+    info = code_table()[code]
+    help_text = f"{info.help}\n\nExample: {info.example}\n\nFix: {info.fix}"
+    help_markdown = f"{info.help}\n\n**Example**\n\n```json\n{info.example}\n```\n\n**Fix**: {info.fix}"
+    properties: dict[str, Any] = {"tags": ["security", "ram-policy"]}
+    if info.severity in SECURITY_SEVERITY:
+        properties["security-severity"] = SECURITY_SEVERITY[info.severity]
+    return {
+        "id": code,
+        "name": "".join(part.capitalize() for part in code.split("_")),
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": info.help},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{code.lower()}",
+        "defaultConfiguration": {"level": LEVELS[info.severity]},
+        "properties": properties,
+    }
+
+
+def _location(finding: Finding) -> dict[str, Any]:
+    path = PurePosixPath(finding.file)
+    artifact: dict[str, Any] = (
+        {"uri": path.as_uri()} if path.is_absolute() else {"uri": str(path), "uriBaseId": "%SRCROOT%"}
+    )
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
+        }
+    }
+    if finding.path:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.path, "kind": "member"}]
+    return location
+
+
+def sarif_log(findings: list[Finding]) -> dict[str, Any]:
+    """The SARIF document as a dict; every code is described, so viewers can show any rule's help."""
+    codes = sorted(code_table())
+    index = {code: position for position, code in enumerate(codes)}
+    results = [
+        {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": LEVELS[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [_location(finding)],
+            "properties": {"severity": finding.severity},
+        }
+        for finding in findings
+    ]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "policycheck",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(code) for code in codes],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The working directory"}}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def lint_report(findings: list[Finding]) -> str:
+    return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"

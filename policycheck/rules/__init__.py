@@ -1,0 +1,59 @@
+"""Lint rules over the policy model, found through a registry.
+
+A rule module holds a few related checks and lists them in `RULES`; adding a module name to
+`RULE_MODULES` is all it takes to run it. Rules are pure: they read the Policy (and the
+catalog) and report through the RuleContext; they never print or read files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from policycheck.findings import Finding
+from policycheck.load.document import Document
+from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind
+
+RULE_MODULES = ("size", "elements")
+
+ALL_KINDS: frozenset[PolicyKind] = frozenset(POLICY_KINDS)
+PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "session"})
+"""Kinds that grant or bound permissions, as opposed to trust policies that name who may assume a role."""
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the policy, its document (for sizes and positions), and a sink."""
+
+    policy: Policy
+    document: Document
+    findings: list[Finding] = field(default_factory=list)
+
+    def report(self, code: str, path: JsonPath, message: str) -> None:
+        self.findings.append(self.document.finding(code, message, path))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check: the codes it may report and the policy kinds it applies to."""
+
+    codes: tuple[str, ...]
+    kinds: frozenset[PolicyKind]
+    check: Callable[[RuleContext], None]
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    return tuple(
+        rule for name in RULE_MODULES for rule in importlib.import_module(f"policycheck.rules.{name}").RULES
+    )
+
+
+def run_rules(policy: Policy, document: Document) -> list[Finding]:
+    context = RuleContext(policy, document)
+    for rule in all_rules():
+        if policy.kind in rule.kinds:
+            rule.check(context)
+    return context.findings

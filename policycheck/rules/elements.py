@@ -1,0 +1,26 @@
+"""UNSUPPORTED_ELEMENT: elements the schema accepts but RAM's current grammar does not list."""
+
+from __future__ import annotations
+
+from policycheck.rules import ALL_KINDS, Rule, RuleContext
+
+
+def check_elements(context: RuleContext) -> None:
+    for statement in context.policy.statements:
+        if statement.sid is not None:
+            context.report(
+                "UNSUPPORTED_ELEMENT",
+                (*statement.path, "Sid"),
+                "Sid is not in RAM's documented policy grammar and may be rejected; it has no effect "
+                "on evaluation",
+            )
+        if statement.not_resource:
+            context.report(
+                "UNSUPPORTED_ELEMENT",
+                (*statement.path, "NotResource"),
+                "NotResource appears only in RAM's older grammar and may be rejected; list the "
+                "resources in Resource, or deny the excluded ones in a Deny statement",
+            )
+
+
+RULES = (Rule(("UNSUPPORTED_ELEMENT",), ALL_KINDS, check_elements),)

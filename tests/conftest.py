@@ -1,0 +1,67 @@
+"""Shared helpers: run the CLI as users do, and write policy files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run_cli(
+    *args: str, cwd: Path | str | None = None, env: dict | None = None, stdin: str | None = None
+) -> Run:
+    """`python -m policycheck ARGS` in a subprocess, the way a user or CI runs it."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "POLICYCHECK_DEBUG")}
+    environment.update(env or {})
+    done = subprocess.run(
+        [sys.executable, "-m", "policycheck", *args],
+        cwd=cwd or REPO,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write("name.json", dict_or_text) -> path"""
+
+    def _write(name: str, content) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+        return path
+
+    return _write
+
+
+def policy(*statements: dict) -> dict:
+    return {"Version": "1", "Statement": list(statements)}

@@ -1,0 +1,98 @@
+"""Finding files: folders, globs, symlink loops, hidden folders, unreadable files."""
+
+import os
+
+import pytest
+
+from policycheck.load.files import PathNotFound, find_files, matches_any
+
+
+def test_folders_globs_and_hidden_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.json").write_text("{}")
+    (tmp_path / "a" / "y.yml").write_text("{}")
+    (tmp_path / "a" / "notes.txt").write_text("")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "z.json").write_text("{}")
+    found = [os.path.relpath(f.path, tmp_path) for f in find_files([str(tmp_path)])]
+    assert found == ["a/x.json", "a/y.yml"]
+    globbed = find_files([str(tmp_path / "**" / "*.json")])
+    assert [os.path.basename(f.path) for f in globbed] == ["x.json"] and not globbed[0].explicit
+
+
+def test_symlink_loop_is_walked_once(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "x.json").write_text("{}")
+    os.symlink(tmp_path / "p", tmp_path / "p" / "loop")
+    found = find_files([str(tmp_path)])
+    assert [os.path.basename(f.path) for f in found] == ["x.json"]
+
+
+def test_missing_paths_raise(tmp_path):
+    with pytest.raises(PathNotFound, match="no such file or folder"):
+        find_files([str(tmp_path / "nope")])
+    with pytest.raises(PathNotFound, match="no file matches"):
+        find_files([str(tmp_path / "*.json")])
+
+
+def test_unreadable_file_is_a_finding(write, monkeypatch):
+    """Permission denied (simulated: the tests may run as root, who reads anything)."""
+    import builtins
+
+    from policycheck.load import load_file
+
+    path = write("secret.json", "{}")
+    real_open = builtins.open
+
+    def denied(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", denied)
+    [finding] = load_file(str(path)).findings
+    assert (finding.code, finding.message) == ("FILE_UNREADABLE", "cannot read: Permission denied")
+
+
+def test_dangling_symlink_is_a_finding(cli, tmp_path):
+    link = tmp_path / "gone.json"
+    os.symlink(tmp_path / "missing.json", link)
+    run = cli("lint", str(link), "--format", "json")
+    assert run.code == 1 and run.json()["findings"][0]["code"] == "FILE_UNREADABLE"
+
+
+def test_path_with_spaces_and_non_ascii(cli, write):
+    path = write(
+        "dossier médias/politique ice.json",
+        '{"Version": "2", "Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*"}]}',
+    )
+    run = cli("lint", str(path.parent), "--format", "json")
+    [finding] = run.json()["findings"]
+    assert finding["file"].endswith("dossier médias/politique ice.json") and finding["code"] == "SCHEMA"
+
+
+def test_fifo_is_not_read(cli, tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    run = cli("lint", str(fifo), "--format", "json")
+    assert run.json()["findings"][0]["code"] == "FILE_UNREADABLE"
+
+
+def test_stdin(cli):
+    run = cli("lint", "-", "--format", "json", stdin='{"Version": "1"}')
+    [finding] = run.json()["findings"]
+    assert (finding["file"], finding["code"]) == ("<stdin>", "SCHEMA")
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("policies/examples-bad/x.json", "policies/examples-bad/**", True),
+        ("policies/examples-bad", "policies/examples-bad/**", True),
+        ("policies/good.json", "policies/examples-bad/**", False),
+        ("a/b/c.json", "**/c.json", True),
+        ("c.json", "**/c.json", True),
+    ],
+)
+def test_glob_matching(path, pattern, expected):
+    assert matches_any(path, (pattern,)) is expected

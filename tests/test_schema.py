@@ -1,0 +1,144 @@
+"""The shipped schemas are valid, and the fast checker always agrees with jsonschema."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policycheck.schema import _compile, _validator, fast_check, load_schema
+from tests.conftest import REPO
+
+SCHEMAS = sorted(p.name for p in (REPO / "schemas").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_schema_is_valid_draft_2020_12(name):
+    schema = json.loads((REPO / "schemas" / name).read_text())
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    fast_check(name)  # every keyword it uses is one the fast checker implements
+
+
+def test_fast_checker_refuses_keywords_it_does_not_implement():
+    with pytest.raises(ValueError, match="uniqueItems"):
+        _compile({"type": "array", "uniqueItems": True}, "x.json", {})
+
+
+# Documents near the policy grammar: right and wrong names, types and shapes.
+names = st.sampled_from(
+    [
+        "Version",
+        "Statement",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "Sid",
+        "Principal",
+        "RAM",
+        "Service",
+        "effect",
+        "StringEquals",
+        "acs:SourceIp",
+        "IpAddress",
+        "x",
+    ]
+)
+scalars = st.one_of(
+    st.sampled_from(
+        ["1", "Allow", "Deny", "allow", "*", "ice:QueryIProductionJob", "", "true", "acs:ram::1:root"]
+    ),
+    st.integers(-2, 2),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=5),
+    max_leaves=25,
+)
+statements = st.fixed_dictionaries(
+    {"Effect": st.sampled_from(["Allow", "Deny", "allow"])},
+    optional={
+        "Action": st.one_of(st.just("ice:*"), st.lists(st.just("a:b"), max_size=2), values),
+        "NotAction": st.just("ram:*"),
+        "Resource": st.one_of(st.just("*"), st.lists(st.just("*"), max_size=2), values),
+        "NotResource": st.just("acs:oss:*:*:b"),
+        "Condition": st.one_of(
+            values,
+            st.dictionaries(
+                names,
+                st.dictionaries(names, st.one_of(scalars, st.lists(scalars, max_size=2)), max_size=2),
+                max_size=2,
+            ),
+        ),
+        "Principal": st.one_of(
+            values, st.fixed_dictionaries({"RAM": st.one_of(scalars, st.lists(scalars, max_size=2))})
+        ),
+        "Sid": scalars,
+    },
+)
+documents = st.one_of(
+    values,
+    st.fixed_dictionaries(
+        {
+            "Version": st.sampled_from(["1", 1, "2"]),
+            "Statement": st.one_of(st.lists(statements, max_size=3), values),
+        },
+        optional={"Extra": scalars},
+    ),
+)
+
+
+@pytest.mark.parametrize("name", ["ram-policy.schema.json", "ram-trust-policy.schema.json"])
+@settings(max_examples=400, deadline=None)
+@given(document=documents)
+def test_fast_checker_agrees_with_jsonschema(name, document):
+    assert fast_check(name)(document) == _validator(name).is_valid(document)
+
+
+config_values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "lint",
+                    "fail_on",
+                    "exclude",
+                    "ignore",
+                    "codes",
+                    "paths",
+                    "reason",
+                    "severity",
+                    "kinds",
+                    "warning",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=config_values)
+def test_fast_checker_agrees_on_the_config_schema(document):
+    name = "policycheck.schema.json"
+    assert fast_check(name)(document) == _validator(name).is_valid(document)
+
+
+def test_schema_ids_are_unique_and_named_after_their_files():
+    for name in SCHEMAS:
+        assert load_schema(name)["$id"].endswith("/" + name)
