@@ -457,7 +457,9 @@ def running_emulator(
     with tempfile.TemporaryDirectory(prefix="policycheck-emulator-") as folder:
         store = Store(db or os.path.join(folder, "emulator.db"))
         server = EmulatorServer(Emulator(world, store, clock), port)
-        thread = threading.Thread(target=server.serve_forever, name="policycheck-emulator", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="policycheck-emulator", daemon=True
+        )
         thread.start()
         try:
             yield server.url

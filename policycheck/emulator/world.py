@@ -14,14 +14,17 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from policycheck.emulator.ice import FUNCTION_NAMES
+from policycheck.findings import Finding
 from policycheck.load import load_file
 from policycheck.load.document import Document
+from policycheck.load.json_source import load_json
 from policycheck.model import JsonPath, Policy, PolicyKind, build_policy
+from policycheck.schema import validate
+
+WORLD_SCHEMA = "world.schema.json"
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DEFAULT_DATE = "2024-01-01T00:00:00Z"
@@ -43,6 +46,7 @@ def format_time(seconds: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    demo: bool = False
     region: str = "cn-shanghai"
     unknown_job: Literal["empty", "error"] = "empty"
     in_progress_status: str = "Analysing"
@@ -193,38 +197,33 @@ class _Reader:
     def __init__(self, document: Document, path: str) -> None:
         self.document = document
         self.folder = os.path.dirname(os.path.abspath(path))
-        self.cache: dict[str, tuple[str, dict[str, Any], Document | None]] = {}
+        self.cache: dict[tuple[str, str], tuple[str, Policy]] = {}
 
     def fail(self, message: str, path: JsonPath) -> WorldError:
         line, column = self.document.locate(path)
         return WorldError(f"{self.document.source}:{line}:{column}: {message}")
 
-    def document_at(self, value: Any, path: JsonPath) -> tuple[str, dict[str, Any], Document | None]:
-        """A policy document given inline or as a path relative to the world file."""
-        if isinstance(value, dict):
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":")), value, None
-        full = os.path.normpath(os.path.join(self.folder, value))
-        if full not in self.cache:
-            loaded = load_file(full, source=value)
-            errors = [f for f in loaded.findings if f.severity == "error"]
-            if not loaded.parsed or errors:
-                first = errors[0] if errors else loaded.findings[0]
-                raise self.fail(f"policy document {value}:{first.line}:{first.column}: {first.message}", path)
-            if not isinstance(loaded.value, dict):
-                raise self.fail(f"policy document {value} is not a JSON object", path)
-            self.cache[full] = (loaded.text.strip(), loaded.value, loaded)
-        return self.cache[full]
-
     def policy(self, value: Any, path: JsonPath, kind: PolicyKind, name: str) -> tuple[str, Policy]:
-        text, parsed, loaded = self.document_at(value, path)
-        source = value if isinstance(value, str) else f"{self.document.source} ({name})"
-        try:
-            policy = build_policy(parsed, source, kind, name=name, locate=loaded.locate if loaded else None)
-        except (KeyError, TypeError, AttributeError):
-            raise self.fail(
-                f"{name}: not a RAM policy document (needs Statement with Effect and Action)", path
-            ) from None
-        return text, policy
+        """A policy document given inline or as a path relative to the world file, checked
+        against the RAM grammar; returns its text (as RAM shows it) and the Policy."""
+        if isinstance(value, str):
+            full = os.path.normpath(os.path.join(self.folder, value))
+            key = (full, kind)
+            if key not in self.cache:
+                self.cache[key] = self._checked(load_file(full, source=value), path, kind, name)
+            return self.cache[key]
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        inline = load_json(text, f"{self.document.source} ({name})")
+        return self._checked(inline, path, kind, name)
+
+    def _checked(self, loaded: Document, path: JsonPath, kind: PolicyKind, name: str) -> tuple[str, Policy]:
+        schema = "ram-trust-policy.schema.json" if kind == "trust" else "ram-policy.schema.json"
+        errors = _errors(loaded, schema)
+        if errors:
+            first = errors[0]
+            raise self.fail(f"{name}: {first.file}:{first.line}:{first.column}: {first.message}", path)
+        policy = build_policy(loaded.value, loaded.source, kind, name=name, locate=loaded.locate)
+        return loaded.text.strip(), policy
 
     def named_policies(
         self,
@@ -280,42 +279,27 @@ def _attached(
     return tuple(found)
 
 
-@cache
-def world_schema() -> dict[str, Any]:
-    """schemas/world.schema.json, shipped in the wheel as policycheck.schemas."""
-    return json.loads(resources.files("policycheck.schemas").joinpath("world.schema.json").read_text("utf-8"))
-
-
 def load_world(path: str) -> World:
     """Read, validate and resolve a world file; raises WorldError (one line, file:line) on any problem."""
     document = load_file(path, source=path)
-    errors = [f for f in document.findings if f.severity == "error"]
-    if not document.parsed or errors:
-        first = errors[0] if errors else document.findings[0]
-        raise WorldError(f"{first.file}:{first.line}:{first.column}: {first.message}")
-    _validate(document)
+    _raise_first(document, WORLD_SCHEMA)
     return build_world(document, path)
 
 
-def _validate(document: Document) -> None:
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(world_schema())
-    error = min(
-        validator.iter_errors(document.value),
-        key=lambda e: (document.locate(tuple(e.absolute_path)), e.message),
-        default=None,
-    )
-    if error is not None:
-        line, column = document.locate(tuple(error.absolute_path))
-        where = ".".join(str(p) for p in error.absolute_path) or "the world"
-        raise WorldError(f"{document.source}:{line}:{column}: {where}: {_short(error.message)}")
+def _errors(document: Document, schema_name: str) -> list[Finding]:
+    """Loading and schema errors of a document, most important (first in the file) first."""
+    errors = [f for f in document.findings if f.severity == "error"]
+    if document.parsed and not errors:
+        errors = validate(document, schema_name)
+    return sorted(errors, key=Finding.sort_key)
 
 
-def _short(message: str) -> str:
-    """jsonschema repeats whole values in messages; keep them to one readable line."""
-    message = " ".join(message.split())
-    return message if len(message) <= 200 else message[:197] + "..."
+def _raise_first(document: Document, schema_name: str) -> None:
+    errors = _errors(document, schema_name)
+    if errors:
+        first = errors[0]
+        where = f" ({first.path})" if first.path else ""
+        raise WorldError(f"{first.file}:{first.line}:{first.column}: {first.message}{where}")
 
 
 def build_world(document: Document, path: str) -> World:

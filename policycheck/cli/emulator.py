@@ -1,0 +1,128 @@
+"""`policycheck emulator`: serve a local ICE + RAM endpoint until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import sys
+from typing import Any
+
+from policycheck.cli import EXIT_OK, UsageError
+
+DEFAULT_WORLD = os.path.join("policies", "emulator", "demo-world.yaml")
+DEFAULT_DB = os.path.join(".policycheck", "emulator.db")
+
+DESCRIPTION = """\
+Serve ICE 2020-11-09 (Submit/Query/CancelIProductionJob) and RAM 2015-05-01 read operations on
+http://127.0.0.1:PORT, with real request signatures (v1 HMAC-SHA1 and V3 ACS3-HMAC-SHA256),
+RAM authorization of every call by the world's policies, and jobs kept in SQLite across
+restarts. Point aliyun-python-sdk-core (or `policycheck probe --endpoint URL`) at the URL.
+
+examples:
+  policycheck emulator                      # the demo world, port 8765
+  policycheck emulator --port 0             # any free port; the URL is printed
+  policycheck emulator --world my-world.yaml --db /tmp/emulator.db
+
+An API emulator, not a media processor: job results are synthetic. See docs/emulator.md.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.add_argument(
+        "--world", metavar="FILE", default=DEFAULT_WORLD, help=f"world file (default: {DEFAULT_WORLD})"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help="port on 127.0.0.1 (default: 8765; 0 = any free port)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=DEFAULT_DB,
+        help=f"SQLite file for jobs and nonces (default: {DEFAULT_DB})",
+    )
+
+
+def _who(credential: Any) -> str:
+    if credential.user is not None:
+        return f"user {credential.user.name}"
+    if credential.role is not None:
+        return f"role {credential.role.name} (STS)"
+    return "account root"
+
+
+def credentials_text(world: Any) -> str:
+    """The world's AccessKeys, one line each; secrets only for a demo world (its secrets are fake)."""
+    lines = []
+    for account in world.accounts:
+        lines.append(f"  account {account.account_id} ({account.name})")
+        order = {"Root": 0, "SubUser": 1, "AssumedRoleUser": 2}
+        keys = sorted(
+            (c for c in world.credentials.values() if c.account is account),
+            key=lambda c: (order[c.principal_type], _who(c), c.access_key_id),
+        )
+        for credential in keys:
+            who = _who(credential)
+            line = f"    {who:<24} {credential.access_key_id}"
+            if world.settings.demo:
+                line += f"  {credential.secret}"
+                if credential.security_token:
+                    line += f"  token {credential.security_token}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from policycheck.emulator.server import Emulator, EmulatorServer
+    from policycheck.emulator.store import Store
+    from policycheck.emulator.world import WorldError, load_world
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0-65535)")
+    if not os.path.exists(args.world):
+        raise UsageError(f"no such world file: {args.world} (pass --world FILE)")
+    try:
+        world = load_world(args.world)
+    except WorldError as problem:
+        raise UsageError(str(problem)) from None
+    try:
+        folder = os.path.dirname(args.db)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        store = Store(args.db)
+    except (OSError, sqlite3.Error) as problem:
+        raise UsageError(f"cannot open the database {args.db}: {problem}") from None
+    try:
+        server = EmulatorServer(Emulator(world, store), args.port)
+    except OSError as problem:
+        store.close()
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {problem.strerror or problem}") from None
+    except sqlite3.Error as problem:
+        store.close()
+        raise UsageError(f"cannot use the database {args.db}: {problem}") from None
+    secrets = "AccessKey IDs, secrets and STS tokens (fake)" if world.settings.demo else "AccessKey IDs"
+    print(f"policycheck emulator listening on {server.url}", flush=True)
+    print(f"world {args.world}, state {args.db}; {secrets}:")
+    print(credentials_text(world))
+    print("Ctrl-C stops it.", flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+        store.close()
+    sys.stdout.write("policycheck emulator stopped\n")
+    return EXIT_OK
