@@ -106,17 +106,18 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.Error as problem:
         store.close()
         raise UsageError(f"cannot use the database {args.db}: {problem}") from None
-    secrets = "AccessKey IDs, secrets and STS tokens (fake)" if world.settings.demo else "AccessKey IDs"
-    print(f"policycheck emulator listening on {server.url}", flush=True)
-    print(f"world {args.world}, state {args.db}; {secrets}:")
-    print(credentials_text(world))
-    print("Ctrl-C stops it.", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    # Installed before the URL is printed: whoever reads that line may stop us at once.
     previous = signal.signal(signal.SIGTERM, stop)
+    secrets = "AccessKey IDs, secrets and STS tokens (fake)" if world.settings.demo else "AccessKey IDs"
     try:
+        print(f"policycheck emulator listening on {server.url}", flush=True)
+        print(f"world {args.world}, state {args.db}; {secrets}:")
+        print(credentials_text(world))
+        print("Ctrl-C stops it.", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

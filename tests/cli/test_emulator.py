@@ -1,0 +1,125 @@
+"""`policycheck emulator` as users run it: it prints the URL and the demo keys, serves, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from policycheck.cli import UsageError
+from policycheck.cli import emulator as command
+from tests.conftest import REPO
+from tests.emulator.conftest import ROOT, call, write_world
+
+RUN_COMMAND = (
+    "import argparse, sys\n"
+    "from policycheck.cli import emulator\n"
+    "parser = argparse.ArgumentParser()\n"
+    "emulator.add_arguments(parser)\n"
+    "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
+)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def start(*argv: str, cwd=REPO) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN_COMMAND, *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
+    process = start("--port", "0", "--db", str(tmp_path / "state" / "e.db"))
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("policycheck emulator listening on http://127.0.0.1:")
+        url = first.split()[-1]
+        from tests.emulator.conftest import Endpoint
+
+        endpoint = Endpoint(url, url.split("://")[1], "")
+        demo_root = ("LTAI5tDEMOaccountRoot001", "demo-root-secret-NOT-REAL")
+        job = call(endpoint, demo_root, "QueryIProductionJob", JobId="0123456789abcdef0123456789abcdef")
+        assert job["Status"] == "Success"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = first + process.stdout.read(), process.stderr.read()
+        process.wait(timeout=30)
+    assert process.returncode == 0, err
+    assert err == ""
+    assert "user media-worker" in out and "LTAI5tDEMOmediaWorker001  demo-media-worker-secret-NOT-REAL" in out
+    assert "token demo-sts-security-token-NOT-REAL" in out
+    assert out.rstrip().endswith("policycheck emulator stopped")
+    assert (tmp_path / "state" / "e.db").is_file()
+
+
+def test_sigterm_stops_it_cleanly_too(tmp_path):
+    process = start("--port", "0", "--db", str(tmp_path / "e.db"))
+    process.stdout.readline()
+    process.terminate()
+    out = process.stdout.read()
+    assert process.wait(timeout=30) == 0
+    assert out.rstrip().endswith("stopped")
+
+
+def test_secrets_of_a_world_that_is_not_a_demo_are_never_printed(tmp_path):
+    world = write_world(tmp_path)
+    process = start("--world", str(world), "--port", "0", "--db", str(tmp_path / "e.db"))
+    out = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out += process.stdout.read()
+    process.wait(timeout=30)
+    assert ROOT[0] in out and ROOT[1] not in out
+    assert "sts-token-value" not in out and "sts-secret" not in out
+
+
+def test_bad_world_is_a_one_line_usage_error(tmp_path):
+    world = tmp_path / "world.yaml"
+    world.write_text('accounts:\n  - id: "1000"\n    colour: blue\n')
+    with pytest.raises(UsageError) as caught:
+        command.run(parse("--world", str(world), "--db", str(tmp_path / "e.db")))
+    assert str(caught.value).startswith(f"{world}:3:5: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_world_file(tmp_path):
+    with pytest.raises(UsageError, match="no such world file"):
+        command.run(parse("--world", str(tmp_path / "nope.yaml")))
+
+
+def test_port_in_use(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UsageError, match=f"cannot listen on 127.0.0.1:{port}"):
+            command.run(parse("--port", str(port), "--db", str(tmp_path / "e.db")))
+
+
+def test_database_that_cannot_be_opened(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="cannot open the database"):
+        command.run(parse("--port", "0", "--db", str(tmp_path / "file" / "e.db")))
+
+
+def test_bad_port_number():
+    with pytest.raises(UsageError, match="not a port number"):
+        command.run(parse("--port", "70000"))
+
+
+def test_the_demo_world_is_valid_json_schema_wise():
+    from policycheck.emulator.world import load_world
+
+    assert json.dumps(load_world(str(REPO / "policies/emulator/demo-world.yaml")).settings.demo) == "true"
