@@ -1,0 +1,163 @@
+"""Load on the emulator: many concurrent signed QueryIProductionJob calls through aliyun-python-sdk-core.
+
+The emulator runs as `policycheck emulator` does, in its own process, serving the demo world;
+client threads in this process each hold one sdk-core client and call as fast as answers come.
+Loopback only; bounded by --requests and --seconds, whichever ends first.
+
+    .venv/bin/python bench/bench_emulator.py                  # media-worker: signed and authorized
+    .venv/bin/python bench/bench_emulator.py --key root       # signed, authorization skipped (root)
+    .venv/bin/python bench/bench_emulator.py --requests 5000 --concurrency 32
+
+Prints one table: requests, errors, requests/second, latency p50/p99/max. No thresholds here:
+the target (>= 300 requests/second on a 2-core machine) is read off the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_WORLD = REPO / "policies" / "emulator" / "demo-world.yaml"
+DEMO_JOB = "0123456789abcdef0123456789abcdef"
+KEYS = {
+    "worker": ("LTAI5tDEMOmediaWorker001", "demo-media-worker-secret-NOT-REAL"),
+    "root": ("LTAI5tDEMOaccountRoot001", "demo-root-secret-NOT-REAL"),
+}
+SERVE = (
+    "import argparse, sys\n"
+    "from policycheck.cli import emulator\n"
+    "parser = argparse.ArgumentParser()\n"
+    "emulator.add_arguments(parser)\n"
+    "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
+)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def drive(host: str, key: tuple[str, str], requests: int, concurrency: int, seconds: float) -> dict:
+    from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+    from aliyunsdkcore.client import AcsClient
+    from aliyunsdkcore.request import CommonRequest
+
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    issued = 0
+    deadline = time.monotonic() + seconds
+
+    def take() -> bool:
+        nonlocal issued
+        with lock:
+            if issued >= requests or time.monotonic() > deadline:
+                return False
+            issued += 1
+            return True
+
+    def worker() -> None:
+        client = AcsClient(
+            key[0], key[1], "cn-shanghai", auto_retry=False, proxy={"http": None, "https": None}
+        )
+        mine: list[float] = []
+        while take():
+            request = CommonRequest(domain=host, version="2020-11-09", action_name="QueryIProductionJob")
+            request.set_method("POST")
+            request.add_query_param("JobId", DEMO_JOB)
+            started = time.perf_counter()
+            try:
+                body = json.loads(client.do_action_with_exception(request))
+                failure = None if body.get("Status") == "Success" else "unexpected body"
+            except (ClientException, ServerException) as error:
+                failure = error.get_error_code()
+            elapsed = time.perf_counter() - started
+            with lock:
+                if failure:
+                    errors[failure] = errors.get(failure, 0) + 1
+            mine.append(elapsed)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": sum(errors.values()),
+        "error_codes": errors,
+        "seconds": wall,
+        "rps": len(latencies) / wall if wall else 0.0,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="total calls (default 3000)")
+    parser.add_argument("--concurrency", type=int, default=16, help="client threads (default 16)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="stop after this long (default 60)")
+    parser.add_argument("--key", choices=sorted(KEYS), default="worker", help="whose AccessKey signs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-emulator-") as folder:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SERVE,
+                "--world",
+                str(DEMO_WORLD),
+                "--port",
+                "0",
+                "--db",
+                os.path.join(folder, "bench.db"),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = server.stdout.readline().split()[-1]
+            result = drive(
+                url.split("://", 1)[1], KEYS[args.key], args.requests, args.concurrency, args.seconds
+            )
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
+    print(
+        f"emulator, signed QueryIProductionJob via aliyun-python-sdk-core, key={args.key}, "
+        f"concurrency={args.concurrency}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'requests':>9} {'errors':>7} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    )
+    print(
+        f"{result['requests']:>9} {result['errors']:>7} {result['seconds']:>8.2f} {result['rps']:>8.1f} "
+        f"{result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f} {result['max_ms']:>8.2f}"
+    )
+    if result["error_codes"]:
+        print(
+            "errors by code:",
+            ", ".join(f"{code} {count}" for code, count in sorted(result["error_codes"].items())),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
