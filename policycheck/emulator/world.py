@@ -31,6 +31,9 @@ DEFAULT_DATE = "2024-01-01T00:00:00Z"
 """Create dates of policies and identities the world does not date: fixed, so output is stable."""
 
 
+FULL_ALIYUN_ACCESS_TEXT = '{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+
+
 class WorldError(Exception):
     """A world file the emulator cannot serve; the message is one line starting with file:line."""
 
@@ -185,6 +188,26 @@ class World:
         return next((a for a in self.accounts if a.account_id == account_id), None)
 
 
+FULL_ALIYUN_ACCESS = NamedPolicy(
+    "FullAliyunAccess",
+    "System",
+    "The system control policy Resource Directory attaches to every folder and member by default",
+    (
+        PolicyVersion(
+            "v1",
+            FULL_ALIYUN_ACCESS_TEXT,
+            build_policy(
+                json.loads(FULL_ALIYUN_ACCESS_TEXT), "FullAliyunAccess", "control", name="FullAliyunAccess"
+            ),
+            DEFAULT_DATE,
+        ),
+    ),
+    "v1",
+    DEFAULT_DATE,
+)
+"""Allows everything: control policies only ever narrow what identity policies grant."""
+
+
 def stable_id(*parts: str, digits: int = 16) -> str:
     """A numeric ID derived from names, for identities the world does not number."""
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -328,6 +351,8 @@ def build_world(document: Document, path: str) -> World:
         control = reader.named_policies(
             raw_account.get("control_policies", {}), (*a_path, "control_policies"), "Custom", "control"
         )
+        if raw_account.get("full_aliyun_access", True):
+            control = {"FullAliyunAccess": FULL_ALIYUN_ACCESS, **control}
         groups = {}
         for g_index, raw_group in enumerate(raw_account.get("groups", [])):
             g_path = (*a_path, "groups", g_index)

@@ -23,8 +23,9 @@ def test_demo_world_tells_the_three_principal_story():
     assert [p.name for g in worker.groups for p in production.groups[g].policies] == ["ice-iproduction-query"]
     assert [p.name for p in production.users["intern"].policies] == ["AliyunICEReadOnlyAccess"]
     assert [p.name for p in contractors.users["contractor"].policies] == ["ice-iproduction-query"]
-    [control] = contractors.control_policies
-    assert control.name == "corporate-network-only"
+    # FullAliyunAccess is attached by default, as Resource Directory does; the folder's own follows
+    assert [p.name for p in contractors.control_policies] == ["FullAliyunAccess", "corporate-network-only"]
+    control = contractors.control_policies[-1]
     assert control.default.policy.statements[0].conditions[0].operator == "NotIpAddress"
     # the identity policy is the repository's own file, read relative to the world file
     text = (REPO / "policies" / "ice-iproduction-query.json").read_text().strip()
@@ -46,6 +47,12 @@ def test_credentials_resolve_to_their_principals(tmp_path):
     assert session.security_token == STS[2]
     assert session.session_policy is not None
     assert world.credential("LTAInothing") is None
+
+
+def test_full_aliyun_access_can_be_detached(tmp_path):
+    world = copy.deepcopy(TEST_WORLD)
+    world["accounts"][0]["full_aliyun_access"] = False
+    assert load_world(str(write_world(tmp_path, world))).account(ACCOUNT).control_policies == ()
 
 
 def _broken(tmp_path, change) -> str:
