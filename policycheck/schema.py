@@ -14,9 +14,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
+import policycheck.schemas as schemas
+from policycheck.data import list_files, read_text
 from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import JsonPath, format_path
@@ -40,7 +41,7 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A shipped schema by file name, e.g. "ram-policy.schema.json"."""
-    return json.loads(resources.files("policycheck.schemas").joinpath(name).read_text("utf-8"))
+    return json.loads(read_text(schemas.__file__, name))
 
 
 def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
@@ -219,11 +220,7 @@ def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    schema_files = [
-        entry.name
-        for entry in resources.files("policycheck.schemas").iterdir()
-        if entry.name.endswith(".json")
-    ]
+    schema_files = list_files(schemas.__file__, ".json")
     registry = Registry().with_resources(
         (load_schema(file)["$id"], Resource.from_contents(load_schema(file))) for file in schema_files
     )
