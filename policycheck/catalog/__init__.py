@@ -11,14 +11,15 @@ NotAction are generally not case-sensitive"), and `*` / `?` are RAM's only wildc
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import string
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _DATA_PACKAGE = "policycheck.catalog.data"
 _GLOBAL_KEYS_FILE = "global-condition-keys.json"
@@ -26,8 +27,6 @@ _MATCH_CACHE_LIMIT = 4096
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
-ACCESS_LEVELS: tuple[str, ...] = ("get", "list", "create", "update", "delete")
-GRANULARITIES: tuple[str, ...] = ("OPERATION", "RESOURCE", "SERVICE")
 ALL_RESOURCES: tuple[str, ...] = ("*",)
 """The resource types of an action that cannot be scoped to a resource ("All Resources")."""
 
@@ -103,6 +102,8 @@ class ServiceCatalog:
         """
         if limit <= 0:
             return ()
+        import difflib  # only "did you mean" needs it; kept off the import path of lint
+
         folded = fold(name)
         close = difflib.get_close_matches(folded, self._folded_names, n=limit, cutoff=0.6)
         return tuple(self._by_folded_name[match].name for match in close)
@@ -148,14 +149,20 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
+def _data_files() -> Traversable:
+    from importlib import resources  # ~10 ms of imports (zipfile, tempfile): paid on first use only
+
+    return resources.files(_DATA_PACKAGE)
+
+
 def _read_data(file_name: str) -> dict:
-    return json.loads(resources.files(_DATA_PACKAGE).joinpath(file_name).read_text("utf-8"))
+    return json.loads(_data_files().joinpath(file_name).read_text("utf-8"))
 
 
 @cache
 def services() -> tuple[str, ...]:
     """The RAM codes that have a catalog, sorted. Read from the data folder's file names only."""
-    names = (entry.name for entry in resources.files(_DATA_PACKAGE).iterdir())
+    names = (entry.name for entry in _data_files().iterdir())
     return tuple(sorted(n[: -len(".json")] for n in names if n.endswith(".json") and n != _GLOBAL_KEYS_FILE))
 
 
@@ -217,7 +224,7 @@ def lookup(action: str) -> ActionInfo | None:
     return catalog.find(parts[1]) if catalog else None
 
 
-def _catalogs_for(service_pattern: str) -> Iterable[ServiceCatalog]:
+def _catalogs_for(service_pattern: str) -> tuple[ServiceCatalog, ...]:
     if not has_wildcard(service_pattern):
         catalog = service(service_pattern)
         return (catalog,) if catalog else ()
@@ -225,11 +232,13 @@ def _catalogs_for(service_pattern: str) -> Iterable[ServiceCatalog]:
     return tuple(c for code in services() if matches(code) and (c := service(code)))
 
 
+@lru_cache(maxsize=4096)
 def expand(pattern: str) -> tuple[ActionInfo, ...] | None:
     """Every catalogued action an Action value matches, sorted by full name.
 
     `*` alone expands over every catalogued service. None when no catalogued service matches
     the service part (nothing can be said about it), or when the value has no service part.
+    Answers are kept, since the same values recur across a corpus of policies.
 
     >>> [a.full_name for a in expand("ice:QueryIProd*")]
     ['ice:QueryIProductionJob']
@@ -241,7 +250,7 @@ def expand(pattern: str) -> tuple[ActionInfo, ...] | None:
     parts = _split(pattern)
     if parts is None:
         return None
-    catalogs = tuple(_catalogs_for(parts[0]))
+    catalogs = _catalogs_for(parts[0])
     if not catalogs:
         return None
     found = (action for catalog in catalogs for action in catalog.match(parts[1]))
