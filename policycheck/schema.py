@@ -138,6 +138,17 @@ def _bound(kind: type | tuple[type, ...], measure: Callable[[Any], int], compare
     return keyword
 
 
+def _k_unique_items(arg: bool, schema: dict, base: str, compiled: dict) -> Check:
+    def unique(v: Any) -> bool:
+        if not arg or not isinstance(v, list):
+            return True
+        # JSON equality: 1 and true differ, key order does not matter
+        seen = {json.dumps([type(item).__name__, item], sort_keys=True) for item in v}
+        return len(seen) == len(v)
+
+    return unique
+
+
 def _k_pattern(arg: str, schema: dict, base: str, compiled: dict) -> Check:
     regex = re.compile(arg)
     return lambda v: not isinstance(v, str) or regex.search(v) is not None
@@ -198,6 +209,7 @@ _KEYWORDS = {
     "minimum": _bound((int, float), lambda v: v, lambda a, b: a >= b),
     "maximum": _bound((int, float), lambda v: v, lambda a, b: a <= b),
     "pattern": _k_pattern,
+    "uniqueItems": _k_unique_items,
     "oneOf": _k_one_of,
     "anyOf": _k_any_of,
     "allOf": _k_all_of,

@@ -16,12 +16,10 @@ import re
 import string
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+import policycheck.catalog.data as catalog_data
+from policycheck.data import list_files, read_text
 
-_DATA_PACKAGE = "policycheck.catalog.data"
 _GLOBAL_KEYS_FILE = "global-condition-keys.json"
 _MATCH_CACHE_LIMIT = 4096
 
@@ -149,21 +147,15 @@ def wildcard_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
-def _data_files() -> Traversable:
-    from importlib import resources  # ~10 ms of imports (zipfile, tempfile): paid on first use only
-
-    return resources.files(_DATA_PACKAGE)
-
-
 def _read_data(file_name: str) -> dict:
-    return json.loads(_data_files().joinpath(file_name).read_text("utf-8"))
+    return json.loads(read_text(catalog_data.__file__, file_name))
 
 
 @cache
 def services() -> tuple[str, ...]:
     """The RAM codes that have a catalog, sorted. Read from the data folder's file names only."""
-    names = (entry.name for entry in _data_files().iterdir())
-    return tuple(sorted(n[: -len(".json")] for n in names if n.endswith(".json") and n != _GLOBAL_KEYS_FILE))
+    names = list_files(catalog_data.__file__, ".json")
+    return tuple(sorted(n[: -len(".json")] for n in names if n != _GLOBAL_KEYS_FILE))
 
 
 def _catalog_from_data(raw: dict) -> ServiceCatalog:
