@@ -9,7 +9,7 @@ from tests.rules.helpers import codes, findings, statement
      "acs:*:*cn-beijing*:*:*", "acs:ecs:cn-hangzhou:1234:instance/i-1"],
 )
 def test_valid_resources_pass(resource):
-    assert codes(statement(Action="oss:GetObject", Resource=resource)) == set()
+    assert codes(statement(Action="ram:GetUser", Resource=resource)) == set()
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,10 @@ def test_valid_resources_pass(resource):
     ],
 )
 def test_invalid_arns_say_what_is_wrong(resource, words):
-    [finding] = findings(statement(Action="oss:GetObject", Resource=["*", resource]))
+    [finding] = findings(statement(Action="ram:GetUser", Resource=["*", resource]))
     assert (finding.code, finding.path) == ("INVALID_ARN", "Statement[0].Resource[1]")
     assert words in finding.message
 
 
 def test_single_string_resource_points_at_the_element():
-    assert codes(statement(Action="oss:GetObject", Resource="arn:aws:s3:::x")) == {("INVALID_ARN", "Statement[0].Resource")}
+    assert codes(statement(Action="ram:GetUser", Resource="arn:aws:s3:::x")) == {("INVALID_ARN", "Statement[0].Resource")}
