@@ -206,6 +206,7 @@ _KEYWORDS = {
     "minLength": _bound(str, len, int.__ge__),
     "maxLength": _bound(str, len, int.__le__),
     "minProperties": _bound(dict, len, int.__ge__),
+    "maxProperties": _bound(dict, len, int.__le__),
     "minimum": _bound((int, float), lambda v: v, lambda a, b: a >= b),
     "maximum": _bound((int, float), lambda v: v, lambda a, b: a <= b),
     "pattern": _k_pattern,
