@@ -67,6 +67,7 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
         severity=dict(severity),
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
+        accounts=tuple(section.get("accounts", ())),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 SEVERITIES: tuple[str, ...] = ("info", "suggestion", "warning", "security_warning", "error")
 """From least to most serious; `--fail-on warning` fails on the last three."""
@@ -59,7 +58,9 @@ class CodeInfo:
 @cache
 def code_table() -> dict[str, CodeInfo]:
     """All finding codes, read once from the packaged data file."""
-    raw = json.loads(resources.files("policycheck.data").joinpath("codes.json").read_text("utf-8"))
+    import policycheck.data as package
+
+    raw = json.loads(package.read_text(package.__file__, "codes.json"))
     return {code: CodeInfo(code=code, **fields) for code, fields in raw.items()}
 
 

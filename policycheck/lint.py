@@ -11,7 +11,7 @@ from policycheck.load import load_file
 from policycheck.load.document import Document
 from policycheck.load.files import display_path, find_files, matches_any
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
-from policycheck.rules import run_rules
+from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
 
 CONFIG_NAME = "policycheck.yaml"
@@ -52,6 +52,7 @@ class LintSettings:
     kinds: tuple[tuple[str, PolicyKind], ...] = ()
     kind: PolicyKind | None = None
     root: str = "."
+    accounts: tuple[str, ...] = ()
 
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
@@ -103,7 +104,7 @@ class LintResult:
 
 
 def lint_document(
-    document: Document, kind: PolicyKind, name: str = ""
+    document: Document, kind: PolicyKind, name: str = "", options: RuleOptions | None = None
 ) -> tuple[list[Finding], Policy | None]:
     """All findings of one loaded document, and its Policy when the grammar holds."""
     findings = list(document.findings)
@@ -114,14 +115,15 @@ def lint_document(
     if schema_findings:
         return findings, None
     policy = build_policy(document.value, document.source, kind, name=name, locate=document.locate)
-    findings.extend(run_rules(policy, document))
+    findings.extend(run_rules(policy, document, options))
     return findings, policy
 
 
 def lint_file(path: str, settings: LintSettings) -> LintedFile:
     document = load_file(path, source=display_path(path) if path != "-" else "<stdin>")
     kind = settings.kind_for(document, path) if document.parsed else "identity"
-    findings, policy = lint_document(document, kind, name=os.path.splitext(os.path.basename(path))[0])
+    name = os.path.splitext(os.path.basename(path))[0]
+    findings, policy = lint_document(document, kind, name, RuleOptions(accounts=settings.accounts))
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 

@@ -14,9 +14,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
+import policycheck.schemas as schemas
+from policycheck.data import list_files, read_text
 from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import JsonPath, format_path
@@ -40,7 +41,7 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A shipped schema by file name, e.g. "ram-policy.schema.json"."""
-    return json.loads(resources.files("policycheck.schemas").joinpath(name).read_text("utf-8"))
+    return json.loads(read_text(schemas.__file__, name))
 
 
 def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
@@ -137,6 +138,17 @@ def _bound(kind: type | tuple[type, ...], measure: Callable[[Any], int], compare
     return keyword
 
 
+def _k_unique_items(arg: bool, schema: dict, base: str, compiled: dict) -> Check:
+    def unique(v: Any) -> bool:
+        if not arg or not isinstance(v, list):
+            return True
+        # JSON equality: 1 and true differ, key order does not matter
+        seen = {json.dumps([type(item).__name__, item], sort_keys=True) for item in v}
+        return len(seen) == len(v)
+
+    return unique
+
+
 def _k_pattern(arg: str, schema: dict, base: str, compiled: dict) -> Check:
     regex = re.compile(arg)
     return lambda v: not isinstance(v, str) or regex.search(v) is not None
@@ -194,9 +206,11 @@ _KEYWORDS = {
     "minLength": _bound(str, len, int.__ge__),
     "maxLength": _bound(str, len, int.__le__),
     "minProperties": _bound(dict, len, int.__ge__),
+    "maxProperties": _bound(dict, len, int.__le__),
     "minimum": _bound((int, float), lambda v: v, lambda a, b: a >= b),
     "maximum": _bound((int, float), lambda v: v, lambda a, b: a <= b),
     "pattern": _k_pattern,
+    "uniqueItems": _k_unique_items,
     "oneOf": _k_one_of,
     "anyOf": _k_any_of,
     "allOf": _k_all_of,
@@ -219,11 +233,7 @@ def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    schema_files = [
-        entry.name
-        for entry in resources.files("policycheck.schemas").iterdir()
-        if entry.name.endswith(".json")
-    ]
+    schema_files = list_files(schemas.__file__, ".json")
     registry = Registry().with_resources(
         (load_schema(file)["$id"], Resource.from_contents(load_schema(file))) for file in schema_files
     )

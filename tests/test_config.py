@@ -15,7 +15,7 @@ def test_ignore_severity_exclude_and_kinds(cli, write, tmp_path):
     write("drafts/c.json", "[")
     write(
         "control/big.json",
-        policy({"Effect": "Deny", "Action": [f"ice:A{i:05d}" for i in range(600)], "Resource": "*"}),
+        policy({"Effect": "Deny", "Action": [f"media:A{i:05d}" for i in range(600)], "Resource": "*"}),
     )
     write(
         "policycheck.yaml",
@@ -34,6 +34,7 @@ def test_ignore_severity_exclude_and_kinds(cli, write, tmp_path):
     found = sorted((f["file"], f["code"], f["severity"]) for f in run.json()["findings"])
     assert found == [
         ("control/big.json", "POLICY_TOO_LARGE", "error"),
+        ("control/big.json", "UNKNOWN_SERVICE", "info"),
         ("new/b.json", "UNSUPPORTED_ELEMENT", "info"),
     ]
     assert "4,096" in run.json()["findings"][0]["message"]  # the control-policy limit

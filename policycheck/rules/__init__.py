@@ -14,25 +14,38 @@ from functools import cache
 
 from policycheck.findings import Finding
 from policycheck.load.document import Document
-from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind
+from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind, Statement
 
-RULE_MODULES = ("size", "elements")
+RULE_MODULES = ("size", "elements", "actions", "resources", "grants", "trust")
 
 ALL_KINDS: frozenset[PolicyKind] = frozenset(POLICY_KINDS)
 PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "session"})
 """Kinds that grant or bound permissions, as opposed to trust policies that name who may assume a role."""
 
 
+@dataclass(frozen=True)
+class RuleOptions:
+    """Settings rules read: `accounts` are the team's own account ids (lint.accounts)."""
+
+    accounts: tuple[str, ...] = ()
+
+
 @dataclass
 class RuleContext:
-    """What a rule sees: the policy, its document (for sizes and positions), and a sink."""
+    """What a rule sees: the policy, its document (for sizes and positions), options, and a sink."""
 
     policy: Policy
     document: Document
+    options: RuleOptions = field(default_factory=RuleOptions)
     findings: list[Finding] = field(default_factory=list)
 
-    def report(self, code: str, path: JsonPath, message: str) -> None:
-        self.findings.append(self.document.finding(code, message, path))
+    def report(self, code: str, path: JsonPath, message: str, severity: str | None = None) -> None:
+        self.findings.append(self.document.finding(code, message, path, severity))
+
+    def element_path(self, statement: Statement, key: str, index: int) -> JsonPath:
+        """Path of the index-th value of a string-or-list element, as the document wrote it."""
+        raw = self.document.value["Statement"][statement.index].get(key)
+        return (*statement.path, key) if isinstance(raw, str) else (*statement.path, key, index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +64,8 @@ def all_rules() -> tuple[Rule, ...]:
     )
 
 
-def run_rules(policy: Policy, document: Document) -> list[Finding]:
-    context = RuleContext(policy, document)
+def run_rules(policy: Policy, document: Document, options: RuleOptions | None = None) -> list[Finding]:
+    context = RuleContext(policy, document, options or RuleOptions())
     for rule in all_rules():
         if policy.kind in rule.kinds:
             rule.check(context)

@@ -1,0 +1,322 @@
+"""Action catalogs and global condition keys: what each RAM action is, read from packaged data.
+
+One JSON file per service lives in policycheck/catalog/data/ (<ram_code>.json, format in
+schemas/catalog.schema.json), plus global-condition-keys.json. Nothing is read at import
+time: a file is parsed with `json` the first time its service is asked for, then kept, so
+`policycheck lint` starts fast and a run over many policies pays for each file once.
+
+Names are matched case-insensitively, as RAM matches Action values ("Values in Action and
+NotAction are generally not case-sensitive"), and `*` / `?` are RAM's only wildcards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+import policycheck.catalog.data as catalog_data
+from policycheck.data import list_files, read_text
+
+_GLOBAL_KEYS_FILE = "global-condition-keys.json"
+_MATCH_CACHE_LIMIT = 4096
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+ALL_RESOURCES: tuple[str, ...] = ("*",)
+"""The resource types of an action that cannot be scoped to a resource ("All Resources")."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    """One RAM action of a catalogued service, as its authorization table describes it."""
+
+    service: str
+    name: str
+    access_level: str
+    access_level_source: str
+    resource_types: tuple[str, ...]
+    condition_keys: tuple[str, ...]
+    associated_operations: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        """The value a policy's Action element uses, e.g. ice:QueryIProductionJob."""
+        return f"{self.service}:{self.name}"
+
+
+@dataclass(frozen=True)
+class ServiceCatalog:
+    """Every action of one service, with case-insensitive lookup and RAM wildcard matching."""
+
+    ram_code: str
+    service_code: str
+    name: str
+    api_version: str
+    granularity: str
+    actions: tuple[ActionInfo, ...]
+    _by_folded_name: dict[str, ActionInfo] = field(init=False, repr=False, compare=False)
+    _folded_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _match_cache: dict[str, tuple[ActionInfo, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.actions, key=lambda action: action.name))
+        object.__setattr__(self, "actions", ordered)
+        object.__setattr__(self, "_by_folded_name", {fold(a.name): a for a in ordered})
+        object.__setattr__(self, "_folded_names", tuple(self._by_folded_name))
+        object.__setattr__(self, "_match_cache", {})
+
+    def find(self, action_name: str) -> ActionInfo | None:
+        """The action with this name (no service prefix), ignoring case; None if there is none."""
+        return self._by_folded_name.get(fold(action_name))
+
+    def match(self, pattern: str) -> tuple[ActionInfo, ...]:
+        """The actions a name pattern (no service prefix) matches, sorted by name.
+
+        Patterns repeat across a corpus of policies (`Get*`, `List*`), so each answer is kept.
+        """
+        folded = fold(pattern)
+        cached = self._match_cache.get(folded)
+        if cached is not None:
+            return cached
+        if not has_wildcard(folded):
+            exact = self._by_folded_name.get(folded)
+            found: tuple[ActionInfo, ...] = (exact,) if exact else ()
+        else:
+            matches = wildcard_regex(folded).fullmatch
+            found = tuple(a for a, n in zip(self.actions, self._folded_names, strict=True) if matches(n))
+        if len(self._match_cache) >= _MATCH_CACHE_LIMIT:
+            self._match_cache.clear()
+        self._match_cache[folded] = found
+        return found
+
+    def nearest(self, name: str, limit: int = 3) -> tuple[str, ...]:
+        """Up to `limit` real action names closest to `name`, best first, for "did you mean".
+
+        >>> service("ice").nearest("QueryIProdutionJob", limit=1)
+        ('QueryIProductionJob',)
+        """
+        if limit <= 0:
+            return ()
+        import difflib  # only "did you mean" needs it; kept off the import path of lint
+
+        folded = fold(name)
+        close = difflib.get_close_matches(folded, self._folded_names, n=limit, cutoff=0.6)
+        return tuple(self._by_folded_name[match].name for match in close)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionKeyInfo:
+    """A global acs: condition key: the operator family its values need, and whether it is confirmed.
+
+    `type` is one of String, Numeric, Date, Bool, IP. `confirmed` is False for keys no official
+    source could be found for. For a prefix key such as acs:ResourceTag/<tag-key>, `name` is the
+    key as asked for, with the prefix in its canonical spelling (acs:ResourceTag/team).
+    """
+
+    name: str
+    type: str
+    description: str
+    confirmed: bool
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters only, so look-alikes (the Kelvin sign, a long s) never fold
+    into a real name the way `str.casefold` would fold them."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@lru_cache(maxsize=4096)
+def wildcard_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a RAM wildcard pattern: `*` is any run of characters, `?` exactly one.
+
+    Nothing else is special (unlike fnmatch, `[` is literal). Case-insensitive, like Action matching.
+
+    >>> bool(wildcard_regex("Query*").fullmatch("queryiproductionjob"))
+    True
+    >>> bool(wildcard_regex("Get?ole").fullmatch("GetRole")), bool(wildcard_regex("[a]").fullmatch("a"))
+    (True, False)
+    """
+    parts = ("." if char == "?" else ".*" if char == "*" else re.escape(char) for char in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
+
+
+def _read_data(file_name: str) -> dict:
+    return json.loads(read_text(catalog_data.__file__, file_name))
+
+
+@cache
+def services() -> tuple[str, ...]:
+    """The RAM codes that have a catalog, sorted. Read from the data folder's file names only."""
+    names = list_files(catalog_data.__file__, ".json")
+    return tuple(sorted(n[: -len(".json")] for n in names if n != _GLOBAL_KEYS_FILE))
+
+
+def _catalog_from_data(raw: dict) -> ServiceCatalog:
+    code = raw["ram_code"]
+    actions = tuple(
+        ActionInfo(
+            service=code,
+            name=entry["name"],
+            access_level=entry["access_level"],
+            access_level_source=entry["access_level_source"],
+            resource_types=tuple(entry["resource_types"]),
+            condition_keys=tuple(entry["condition_keys"]),
+            associated_operations=tuple(entry["associated_operations"]),
+        )
+        for entry in raw["actions"]
+    )
+    return ServiceCatalog(
+        ram_code=code,
+        service_code=raw["service_code"],
+        name=raw["name"],
+        api_version=raw["api_version"],
+        granularity=raw["granularity"],
+        actions=actions,
+    )
+
+
+@cache
+def _load_service(folded_code: str) -> ServiceCatalog | None:
+    if folded_code not in services():
+        return None
+    return _catalog_from_data(_read_data(f"{folded_code}.json"))
+
+
+def service(ram_code: str) -> ServiceCatalog | None:
+    """The catalog of one service by RAM code, ignoring case; None when it has no catalog."""
+    return _load_service(fold(ram_code))
+
+
+def _split(action: str) -> tuple[str, str] | None:
+    service_part, colon, name_part = action.partition(":")
+    if not colon or not service_part:
+        return None
+    return service_part, name_part
+
+
+def lookup(action: str) -> ActionInfo | None:
+    """The catalogued action a full name refers to, ignoring case.
+
+    >>> lookup("ice:queryiproductionjob").full_name
+    'ice:QueryIProductionJob'
+    >>> lookup("oss:GetObject") is None, lookup("QueryIProductionJob") is None
+    (True, True)
+    """
+    parts = _split(action)
+    if parts is None:
+        return None
+    catalog = service(parts[0])
+    return catalog.find(parts[1]) if catalog else None
+
+
+def _catalogs_for(service_pattern: str) -> tuple[ServiceCatalog, ...]:
+    if not has_wildcard(service_pattern):
+        catalog = service(service_pattern)
+        return (catalog,) if catalog else ()
+    matches = wildcard_regex(fold(service_pattern)).fullmatch
+    return tuple(c for code in services() if matches(code) and (c := service(code)))
+
+
+@lru_cache(maxsize=4096)
+def expand(pattern: str) -> tuple[ActionInfo, ...] | None:
+    """Every catalogued action an Action value matches, sorted by full name.
+
+    `*` alone expands over every catalogued service. None when no catalogued service matches
+    the service part (nothing can be said about it), or when the value has no service part.
+    Answers are kept, since the same values recur across a corpus of policies.
+
+    >>> [a.full_name for a in expand("ice:QueryIProd*")]
+    ['ice:QueryIProductionJob']
+    >>> expand("oss:Get*") is None, expand("ice:Qeury*")
+    (True, ())
+    """
+    if pattern == "*":
+        pattern = "*:*"
+    parts = _split(pattern)
+    if parts is None:
+        return None
+    catalogs = _catalogs_for(parts[0])
+    if not catalogs:
+        return None
+    found = (action for catalog in catalogs for action in catalog.match(parts[1]))
+    return tuple(sorted(found, key=lambda action: action.full_name))
+
+
+def is_operation_level(action: str) -> bool:
+    """Whether RAM authorizes this action on the resource "*" only.
+
+    True when the action's resource type is All Resources, or when its service authorizes per
+    operation (OPERATION granularity, as ICE does: a grant scoped to an ARN grants nothing).
+    False for actions of services without a catalog, about which nothing is known.
+
+    >>> is_operation_level("ice:QueryIProductionJob"), is_operation_level("ram:GetUser")
+    (True, False)
+    """
+    parts = _split(action)
+    if parts is None:
+        return False
+    catalog = service(parts[0])
+    if catalog is None:
+        return False
+    if catalog.granularity == "OPERATION":
+        return True
+    found = catalog.find(parts[1])
+    return found is not None and found.resource_types == ALL_RESOURCES
+
+
+@dataclass(frozen=True, slots=True)
+class _GlobalKeys:
+    exact: dict[str, ConditionKeyInfo]
+    prefixes: tuple[tuple[str, str, ConditionKeyInfo], ...]
+
+
+@cache
+def _global_keys() -> _GlobalKeys:
+    exact: dict[str, ConditionKeyInfo] = {}
+    prefixes: list[tuple[str, str, ConditionKeyInfo]] = []
+    for entry in _read_data(_GLOBAL_KEYS_FILE)["keys"]:
+        info = ConditionKeyInfo(
+            name=entry["name"],
+            type=entry["type"],
+            description=entry["description"],
+            confirmed=entry["confirmed"],
+        )
+        if entry["prefix"]:
+            prefixes.append((fold(entry["name"]), entry["name"], info))
+        else:
+            exact[fold(entry["name"])] = info
+    prefixes.sort(key=lambda item: len(item[0]), reverse=True)
+    return _GlobalKeys(exact=exact, prefixes=tuple(prefixes))
+
+
+def global_condition_key(key: str) -> ConditionKeyInfo | None:
+    """The global condition key `key` names, ignoring case; None if it is not a global key.
+
+    A prefix key needs something after its prefix: acs:ResourceTag/team is a key,
+    acs:ResourceTag/ alone is not.
+
+    >>> global_condition_key("acs:sourceip").name, global_condition_key("acs:sourceip").type
+    ('acs:SourceIp', 'IP')
+    >>> global_condition_key("acs:resourcetag/team").name
+    'acs:ResourceTag/team'
+    """
+    keys = _global_keys()
+    found = keys.exact.get(fold(key))
+    if found is not None:
+        return found
+    for folded_prefix, prefix, info in keys.prefixes:
+        if len(key) > len(prefix) and fold(key[: len(prefix)]) == folded_prefix:
+            return ConditionKeyInfo(
+                name=prefix + key[len(prefix) :],
+                type=info.type,
+                description=info.description,
+                confirmed=info.confirmed,
+            )
+    return None

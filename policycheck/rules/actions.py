@@ -1,0 +1,142 @@
+"""Actions checked against the catalog: UNKNOWN_ACTION, UNKNOWN_SERVICE, RESOURCE_MISMATCH, REDUNDANT."""
+
+from __future__ import annotations
+
+from policycheck import catalog
+from policycheck.model import Statement
+from policycheck.rules import ALL_KINDS, PERMISSION_KINDS, Rule, RuleContext
+
+
+def _split(action: str) -> tuple[str, str] | None:
+    service, colon, name = action.partition(":")
+    return (service, name) if colon and service and name else None
+
+
+def check_actions(context: RuleContext) -> None:
+    """Every Action/NotAction value of a catalogued service must name or match a real action."""
+    for statement in context.policy.statements:
+        uncatalogued: set[str] = set()
+        for index, action in enumerate(statement.actions):
+            if action == "*":
+                continue
+            path = context.element_path(statement, statement.action_key, index)
+            parts = _split(action)
+            if parts is None:
+                context.report(
+                    "UNKNOWN_ACTION",
+                    path,
+                    f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo',
+                )
+                continue
+            service_code, name = parts
+            if catalog.has_wildcard(service_code):
+                continue
+            service = catalog.service(service_code)
+            if service is None:
+                if catalog.fold(service_code) not in uncatalogued:
+                    uncatalogued.add(catalog.fold(service_code))
+                    context.report(
+                        "UNKNOWN_SERVICE",
+                        path,
+                        f'no action catalog for service "{service_code}": its actions are not checked',
+                    )
+                continue
+            if service.match(name):
+                continue
+            suggestions = _suggest(service, name)
+            hint = (
+                f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?"
+                if suggestions
+                else ""
+            )
+            what = "matches no" if catalog.has_wildcard(name) else "is not an"
+            context.report(
+                "UNKNOWN_ACTION",
+                path,
+                f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}',
+            )
+
+
+def _suggest(service: catalog.ServiceCatalog, name: str) -> tuple[str, ...]:
+    """Nearest real names; for a pattern, the nearest real prefix with its tail (Qeury* -> Query*)."""
+    if not catalog.has_wildcard(name):
+        return service.nearest(name)
+    cut = min(i for i in (name.find("*"), name.find("?")) if i >= 0)
+    literal, tail = name[:cut], name[cut:]
+    if not literal:
+        return ()
+    import difflib
+
+    prefixes = {catalog.fold(a.name[: len(literal)]): a.name[: len(literal)] for a in service.actions}
+    close = difflib.get_close_matches(catalog.fold(literal), prefixes, n=20, cutoff=0.75)
+    return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
+
+
+def _matches_star(resource: str) -> bool:
+    return catalog.wildcard_regex(resource).fullmatch("*") is not None
+
+
+def check_resource_mismatch(context: RuleContext) -> None:
+    """Actions authorized per operation need a Resource that matches the literal "*"."""
+    for statement in context.policy.statements:
+        if statement.not_action or statement.not_resource or any(map(_matches_star, statement.resources)):
+            continue
+        affected = _operation_level_actions(statement)
+        if not affected:
+            continue
+        effect = "Allow grants" if statement.effect == "Allow" else "Deny denies"
+        shown = ", ".join(affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
+        context.report(
+            "RESOURCE_MISMATCH",
+            (*statement.path, "Resource"),
+            f"{shown} {'is' if len(affected) == 1 else 'are'} authorized per operation (resource "
+            f'"All Resources"), so RAM checks {"it" if len(affected) == 1 else "them"} against "*", '
+            f"which this Resource never matches: the {effect} nothing for "
+            f'{"it" if len(affected) == 1 else "them"}. Use "Resource": "*"',
+        )
+
+
+def _operation_level_actions(statement: Statement) -> list[str]:
+    """The statement's actions (wildcards expanded per service) whose resource is All Resources."""
+    found: list[str] = []
+    for action in statement.actions:
+        parts = _split(action)
+        if parts is None or action == "*" or catalog.has_wildcard(parts[0]):
+            continue
+        expanded = catalog.expand(action) or ()
+        if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
+            found.append(action if catalog.has_wildcard(action) else expanded[0].full_name)
+    return found
+
+
+def check_redundant(context: RuleContext) -> None:
+    """An action named twice, or a name a wildcard in the same list already covers."""
+    for statement in context.policy.statements:
+        folded = [catalog.fold(action) for action in statement.actions]
+        patterns = [(i, catalog.wildcard_regex(a)) for i, a in enumerate(folded) if catalog.has_wildcard(a)]
+        for index, action in enumerate(folded):
+            path = context.element_path(statement, statement.action_key, index)
+            if action in folded[:index]:
+                context.report(
+                    "REDUNDANT",
+                    path,
+                    f'"{statement.actions[index]}" is listed twice in {statement.action_key}',
+                )
+                continue
+            if catalog.has_wildcard(action):
+                continue
+            cover = next((i for i, regex in patterns if regex.fullmatch(action)), None)
+            if cover is not None:
+                context.report(
+                    "REDUNDANT",
+                    path,
+                    f'"{statement.actions[index]}" is already covered by "{statement.actions[cover]}" '
+                    f"in the same {statement.action_key}",
+                )
+
+
+RULES = (
+    Rule(("UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
+    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resource_mismatch),
+    Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
+)
