@@ -14,13 +14,11 @@ import random
 import re
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from policycheck.emulator.errors import ApiError, invalid, missing
 from policycheck.emulator.store import Store, StoredJob, Transaction
-
-if TYPE_CHECKING:
-    from policycheck.emulator.world import Settings
+from policycheck.emulator.world import Settings, format_time
 
 FUNCTION_NAMES = frozenset(
     {
@@ -208,7 +206,7 @@ def _outputs(job: StoredJob, region: str) -> dict[str, list[str]]:
     return {"OutputFiles": [address], "OutputUrls": [url], "OutputMediaIds": []}
 
 
-def job_view(job: StoredJob, settings: Settings, now: float, format_time: Any) -> dict[str, Any]:
+def job_view(job: StoredJob, settings: Settings, now: float) -> dict[str, Any]:
     """QueryIProductionJob's fields for a stored job; finish fields only once it has finished."""
     params = job.params
     status, finished = job_status(job, settings, now)
@@ -261,7 +259,7 @@ def submit(store: Store, account_id: str, params: Mapping[str, str], now: float)
 
 
 def query(
-    store: Store, settings: Settings, account_id: str, params: Mapping[str, str], now: float, format_time: Any
+    store: Store, settings: Settings, account_id: str, params: Mapping[str, str], now: float
 ) -> dict[str, Any]:
     job_id = params.get("JobId")
     if not job_id:
@@ -269,7 +267,7 @@ def query(
     job = store.get_job(account_id, job_id)
     if job is None:
         return _unknown_job(settings, job_id)
-    return job_view(job, settings, now, format_time)
+    return job_view(job, settings, now)
 
 
 def cancel(

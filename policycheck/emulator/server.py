@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sys
 import tempfile
 import threading
@@ -45,6 +46,10 @@ from policycheck.emulator.world import Credential, World, format_time, parse_tim
 MAX_BODY_BYTES = 1 << 20
 """1 MiB: more than any ICE or RAM request needs (a policy document is at most 6,144 characters)."""
 
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 4 * MAX_BODY_BYTES
+"""How long and how much unread input is discarded before closing after an early error."""
+
 ICE_VERSION = "2020-11-09"
 RAM_VERSION = "2015-05-01"
 PRODUCTS = {ICE_VERSION: ("ICE", "ice", "Forbidden.RAM"), RAM_VERSION: ("Ram", "ram", "NoPermission")}
@@ -63,6 +68,24 @@ V1_REQUIRED = (
     "Timestamp",
 )
 V3_REQUIRED = ("x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
+_COMMON_V1 = frozenset(
+    {
+        "Action",
+        "Version",
+        "AccessKeyId",
+        "Signature",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "SignatureType",
+        "Timestamp",
+        "Format",
+        "RegionId",
+        "SecurityToken",
+        "ResourceOwnerAccount",
+    }
+)
+"""v1 parameters of the gateway, not of the operation: not part of a ClientToken's fingerprint."""
 _HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
 
 
@@ -308,7 +331,7 @@ class Emulator:
         if call.action == "SubmitIProductionJob":
             return ice.submit(self.store, account.account_id, params, now)
         if call.action == "QueryIProductionJob":
-            return ice.query(self.store, settings, account.account_id, params, now, format_time)
+            return ice.query(self.store, settings, account.account_id, params, now)
         if call.action == "CancelIProductionJob":
             return ice.cancel(self.store, settings, account.account_id, params, now)
         if call.action == "DecodeDiagnosticMessage":
@@ -331,25 +354,6 @@ class Emulator:
             **error.extra,
         }
         return _reply(error.status, body, request_id, xml, "Error")
-
-
-_COMMON_V1 = frozenset(
-    {
-        "Action",
-        "Version",
-        "AccessKeyId",
-        "Signature",
-        "SignatureMethod",
-        "SignatureVersion",
-        "SignatureNonce",
-        "SignatureType",
-        "Timestamp",
-        "Format",
-        "RegionId",
-        "SecurityToken",
-        "ResourceOwnerAccount",
-    }
-)
 
 
 def _xml(value: Any, name: str) -> str:
@@ -410,13 +414,31 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(emulator.handle(request))
 
     def _send_error(self, emulator: Emulator, error: ApiError) -> None:
-        """Answer without reading the body, then drop the connection: its rest is unread."""
+        """Answer without reading the body, then close the connection (its rest is unread).
+
+        Closing a socket with unread input makes the kernel reset the connection, which can
+        destroy the answer before the client reads it; so stop writing first and discard what
+        is still arriving, for at most LINGER_SECONDS and LINGER_BYTES.
+        """
         self.close_connection = True
         self._send(
             emulator.error_response(
                 error, self.headers.get("Host", ""), str(uuid.uuid4()).upper(), "ICE", False
             )
         )
+        self.wfile.flush()
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            deadline = time.monotonic() + LINGER_SECONDS
+            drained = 0
+            while drained < LINGER_BYTES and time.monotonic() < deadline:
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:
+            pass  # the client went away: nothing left to protect
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)

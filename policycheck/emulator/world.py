@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from policycheck.emulator.ice import FUNCTION_NAMES
 from policycheck.findings import Finding
 from policycheck.load import load_file
 from policycheck.load.document import Document
@@ -396,10 +395,7 @@ def build_world(document: Document, path: str) -> World:
                 raw_role.get("max_session_duration", 3600),
                 _attached(reader, raw_role.get("policies", []), (*r_path, "policies"), custom, system),
             )
-        jobs = tuple(
-            _job(reader, raw_job, (*a_path, "jobs", i))
-            for i, raw_job in enumerate(raw_account.get("jobs", []))
-        )
+        jobs = tuple(_job(raw_job) for raw_job in raw_account.get("jobs", []))
         account = Account(
             account_id,
             raw_account.get("name", account_id),
@@ -467,7 +463,7 @@ def build_world(document: Document, path: str) -> World:
     return World(document.source, settings, tuple(accounts), system, credentials)
 
 
-def _job(reader: _Reader, raw: Mapping[str, Any], path: JsonPath) -> Job:
+def _job(raw: Mapping[str, Any]) -> Job:
     params: dict[str, Any] = {
         "FunctionName": raw["function_name"],
         "Input": dict(raw["input"]),
@@ -482,9 +478,4 @@ def _job(reader: _Reader, raw: Mapping[str, Any], path: JsonPath) -> Job:
     ):
         if key in raw:
             params[param] = raw[key]
-    if raw["function_name"] not in FUNCTION_NAMES:
-        raise reader.fail(
-            f"function_name {raw['function_name']} is not an ICE iProduction function",
-            (*path, "function_name"),
-        )
     return Job(raw["job_id"], params, parse_time(raw.get("create_time", DEFAULT_DATE)))

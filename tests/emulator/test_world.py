@@ -154,3 +154,17 @@ def test_world_can_be_json_too(tmp_path):
     path = tmp_path / "world.json"
     path.write_text(json.dumps(yaml.safe_load(write_world(tmp_path).read_text())))
     assert load_world(str(path)).account(ACCOUNT).name == "test"
+
+
+def test_the_schema_knows_the_same_functions_as_the_emulator():
+    from policycheck.emulator.ice import FUNCTION_NAMES
+    from policycheck.schema import load_schema
+
+    assert set(load_schema("world.schema.json")["$defs"]["job"]["properties"]["function_name"]["enum"]) == (
+        FUNCTION_NAMES
+    )
+
+
+def test_seeded_job_of_an_unknown_function(tmp_path):
+    message = _broken(tmp_path, lambda w: w["accounts"][0]["jobs"][0].update(function_name="ImageCartoonize"))
+    assert f":{_line_of(tmp_path, 'ImageCartoonize')}:" in message
