@@ -69,23 +69,9 @@ V1_REQUIRED = (
 )
 V3_REQUIRED = ("x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
 _COMMON_V1 = frozenset(
-    {
-        "Action",
-        "Version",
-        "AccessKeyId",
-        "Signature",
-        "SignatureMethod",
-        "SignatureVersion",
-        "SignatureNonce",
-        "SignatureType",
-        "Timestamp",
-        "Format",
-        "RegionId",
-        "SecurityToken",
-        "ResourceOwnerAccount",
-    }
+    {*V1_REQUIRED, "SignatureType", "Format", "RegionId", "SecurityToken", "ResourceOwnerAccount"}
 )
-"""v1 parameters of the gateway, not of the operation: not part of a ClientToken's fingerprint."""
+"""v1 parameters of the gateway, not of the operation: handlers never see them."""
 _HOST = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
 
 
