@@ -8,7 +8,8 @@ Loopback only; bounded by --requests and --seconds, whichever ends first.
     .venv/bin/python bench/bench_emulator.py --key root       # signed, authorization skipped (root)
     .venv/bin/python bench/bench_emulator.py --requests 5000 --concurrency 32
 
-Prints one table: requests, errors, requests/second, latency p50/p99/max. No thresholds here:
+Prints one table: requests, errors, requests/second, latency p50/p99/max, and the emulator
+process's CPU time per request (client and server share the machine). No thresholds here:
 the target (>= 300 requests/second on a 2-core machine) is read off the table.
 """
 
@@ -39,6 +40,15 @@ SERVE = (
     "emulator.add_arguments(parser)\n"
     "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
 )
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -134,9 +144,11 @@ def main() -> int:
         )
         try:
             url = server.stdout.readline().split()[-1]
+            before = cpu_seconds(server.pid)
             result = drive(
                 url.split("://", 1)[1], KEYS[args.key], args.requests, args.concurrency, args.seconds
             )
+            after = cpu_seconds(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             server.communicate(timeout=30)
@@ -144,12 +156,16 @@ def main() -> int:
         f"emulator, signed QueryIProductionJob via aliyun-python-sdk-core, key={args.key}, "
         f"concurrency={args.concurrency}, {os.cpu_count()} CPUs"
     )
+    server_cpu = "n/a"
+    if before is not None and after is not None and result["requests"]:
+        server_cpu = f"{(after - before) / result['requests'] * 1000:.2f}"
     print(
         f"{'requests':>9} {'errors':>7} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'server CPU ms/req':>18}"
     )
     print(
         f"{result['requests']:>9} {result['errors']:>7} {result['seconds']:>8.2f} {result['rps']:>8.1f} "
-        f"{result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f} {result['max_ms']:>8.2f}"
+        f"{result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f} {result['max_ms']:>8.2f} {server_cpu:>18}"
     )
     if result["error_codes"]:
         print(
