@@ -249,9 +249,8 @@ class Emulator:
         if parsed is None:
             raise ApiError("IncompleteSignature")
         headers = request.headers
-        for name in V3_REQUIRED:
-            if not headers.get(name):
-                raise missing(name)
+        if not all(headers.get(name) for name in V3_REQUIRED):
+            raise ApiError("IncompleteSignature")
         action, version = self._api(headers["x-acs-action"], headers["x-acs-version"])
         signed = set(parsed.signed_headers)
         must_sign = {"host", *(name for name in headers if name.startswith("x-acs-"))}

@@ -144,3 +144,5 @@ def test_mutated_v3_requests_are_refused(endpoint):
     assert raw(endpoint, query, headers=unsigned_extra).json()["Code"] == "IncompleteSignature"
     broken = {**headers, "Authorization": headers["Authorization"].replace("Signature=", "Sig=")}
     assert raw(endpoint, query, headers=broken).json()["Code"] == "IncompleteSignature"
+    without_date = {k: v for k, v in headers.items() if k != "x-acs-date"}
+    assert raw(endpoint, query, headers=without_date).json()["Code"] == "IncompleteSignature"
