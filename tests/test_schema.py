@@ -140,7 +140,8 @@ def test_fast_checker_agrees_on_the_config_schema(document):
 
 
 @pytest.mark.parametrize(
-    ("items", "unique"), [([1, 2], True), ([1, 1], False), ([1, True], True), ([{"a": 1, "b": 2}, {"b": 2, "a": 1}], False)]
+    ("items", "unique"),
+    [([1, 2], True), ([1, 1], False), ([1, True], True), ([{"a": 1, "b": 2}, {"b": 2, "a": 1}], False)],
 )
 def test_unique_items_follows_json_equality(items, unique):
     assert _compile({"uniqueItems": True}, "x.json", {})(items) is unique

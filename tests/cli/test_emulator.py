@@ -16,14 +16,6 @@ from policycheck.cli import emulator as command
 from tests.conftest import REPO
 from tests.emulator.conftest import ROOT, call, write_world
 
-RUN_COMMAND = (
-    "import argparse, sys\n"
-    "from policycheck.cli import emulator\n"
-    "parser = argparse.ArgumentParser()\n"
-    "emulator.add_arguments(parser)\n"
-    "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
-)
-
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
@@ -33,7 +25,7 @@ def parse(*argv: str) -> argparse.Namespace:
 
 def start(*argv: str, cwd=REPO) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", RUN_COMMAND, *argv],
+        [sys.executable, "-m", "policycheck", "emulator", *argv],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -5,7 +5,11 @@ from tests.rules.helpers import codes, findings, statement
 
 def test_misspelt_action_suggests_the_real_name():
     [finding] = findings(statement(Action="ice:QueryIProdutionJob", Resource="*"))
-    assert (finding.code, finding.severity, finding.path) == ("UNKNOWN_ACTION", "error", "Statement[0].Action")
+    assert (finding.code, finding.severity, finding.path) == (
+        "UNKNOWN_ACTION",
+        "error",
+        "Statement[0].Action",
+    )
     assert "did you mean ice:QueryIProductionJob" in finding.message
 
 
@@ -16,14 +20,30 @@ def test_pattern_matching_nothing_suggests_a_pattern():
 
 @pytest.mark.parametrize(
     "action",
-    ["ice:QueryIProductionJob", "ice:queryiproductionjob", "ICE:QUERYIPRODUCTIONJOB", "ice:Query*", "ice:?ueryIProductionJob", "ice:*", "*", "ram:GetUser", "sts:AssumeRole"],
+    [
+        "ice:QueryIProductionJob",
+        "ice:queryiproductionjob",
+        "ICE:QUERYIPRODUCTIONJOB",
+        "ice:Query*",
+        "ice:?ueryIProductionJob",
+        "ice:*",
+        "*",
+        "ram:GetUser",
+        "sts:AssumeRole",
+    ],
 )
 def test_real_actions_in_any_case_pass(action):
-    assert codes(statement(Action=action, Resource="*", Condition={"Bool": {"acs:SecureTransport": "true"}})) == set()
+    assert (
+        codes(statement(Action=action, Resource="*", Condition={"Bool": {"acs:SecureTransport": "true"}}))
+        == set()
+    )
 
 
 def test_not_action_values_are_checked_too():
-    document = {"Version": "1", "Statement": [{"Effect": "Deny", "NotAction": ["ice:QueryIProdutionJob"], "Resource": "*"}]}
+    document = {
+        "Version": "1",
+        "Statement": [{"Effect": "Deny", "NotAction": ["ice:QueryIProdutionJob"], "Resource": "*"}],
+    }
     assert codes(document) == {("UNKNOWN_ACTION", "Statement[0].NotAction[0]")}
 
 
@@ -33,8 +53,12 @@ def test_not_an_action_at_all():
 
 
 def test_uncatalogued_service_is_info_once_per_statement():
-    found = findings(statement(Action=["oss:GetObject", "oss:PutObject", "oss:Nonsense"], Resource="acs:oss:*:*:b/*"))
-    assert [(f.code, f.severity, f.path) for f in found] == [("UNKNOWN_SERVICE", "info", "Statement[0].Action[0]")]
+    found = findings(
+        statement(Action=["oss:GetObject", "oss:PutObject", "oss:Nonsense"], Resource="acs:oss:*:*:b/*")
+    )
+    assert [(f.code, f.severity, f.path) for f in found] == [
+        ("UNKNOWN_SERVICE", "info", "Statement[0].Action[0]")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -51,7 +75,12 @@ def test_ice_grants_must_say_star(resource, expected):
 
 
 def test_resource_mismatch_message_explains_and_covers_deny_and_wildcards():
-    document = {"Version": "1", "Statement": [{"Effect": "Deny", "Action": ["ice:Delete*", "oss:DeleteObject"], "Resource": "acs:oss:*:*:b/*"}]}
+    document = {
+        "Version": "1",
+        "Statement": [
+            {"Effect": "Deny", "Action": ["ice:Delete*", "oss:DeleteObject"], "Resource": "acs:oss:*:*:b/*"}
+        ],
+    }
     [mismatch] = [f for f in findings(document) if f.code == "RESOURCE_MISMATCH"]
     assert "ice:Delete*" in mismatch.message and "Deny denies nothing" in mismatch.message
     assert 'Use "Resource": "*"' in mismatch.message and "oss:DeleteObject" not in mismatch.message
@@ -62,6 +91,10 @@ def test_resource_level_services_may_be_scoped():
 
 
 def test_redundant_actions():
-    found = codes(statement(Action=["ice:Get*", "ice:GetMediaInfo", "ice:get*", "ice:QueryIProductionJob"], Resource="*"))
+    found = codes(
+        statement(
+            Action=["ice:Get*", "ice:GetMediaInfo", "ice:get*", "ice:QueryIProductionJob"], Resource="*"
+        )
+    )
     assert found == {("REDUNDANT", "Statement[0].Action[1]"), ("REDUNDANT", "Statement[0].Action[2]")}
     assert codes(statement(Action=["ice:GetMediaInfo", "ice:ListMediaBasicInfos"], Resource="*")) == set()

@@ -35,7 +35,9 @@ def test_deny_everything_is_fine():
 
 
 def test_allow_with_not_action():
-    assert codes(statement(NotAction="ram:*", Resource="*")) == {("ALLOW_WITH_NOT_ACTION", "Statement[0].NotAction")}
+    assert codes(statement(NotAction="ram:*", Resource="*")) == {
+        ("ALLOW_WITH_NOT_ACTION", "Statement[0].NotAction")
+    }
     denied = {"Version": "1", "Statement": [{"Effect": "Deny", "NotAction": "ice:Query*", "Resource": "*"}]}
     assert codes(denied) == set()
 
@@ -43,4 +45,6 @@ def test_allow_with_not_action():
 def test_control_policies_may_allow_everything():
     assert codes(statement(Action="*", Resource="*"), kind="control") == set()
     assert codes(statement(NotAction="ram:*", Resource="*"), kind="control") == set()
-    assert codes(statement(Action="*", Resource="*"), kind="session") == {("OVERLY_PERMISSIVE", "Statement[0].Action")}
+    assert codes(statement(Action="*", Resource="*"), kind="session") == {
+        ("OVERLY_PERMISSIVE", "Statement[0].Action")
+    }

@@ -5,8 +5,14 @@ from tests.rules.helpers import codes, findings, statement
 
 @pytest.mark.parametrize(
     "resource",
-    ["*", "acs:oss:*:*:media/*", "acs:ram::123456789012:role/worker", "acs:ram:*:system:policy/AliyunOSSFullAccess",
-     "acs:*:*cn-beijing*:*:*", "acs:ecs:cn-hangzhou:1234:instance/i-1"],
+    [
+        "*",
+        "acs:oss:*:*:media/*",
+        "acs:ram::123456789012:role/worker",
+        "acs:ram:*:system:policy/AliyunOSSFullAccess",
+        "acs:*:*cn-beijing*:*:*",
+        "acs:ecs:cn-hangzhou:1234:instance/i-1",
+    ],
 )
 def test_valid_resources_pass(resource):
     assert codes(statement(Action="ram:GetUser", Resource=resource)) == set()
@@ -31,4 +37,6 @@ def test_invalid_arns_say_what_is_wrong(resource, words):
 
 
 def test_single_string_resource_points_at_the_element():
-    assert codes(statement(Action="ram:GetUser", Resource="arn:aws:s3:::x")) == {("INVALID_ARN", "Statement[0].Resource")}
+    assert codes(statement(Action="ram:GetUser", Resource="arn:aws:s3:::x")) == {
+        ("INVALID_ARN", "Statement[0].Resource")
+    }

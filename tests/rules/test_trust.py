@@ -4,7 +4,10 @@ from tests.rules.helpers import codes, findings
 
 
 def trust(principal, action="sts:AssumeRole", **extra) -> dict:
-    return {"Version": "1", "Statement": [{"Effect": "Allow", "Action": action, "Principal": principal, **extra}]}
+    return {
+        "Version": "1",
+        "Statement": [{"Effect": "Allow", "Action": action, "Principal": principal, **extra}],
+    }
 
 
 @pytest.mark.parametrize(
@@ -18,12 +21,20 @@ def trust(principal, action="sts:AssumeRole", **extra) -> dict:
 )
 def test_open_principals_are_security_warnings(principal, path):
     [finding] = findings(trust(principal), accounts=("1234",))
-    assert (finding.code, finding.path, finding.severity) == ("TRUST_POLICY_PRINCIPAL", path, "security_warning")
+    assert (finding.code, finding.path, finding.severity) == (
+        "TRUST_POLICY_PRINCIPAL",
+        path,
+        "security_warning",
+    )
 
 
 @pytest.mark.parametrize(
     "principal",
-    [{"Service": "ecs.aliyuncs.com"}, {"RAM": "acs:ram::1234:root"}, {"RAM": "acs:ram::999999:role/deployer"}],
+    [
+        {"Service": "ecs.aliyuncs.com"},
+        {"RAM": "acs:ram::1234:root"},
+        {"RAM": "acs:ram::999999:role/deployer"},
+    ],
 )
 def test_named_or_own_principals_are_fine(principal):
     assert codes(trust(principal), accounts=("1234",)) == set()
