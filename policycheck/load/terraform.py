@@ -334,9 +334,9 @@ class _Resource:
         return self.unknown(attribute) or self.after.get(attribute) != self.before.get(attribute)
 
     def why(self, attribute: str) -> str:
-        """ "X is known only after apply", with what it depends on when the configuration says."""
+        """Why an attribute is missing, naming what it depends on when the configuration says."""
         references = _dict(_dict(self.expressions).get(attribute)).get("references")
-        names = [r for r in references or () if isinstance(r, str)]
+        names = [r for r in _list(references) if isinstance(r, str)]
         specific = sorted(r for r in names if not any(o.startswith((r + ".", r + "[")) for o in names))
         if specific:
             return f"{attribute} is known only after apply (it depends on {', '.join(specific)})"
