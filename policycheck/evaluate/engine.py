@@ -296,7 +296,7 @@ class Evaluator:
                     denies.append(compiled.match)
                 else:
                     allows[compiled.layer].append(compiled.match)
-        missing_context = tuple(sorted(missing.values()))
+        missing_context = tuple(missing[key] for key in sorted(missing))
         if denies:
             first = min(LAYERS.index(m.layer) for m in denies)
             ordered = tuple(sorted(denies, key=lambda m: LAYERS.index(m.layer)))
