@@ -104,7 +104,9 @@ def detect_kind(value: Any) -> PolicyKind:
     only ever chosen explicitly (--kind, or where a principal declares them).
     """
     statements = value.get("Statement") if isinstance(value, dict) else None
-    if isinstance(statements, list) and any(isinstance(s, dict) and "Principal" in s for s in statements):
+    if isinstance(statements, list) and any(
+        isinstance(s, dict) and "Principal" in s for s in statements
+    ):
         return "trust"
     return "identity"
 

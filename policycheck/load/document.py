@@ -79,7 +79,9 @@ class Document:
             path = path[:-1]
         return self.line_column(positions.get(path, 0))
 
-    def finding(self, code: str, message: str, path: JsonPath = (), severity: str | None = None) -> Finding:
+    def finding(
+        self, code: str, message: str, path: JsonPath = (), severity: str | None = None
+    ) -> Finding:
         line, column = self.locate(path)
         return self.finding_at(code, message, line, column, path, severity)
 
