@@ -314,14 +314,19 @@ class Evaluator:
         context: Mapping[str, tuple[str, ...]] | None = None,
         any_resource: bool = True,
         any_context: bool = True,
+        single_valued: bool = False,
     ) -> Possibility:
         """Could some resource matching `resource` and/or some context make `action` allowed?
 
+        `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
+        any values for keys not in `context` (else exactly `context`). A context key may carry
+        several values, as evaluate() accepts; `single_valued` limits every key to one value, as
+        RAM's global keys carry (fewer contexts, so fewer "possible" answers).
         See policycheck.evaluate.possible for the reasoning and the exact fragment.
         """
         from policycheck.evaluate.possible import could_allow
 
-        return could_allow(self, action, resource, context or {}, any_resource, any_context)
+        return could_allow(self, action, resource, context or {}, any_resource, any_context, single_valued)
 
 
 def evaluate(

@@ -67,11 +67,16 @@ class _Context:
     """The context constraint problem for one choice of Allows and the Denies to dodge."""
 
     def __init__(
-        self, given: dict[str, tuple[str, ...]], original: Mapping[str, tuple[str, ...]], all_given: bool
+        self,
+        given: dict[str, tuple[str, ...]],
+        original: Mapping[str, tuple[str, ...]],
+        all_given: bool,
+        single_valued: bool,
     ) -> None:
         self.given = given
         self.original = original
         self.all_given = all_given
+        self.single_valued = single_valued
         self.solves = 0
         self.undecided = False
         self._answers: dict[frozenset[Literal], KeyAnswer] = {}
@@ -85,7 +90,7 @@ class _Context:
         cached = self._answers.get(literals)
         if cached is None:
             self.solves += 1
-            cached = solve_key(literals)
+            cached = solve_key(literals, self.single_valued)
             self._answers[literals] = cached
         return cached
 
@@ -242,6 +247,7 @@ def could_allow(
     context: Mapping[str, tuple[str, ...]],
     any_resource: bool,
     any_context: bool,
+    single_valued: bool = False,
 ) -> Possibility:
     operation_level, candidates = evaluator.candidates(action)
     given: dict[str, tuple[str, ...]] = {}
@@ -289,7 +295,7 @@ def could_allow(
                 if tried > COMBINATIONS:
                     undecided.append("too many combinations of Allow statements to try")
                     break
-                problem = _Context(given, context, all_given=not any_context)
+                problem = _Context(given, context, not any_context, single_valued)
                 status, found_context, why = _solve_context(chosen, applying_denies, problem)
                 if status == SAT:
                     request = Request(action, witness_resource, found_context)

@@ -341,11 +341,21 @@ def solve_value(needs: list[Need], limit: int) -> tuple[str, str | None]:
     return (UNKNOWN if not fresh_first else UNSAT), None
 
 
-def solve_key(literals: frozenset[Literal], limit: int = 20000) -> KeyAnswer:
-    """Values for one key under which every condition takes its wanted truth value."""
+def _literal_order(literal: Literal) -> tuple:
+    """Sets iterate in hash order, which varies per process; witnesses must not."""
+    condition, want = literal
+    c = condition.condition
+    return (c.operator, c.key, c.values, c.path, want)
+
+
+def solve_key(literals: frozenset[Literal], single_valued: bool = False, limit: int = 20000) -> KeyAnswer:
+    """Values for one key under which every condition takes its wanted truth value.
+
+    With `single_valued`, the key may carry one value at most (as RAM's global keys do).
+    """
     if any(condition.operator is None and want for condition, want in literals):
         return KeyAnswer(UNSAT)  # an unknown operator is never true
-    known = [(c, w) for c, w in literals if c.operator is not None]
+    known = sorted(((c, w) for c, w in literals if c.operator is not None), key=_literal_order)
     if not any(want for _, want in known):
         return KeyAnswer(SAT, None)  # leaving the key out makes every condition false
     one: list[Need] = []  # each needs a value of its own
@@ -374,6 +384,9 @@ def solve_key(literals: frozenset[Literal], limit: int = 20000) -> KeyAnswer:
         status, value = solve_value(ones + everys, limit)
         if status == SAT:  # one value does it all (the realistic case for single-valued keys)
             return KeyAnswer(SAT, (value,))
+        if single_valued:
+            undecided = undecided or status == UNKNOWN
+            continue
         values: list[str] = []
         for need in ones:
             status, value = solve_value([need, *everys], limit)
