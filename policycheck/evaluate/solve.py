@@ -144,13 +144,13 @@ class _Interval:
             start = high.to_integral_value(rounding=ROUND_CEILING) - 1
             for n in range(count):
                 add(start - n)
-        else:
+        elif low < high:
             integer = low.to_integral_value(rounding=ROUND_FLOOR) + 1
             while integer < high and len(out) < count:
                 add(integer)
                 integer += 1
             mid = high
-            while len(out) < count:
+            for _ in range(count):  # halvings towards `low`: all distinct, all strictly inside
                 mid = (low + mid) / 2
                 add(mid)
         return out[:count]

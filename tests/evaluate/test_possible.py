@@ -288,3 +288,9 @@ def test_budget_exhaustion_is_undecided(monkeypatch):
     answer = check(ev, "oss:GetObject", "acs:oss:*")
     assert not answer.possible and not answer.exhaustive
     assert answer.reason.startswith("undecided: too many resource pattern states")
+
+
+def test_an_interval_of_one_point_yields_that_point():
+    condition = {"NumericGreaterThanEquals": {"acs:N": "10"}, "NumericLessThanEquals": {"acs:N": "10.0"}}
+    answer = check(evaluator(policy(statement(condition=condition))), "x:Y", single_valued=True)
+    assert answer.witness.context == {"acs:N": ("10",)}
