@@ -24,6 +24,10 @@ EXIT_INTERNAL = 70
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("policycheck.cli.lint", "check policy files against the RAM grammar and the lint rules"),
+    "explain": (
+        "policycheck.cli.explain",
+        "decide one request against policies the way RAM does, and say why",
+    ),
     "emulator": ("policycheck.cli.emulator", "serve a local ICE + RAM endpoint for offline tests and demos"),
 }
 

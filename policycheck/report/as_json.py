@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.findings import Finding, summarize
+
+if TYPE_CHECKING:
+    from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
 
 
 def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
@@ -21,3 +25,61 @@ def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str)
         },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def statement_ref(match: Match) -> dict[str, Any]:
+    """A statement as the JSON contracts cite it: file, index, line, effect, layer."""
+    return {
+        "file": match.policy.source,
+        "statement": match.statement.index,
+        "line": match.policy.line_of(match.statement.path),
+        "effect": match.statement.effect,
+        "layer": match.layer,
+    }
+
+
+def _condition(result: ConditionResult) -> dict[str, Any]:
+    return {
+        "file": result.policy.source,
+        "statement": result.statement.index,
+        "line": result.policy.line_of(result.condition.path),
+        "layer": result.layer,
+        "operator": result.condition.operator,
+        "key": result.condition.key,
+        "values": list(result.condition.values),
+        "request_values": list(result.values),
+        "held": result.held,
+    }
+
+
+def explain_payload(decision: Decision, possibility: Possibility | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "decision": decision.decision,
+        "matched_statements": [statement_ref(m) for m in decision.matched],
+        "missing_context": list(decision.missing_context),
+        "denied_by_layer": decision.denied_by_layer,
+        "resource": decision.resource,
+        "conditions": [_condition(c) for c in decision.conditions],
+    }
+    if possibility is not None:
+        witness = possibility.witness
+        payload.update(
+            {
+                "possible": possibility.possible,
+                "exhaustive": possibility.exhaustive,
+                "witness": None
+                if witness is None
+                else {
+                    "action": witness.action,
+                    "resource": witness.resource,
+                    "context": {k: list(v) for k, v in sorted(witness.context.items())},
+                },
+                "granted_by": [statement_ref(m) for m in possibility.granted_by],
+                "reason": possibility.reason,
+            }
+        )
+    return payload
+
+
+def explain_report(decision: Decision, possibility: Possibility | None = None) -> str:
+    return json.dumps(explain_payload(decision, possibility), indent=2, ensure_ascii=False) + "\n"
