@@ -100,7 +100,8 @@ def explain_report(
     if decision.missing_context:
         keys = ", ".join(decision.missing_context)
         lines.append(
-            f"  missing context: {keys}: conditions on it counted as false; the answer may change once it is given (--context KEY=VALUE)"
+            f"  missing context: {keys}: conditions on it count as false; the answer may change "
+            "once it is given (--context KEY=VALUE)"
         )
     if possibility is not None:
         lines.append("")
