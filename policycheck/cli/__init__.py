@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "policycheck.cli.explain",
         "decide one request against policies the way RAM does, and say why",
     ),
+    "check": (
+        "policycheck.cli.check",
+        "prove policycheck.yaml's expectations: who must and must not be able to do what",
+    ),
     "emulator": ("policycheck.cli.emulator", "serve a local ICE + RAM endpoint for offline tests and demos"),
 }
 

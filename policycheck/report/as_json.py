@@ -10,6 +10,7 @@ from policycheck.findings import Finding, summarize
 
 if TYPE_CHECKING:
     from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
+    from policycheck.expect.check import CheckReport, CheckResult
 
 
 def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
@@ -83,3 +84,54 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
 
 def explain_report(decision: Decision, possibility: Possibility | None = None) -> str:
     return json.dumps(explain_payload(decision, possibility), indent=2, ensure_ascii=False) + "\n"
+
+
+def _result(result: CheckResult) -> dict[str, Any]:
+    e = result.expectation
+    witness = result.witness
+    return {
+        "principal": e.principal,
+        "expectation": e.effect,
+        "pattern": e.action,
+        "action": result.action,
+        "resource": result.resource,
+        "context": None if e.context is None else {k: list(v) for k, v in sorted(e.context.items())},
+        "status": result.status,
+        "passed": result.passed,
+        "reason": result.reason,
+        "statements": [statement_ref(m) for m in result.statements],
+        "witness": None
+        if witness is None
+        else {
+            "resource": witness.resource,
+            "context": {k: list(v) for k, v in sorted(witness.context.items())},
+        },
+        "missing_context": list(result.missing_context),
+        "line": e.line,
+    }
+
+
+def check_payload(report: CheckReport) -> dict[str, Any]:
+    counts = report.counts()
+    return {
+        "version": __version__,
+        "config": report.spec.config.path,
+        "principals": {
+            name: {"type": p.spec.type, "unknowns": list(p.unknowns)}
+            for name, p in sorted(report.principals.items())
+        },
+        "results": [_result(r) for r in report.results],
+        "findings": [f.as_dict() for f in report.findings],
+        "summary": {
+            "expectations": len(report.spec.expectations),
+            "checks": len(report.results),
+            **counts,
+            "findings": len(report.findings),
+            "fail_on": report.fail_on,
+            "failed": report.failed,
+        },
+    }
+
+
+def check_report(report: CheckReport) -> str:
+    return json.dumps(check_payload(report), indent=2, ensure_ascii=False) + "\n"
