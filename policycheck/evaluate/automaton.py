@@ -135,3 +135,21 @@ def search(
             seen.add((nxt, nxt_fresh))
             queue.append((nxt, nxt_fresh, text + char))
     return SearchResult(found, complete=True)
+
+
+def covers(cover: Sequence[str], pattern: str, limit: int = 20000) -> bool | None:
+    """Whether every string `pattern` matches is matched by one of the `cover` patterns.
+
+    None when the search ran out of budget (then nothing is claimed). Exact otherwise: the
+    search looks for a string matching `pattern` and none of `cover`.
+
+    >>> covers(["ice:Get*"], "ice:GetMedia*"), covers(["ice:Get*"], "ice:*"), covers(["a*", "b*"], "?")
+    (True, False, False)
+    """
+    tokens = [glob_tokens(pattern), *map(glob_tokens, cover)]
+    result = search(
+        tokens, lambda matched: True if matched[0] and not any(matched[1:]) else None, limit=limit
+    )
+    if result.found:
+        return False
+    return True if result.complete else None
