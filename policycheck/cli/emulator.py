@@ -114,10 +114,14 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, stop)
     secrets = "AccessKey IDs, secrets and STS tokens (fake)" if world.settings.demo else "AccessKey IDs"
     try:
-        print(f"policycheck emulator listening on {server.url}", flush=True)
-        print(f"world {args.world}, state {args.db}; {secrets}:")
-        print(credentials_text(world))
-        print("Ctrl-C stops it.", flush=True)
+        # One write: whoever reads the URL line and stops us at once still gets the whole banner.
+        banner = (
+            f"policycheck emulator listening on {server.url}\n"
+            f"world {args.world}, state {args.db}; {secrets}:\n"
+            f"{credentials_text(world)}\nCtrl-C stops it.\n"
+        )
+        sys.stdout.write(banner)
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
