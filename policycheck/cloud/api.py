@@ -251,7 +251,9 @@ class Redactor:
 
     secrets: tuple[str, ...] = field(default=())
 
-    _SIGNED = re.compile(r"((?:^|[?&\s])(?:Signature|SecurityToken)(?:=|%3D|%253D))[^&\s'\"]*")
+    _SIGNED = re.compile(
+        r"((?:^|[?&\s]|%26|%2526)(?:Signature|SecurityToken)(?:=|%3D|%253D))(?:(?!%26)[^&\s'\"])*"
+    )
     _URL_QUERY = re.compile(r"(url: /)\?\S*")
 
     def __call__(self, text: str) -> str:

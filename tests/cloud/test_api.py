@@ -108,9 +108,11 @@ def test_redactor_removes_every_spelling_of_a_secret_and_signatures():
     text = (
         f"raw {token} once {once} twice {twice} s3cret "
         "url: /?Action=X&Signature=abc%3D&SecurityToken=zzz then "
-        "GET /?Signature=AbC+dEf%2F HTTP/1.1"
+        "GET /?Signature=AbC+dEf%2F HTTP/1.1 "
+        "is:POST&%2F&AccessKeyId%3DK%26Signature%3DQq%252B%26SignatureMethod%3DHMAC-SHA1"
     )
     cleaned = redact(text)
-    for leaked in (token, once, twice, "s3cret", "abc%3D", "zzz", "AbC+dEf"):
+    for leaked in (token, once, twice, "s3cret", "abc%3D", "zzz", "AbC+dEf", "Qq%252B"):
         assert leaked not in cleaned
-    assert cleaned.count("***") >= 5
+    assert cleaned.count("***") >= 6
+    assert cleaned.endswith("%26Signature%3D***%26SignatureMethod%3DHMAC-SHA1")
