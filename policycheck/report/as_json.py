@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from policycheck import __version__
 from policycheck.findings import Finding, summarize
+
+if TYPE_CHECKING:
+    from policycheck.cloud.probe import ProbeResult
 
 
 def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
@@ -21,3 +25,8 @@ def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str)
         },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def probe_report(result: ProbeResult) -> str:
+    return json.dumps({"version": __version__, **result.as_dict()}, indent=2, ensure_ascii=False) + "\n"
+

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from policycheck.findings import Finding, summarize
+
+if TYPE_CHECKING:
+    from policycheck.cloud.probe import ProbeResult
 
 _COLORS = {
     "error": "31",
@@ -54,3 +59,43 @@ def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str,
         lines.append("")
     lines.append(_summary(findings, files, failed, fail_on, color))
     return "\n".join(lines) + "\n"
+
+
+_VERDICT_COLORS = {"allowed": "32", "denied": "31"}
+
+
+def probe_report(result: ProbeResult, color: bool) -> str:
+    """A probe's verdict, then labelled lines: who called, what came back, why, what to do."""
+    from policycheck.cloud.probe import denial_lines
+
+    verdict = paint(result.verdict, _VERDICT_COLORS.get(result.verdict, "33"), color)
+    lines = [f"{verdict}  {result.action} at {result.endpoint}", f"  caller   {result.principal}"]
+    answer = result.detail
+    if result.http_status is not None and result.verdict != "allowed":
+        answer = f"HTTP {result.http_status} {result.code}"
+    if result.request_id:
+        answer += f", request {result.request_id}"
+    if result.attempts > 1:
+        answer += f", after {result.attempts} attempts"
+    lines.append(f"  answer   {answer}")
+    if result.denial is not None:
+        why, *more = denial_lines(result.denial)
+        lines.append(f"  why      {why}")
+        for line in more:
+            label, text = ("hint", line[6:]) if line.startswith("hint: ") else ("", line)
+            lines.append(f"  {label:<8} {text}")
+    elif result.verdict != "allowed" and result.http_status is not None:
+        lines.append(f"  why      {result.detail}")
+    job = result.job
+    if job is not None and job.found:
+        title = f' "{job.name}"' if job.name else ""
+        lines.append(f"  job      {job.job_id}{title}: {job.function} {job.status} ({job.state})")
+        times = f"created {job.created}" + (f", finished {job.finished}" if job.finished else "")
+        lines.append(f"  times    {times}")
+        if job.result:
+            lines.append(f"  result   {job.result}")
+        lines += [f"  output   {url}" for url in job.outputs[:5]]
+    if result.recommend and result.verdict != "allowed":
+        lines.append(f"  more     {result.recommend}")
+    return "\n".join(lines) + "\n"
+
