@@ -25,6 +25,10 @@ EXIT_INTERNAL = 70
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("policycheck.cli.lint", "check policy files against the RAM grammar and the lint rules"),
     "probe": ("policycheck.cli.probe", "call one read-only ICE action live: allowed, or denied and why"),
+    "audit": (
+        "policycheck.cli.audit",
+        "lint the policies really attached in an account (RAM API, read-only)",
+    ),
     "emulator": ("policycheck.cli.emulator", "serve a local ICE + RAM endpoint for offline tests and demos"),
 }
 

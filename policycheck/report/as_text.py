@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from policycheck.findings import Finding, summarize
 
 if TYPE_CHECKING:
+    from policycheck.cloud.audit import AuditResult
     from policycheck.cloud.probe import ProbeResult
 
 _COLORS = {
@@ -99,3 +100,58 @@ def probe_report(result: ProbeResult, color: bool) -> str:
         lines.append(f"  more     {result.recommend}")
     return "\n".join(lines) + "\n"
 
+
+def audit_report(result: AuditResult, endpoint: str, principal: str, color: bool) -> str:
+    """Per principal: each attached policy (and trust policy) with its finding count; then the
+    findings, once per document; then a summary."""
+    snapshot = result.snapshot
+    counts = {source: len(audited.findings) for source, audited in result.documents.items()}
+
+    def state(source: str | None) -> str:
+        if source is None:
+            return "not read"
+        found = counts.get(source, 0)
+        return paint(plural(found, "finding"), "33", color) if found else "no findings"
+
+    lines = [f"Audit of {endpoint} as {principal}", ""]
+    for error in snapshot.errors:
+        lines.append(paint(f"could not list: {error}", "31", color))
+    for fetched in snapshot.principals:
+        header = paint(f"{fetched.kind} {fetched.name}", "1", color)
+        if fetched.error:
+            lines.append(f"{header}: {paint('could not be read', '31', color)}: {fetched.error}")
+            continue
+        lines.append(header)
+        if fetched.trust:
+            lines.append(f"  trust policy: {state(fetched.trust)}")
+        if not fetched.attachments:
+            lines.append("  no policies attached")
+        for attachment in fetched.attachments:
+            ref = attachment.policy
+            source = snapshot.policy_sources.get(ref)
+            version = source.rsplit("@", 1)[-1] if source else "?"
+            via = f" (via {attachment.via})" if attachment.via else ""
+            problem = snapshot.policy_errors.get(ref)
+            status = f"{paint('not read', '31', color)}: {problem}" if problem else state(source)
+            lines.append(f"  {ref.policy_type} {ref.name} {version}{via}: {status}")
+    for ref in snapshot.unattached:
+        source = snapshot.policy_sources.get(ref)
+        lines.append(f"{ref.policy_type} policy {ref.name}, attached to no one: {state(source)}")
+    findings = result.findings
+    if findings:
+        lines += ["", *render_findings(findings, color)]
+    unread = sum(1 for p in snapshot.principals if p.error)
+    principals = plural(len(snapshot.principals), "principal")
+    if unread:
+        principals += f" ({unread} could not be read)"
+    verdict = (
+        f"fails at --fail-on {result.fail_on}" if result.failed else f"passes at --fail-on {result.fail_on}"
+    )
+    summary = (
+        f"{principals}, {plural(len(result.documents), 'document')}, "
+        f"{plural(len(findings), 'finding')}; {verdict}"
+    )
+    if not result.complete:
+        summary += "; incomplete: some of the account could not be read"
+    lines += ["", summary + "."]
+    return "\n".join(lines) + "\n"
