@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             AUTH_FAILED,
             action=f"ice:{action.name}",
             endpoint=endpoint_for("ice", region, override).url,
-            principal=getattr(credentials, "origin", ""),
+            principal=f"role {credentials.role_arn} ({credentials.origin})",
             detail=str(problem),
             attempts=problem.attempts,
         )

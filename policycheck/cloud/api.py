@@ -7,6 +7,7 @@ depend on this module and never on the SDK; sdk.py is the one implementation of 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,8 +152,6 @@ class ApiError(CloudError):
     @property
     def access_denied_detail(self) -> dict[str, Any] | None:
         """AccessDeniedDetail as a dict; some services send it as a JSON string."""
-        import json
-
         detail = self.body.get("AccessDeniedDetail")
         if isinstance(detail, str):
             try:
@@ -164,9 +163,6 @@ class ApiError(CloudError):
     def __str__(self) -> str:
         request = f", request {self.request_id}" if self.request_id else ""
         return f"{self.code}: {self.message} (HTTP {self.status}{request})"
-
-
-NETWORK_KINDS = ("dns", "connect", "tls", "timeout", "network")
 
 
 class NetworkError(CloudError):
@@ -235,9 +231,6 @@ class RetryPolicy:
         """Pause before retry number `retry` (0-based); `random_fraction` is in [0, 1)."""
         ceiling = min(self.max_delay, self.base_delay * (2**retry))
         return ceiling / 2 + ceiling / 2 * random_fraction
-
-
-NO_RETRY = RetryPolicy(attempts=1)
 
 
 @dataclass(frozen=True)

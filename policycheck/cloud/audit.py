@@ -27,8 +27,6 @@ from policycheck.model import Policy, PolicyKind
 PAGE_SIZE = 100
 """RAM's default MaxItems (the maximum is 1000)."""
 
-KINDS = ("user", "group", "role")
-
 
 @dataclass(frozen=True, slots=True, order=True)
 class PolicyRef:

@@ -11,7 +11,7 @@ Pure apart from the Caller it is given: no SDK, no printing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from policycheck.cloud.api import ApiError, Caller, ClientError, CloudError, NetworkError, is_throttling
@@ -172,7 +172,6 @@ class ProbeResult:
     attempts: int = 1
     denial: Denial | None = None
     job: JobSummary | None = None
-    hints: tuple[str, ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -189,7 +188,6 @@ class ProbeResult:
             "attempts": self.attempts,
             "denial": self.denial.as_dict() if self.denial else None,
             "job": self.job.as_dict() if self.job else None,
-            "hints": list(self.hints),
         }
 
 

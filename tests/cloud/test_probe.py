@@ -10,6 +10,7 @@ from policycheck.cloud.credentials import Credentials
 from policycheck.cloud.probe import (
     PROBE_ACTIONS,
     UNKNOWN_JOB_ID,
+    VERDICTS,
     ActionRefused,
     probe,
     probe_action,
@@ -39,13 +40,16 @@ from tests.cloud.conftest import (
 
 def probe_json(key, endpoint, *extra, home):
     run = run_as(key, "probe", "--endpoint", endpoint, "--format", "json", *extra, home=home)
-    return run, (run.json() if run.out else None)
+    result = run.json() if run.out else None
+    assert result is None or result["verdict"] in VERDICTS
+    return run, result
 
 
 def test_allowed_for_an_unknown_job(endpoint, tmp_path):
     run, result = probe_json(ROOT, endpoint, home=tmp_path)
     assert run.code == 0, run.err
     assert result["verdict"] == "allowed" and result["action"] == "ice:QueryIProductionJob"
+    assert set(result) >= {"verdict", "detail", "denial", "job", "request_id", "attempts"}
     assert result["http_status"] == 200 and result["request_id"]
     assert result["principal"] == f"{ROOT[0]} (environment variables)"
     assert run.err == ""
