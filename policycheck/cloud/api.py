@@ -67,7 +67,7 @@ class Endpoint:
 def check_region(region: str) -> str:
     """A region ID such as cn-shanghai; it becomes part of a host name, so it is checked."""
     if not _REGION.match(region):
-        raise ValueError(f"--region {region!r} is not a region ID (for example cn-shanghai)")
+        raise ValueError(f"region {region!r} is not a region ID (for example cn-shanghai)")
     return region
 
 

@@ -4,8 +4,10 @@ principals, saving documents, and the seam for expectations."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -324,3 +326,23 @@ def test_output_files_are_deterministic(endpoint, tmp_path):
 
     first, second = once("a.json"), once("b.json")
     assert first.read_text() == second.read_text()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from policycheck.cli.audit import _ProgressBar
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bar = _ProgressBar()
+    bar(1, 4, "user intern")
+    bar(4, 4, "")
+    assert terminal.getvalue() == "\r\033[K[######..................] 1/4 user intern\r\033[K"
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    _ProgressBar()(1, 4, "user intern")
+    assert piped.getvalue() == ""
