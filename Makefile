@@ -23,7 +23,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
+	@echo "== policycheck lint policies/"
 	@$(BIN)/python -m policycheck lint policies/
+	@echo
+	@echo "== policycheck check"
+	@$(BIN)/python -m policycheck check
 
 lint: $(STAMP)
 	$(BIN)/ruff check policycheck tests tools

@@ -320,3 +320,11 @@ def global_condition_key(key: str) -> ConditionKeyInfo | None:
                 confirmed=info.confirmed,
             )
     return None
+
+
+def global_condition_key_names() -> tuple[str, ...]:
+    """Every global key's canonical name (prefix keys end in "/"), for "did you mean"."""
+    keys = _global_keys()
+    return tuple(
+        sorted([info.name for info in keys.exact.values()] + [prefix for _, prefix, _ in keys.prefixes])
+    )

@@ -24,6 +24,14 @@ EXIT_INTERNAL = 70
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("policycheck.cli.lint", "check policy files against the RAM grammar and the lint rules"),
+    "explain": (
+        "policycheck.cli.explain",
+        "decide one request against policies the way RAM does, and say why",
+    ),
+    "check": (
+        "policycheck.cli.check",
+        "prove policycheck.yaml's expectations: who must and must not be able to do what",
+    ),
     "probe": ("policycheck.cli.probe", "call one read-only ICE action live: allowed, or denied and why"),
     "audit": (
         "policycheck.cli.audit",

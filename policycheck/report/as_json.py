@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.findings import Finding, summarize
@@ -11,6 +11,8 @@ from policycheck.findings import Finding, summarize
 if TYPE_CHECKING:
     from policycheck.cloud.audit import AuditResult
     from policycheck.cloud.probe import ProbeResult
+    from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
+    from policycheck.expect.check import CheckReport, CheckResult
 
 
 def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
@@ -87,3 +89,112 @@ def audit_report(result: AuditResult, endpoint: str, principal: str) -> str:
         },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def statement_ref(match: Match) -> dict[str, Any]:
+    """A statement as the JSON contracts cite it: file, index, line, effect, layer."""
+    return {
+        "file": match.policy.source,
+        "statement": match.statement.index,
+        "line": match.policy.line_of(match.statement.path),
+        "effect": match.statement.effect,
+        "layer": match.layer,
+    }
+
+
+def _condition(result: ConditionResult) -> dict[str, Any]:
+    return {
+        "file": result.policy.source,
+        "statement": result.statement.index,
+        "line": result.policy.line_of(result.condition.path),
+        "layer": result.layer,
+        "operator": result.condition.operator,
+        "key": result.condition.key,
+        "values": list(result.condition.values),
+        "request_values": list(result.values),
+        "held": result.held,
+    }
+
+
+def explain_payload(decision: Decision, possibility: Possibility | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "decision": decision.decision,
+        "matched_statements": [statement_ref(m) for m in decision.matched],
+        "missing_context": list(decision.missing_context),
+        "denied_by_layer": decision.denied_by_layer,
+        "resource": decision.resource,
+        "conditions": [_condition(c) for c in decision.conditions],
+    }
+    if possibility is not None:
+        witness = possibility.witness
+        payload.update(
+            {
+                "possible": possibility.possible,
+                "exhaustive": possibility.exhaustive,
+                "witness": None
+                if witness is None
+                else {
+                    "action": witness.action,
+                    "resource": witness.resource,
+                    "context": {k: list(v) for k, v in sorted(witness.context.items())},
+                },
+                "granted_by": [statement_ref(m) for m in possibility.granted_by],
+                "reason": possibility.reason,
+            }
+        )
+    return payload
+
+
+def explain_report(decision: Decision, possibility: Possibility | None = None) -> str:
+    return json.dumps(explain_payload(decision, possibility), indent=2, ensure_ascii=False) + "\n"
+
+
+def _result(result: CheckResult) -> dict[str, Any]:
+    e = result.expectation
+    witness = result.witness
+    return {
+        "principal": e.principal,
+        "expectation": e.effect,
+        "pattern": e.action,
+        "action": result.action,
+        "resource": result.resource,
+        "context": None if e.context is None else {k: list(v) for k, v in sorted(e.context.items())},
+        "status": result.status,
+        "passed": result.passed,
+        "reason": result.reason,
+        "statements": [statement_ref(m) for m in result.statements],
+        "witness": None
+        if witness is None
+        else {
+            "resource": witness.resource,
+            "context": {k: list(v) for k, v in sorted(witness.context.items())},
+        },
+        "missing_context": list(result.missing_context),
+        "line": e.line,
+    }
+
+
+def check_payload(report: CheckReport) -> dict[str, Any]:
+    counts = report.counts()
+    return {
+        "version": __version__,
+        "config": report.spec.config.path,
+        "principals": {
+            name: {"type": p.spec.type, "unknowns": list(p.unknowns)}
+            for name, p in sorted(report.principals.items())
+        },
+        "results": [_result(r) for r in report.results],
+        "findings": [f.as_dict() for f in report.findings],
+        "summary": {
+            "expectations": len(report.spec.expectations),
+            "checks": len(report.results),
+            **counts,
+            "findings": len(report.findings),
+            "fail_on": report.fail_on,
+            "failed": report.failed,
+        },
+    }
+
+
+def check_report(report: CheckReport) -> str:
+    return json.dumps(check_payload(report), indent=2, ensure_ascii=False) + "\n"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.findings import Finding, code_table
+
+if TYPE_CHECKING:
+    from policycheck.expect.check import CheckReport
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/policycheck/policycheck"
@@ -104,3 +107,8 @@ def sarif_log(findings: list[Finding]) -> dict[str, Any]:
 
 def lint_report(findings: list[Finding]) -> str:
     return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"
+
+
+def check_report(report: CheckReport) -> str:
+    findings = sorted(report.findings + report.as_findings(), key=Finding.sort_key)
+    return lint_report(findings)

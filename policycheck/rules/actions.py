@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policycheck import catalog
+from policycheck.evaluate.automaton import covers
 from policycheck.model import Statement
 from policycheck.rules import ALL_KINDS, PERMISSION_KINDS, Rule, RuleContext
 
@@ -109,11 +110,18 @@ def _operation_level_actions(statement: Statement) -> list[str]:
     return found
 
 
+def _covers_other(folded: list[str], cover: int, index: int) -> bool:
+    """Pattern `cover` covers action `index`; of two equivalent patterns only the later is redundant."""
+    if cover == index or folded[cover] == folded[index] or not covers([folded[cover]], folded[index]):
+        return False
+    return cover < index or not covers([folded[index]], folded[cover])
+
+
 def check_redundant(context: RuleContext) -> None:
-    """An action named twice, or a name a wildcard in the same list already covers."""
+    """An action named twice, or one another wildcard in the same list already covers."""
     for statement in context.policy.statements:
         folded = [catalog.fold(action) for action in statement.actions]
-        patterns = [(i, catalog.wildcard_regex(a)) for i, a in enumerate(folded) if catalog.has_wildcard(a)]
+        wildcards = [i for i, a in enumerate(folded) if catalog.has_wildcard(a)]
         for index, action in enumerate(folded):
             path = context.element_path(statement, statement.action_key, index)
             if action in folded[:index]:
@@ -123,9 +131,7 @@ def check_redundant(context: RuleContext) -> None:
                     f'"{statement.actions[index]}" is listed twice in {statement.action_key}',
                 )
                 continue
-            if catalog.has_wildcard(action):
-                continue
-            cover = next((i for i, regex in patterns if regex.fullmatch(action)), None)
+            cover = next((i for i in wildcards if _covers_other(folded, i, index)), None)
             if cover is not None:
                 context.report(
                     "REDUNDANT",

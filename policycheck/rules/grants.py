@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+from policycheck import catalog
+from policycheck.evaluate.automaton import covers
 from policycheck.model import Statement
-from policycheck.rules import Rule, RuleContext
+from policycheck.rules import PERMISSION_KINDS, Rule, RuleContext
 
 GRANTING_KINDS = frozenset({"identity", "session"})
 
@@ -53,4 +55,37 @@ def check_grants(context: RuleContext) -> None:
             )
 
 
-RULES = (Rule(("OVERLY_PERMISSIVE", "ALLOW_WITH_NOT_ACTION"), GRANTING_KINDS, check_grants),)
+def _covered(cover: tuple[str, ...], patterns: tuple[str, ...], fold: bool) -> bool:
+    """Every pattern is covered by the union of `cover` (exactly; False if undecided)."""
+    if fold:
+        cover, patterns = tuple(map(catalog.fold, cover)), tuple(map(catalog.fold, patterns))
+    return all(covers(cover, pattern) is True for pattern in patterns)
+
+
+def check_shadowed(context: RuleContext) -> None:
+    """An Allow that an unconditional Deny of the same document always cancels."""
+    denies = [
+        s
+        for s in context.policy.statements
+        if s.effect == "Deny" and not s.conditions and not s.not_action and not s.not_resource
+    ]
+    for statement in context.policy.statements:
+        if statement.effect != "Allow" or statement.not_action or statement.not_resource:
+            continue
+        for deny in denies:
+            if _covered(deny.actions, statement.actions, fold=True) and _covered(
+                deny.resources, statement.resources, fold=False
+            ):
+                context.report(
+                    "SHADOWED_STATEMENT",
+                    statement.path,
+                    f"Statement[{deny.index}] denies every action and resource this Allow grants, with no "
+                    "condition, so this statement never allows anything",
+                )
+                break
+
+
+RULES = (
+    Rule(("OVERLY_PERMISSIVE", "ALLOW_WITH_NOT_ACTION"), GRANTING_KINDS, check_grants),
+    Rule(("SHADOWED_STATEMENT",), PERMISSION_KINDS, check_shadowed),
+)

@@ -98,3 +98,12 @@ def test_redundant_actions():
     )
     assert found == {("REDUNDANT", "Statement[0].Action[1]"), ("REDUNDANT", "Statement[0].Action[2]")}
     assert codes(statement(Action=["ice:GetMediaInfo", "ice:ListMediaBasicInfos"], Resource="*")) == set()
+
+
+def test_redundant_wildcards():
+    found = codes(statement(Action=["ice:Get*", "ice:GetMedia*", "ice:Submit*"], Resource="*"))
+    assert found == {("REDUNDANT", "Statement[0].Action[1]")}
+    # of two patterns that match the same actions, only the later is reported
+    assert codes(statement(Action=["ice:Get*", "ice:Get**"], Resource="*")) == {
+        ("REDUNDANT", "Statement[0].Action[1]")
+    }

@@ -1,0 +1,83 @@
+"""`policycheck check`: prove policycheck.yaml's expectations against the policies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, write_output
+
+DESCRIPTION = """\
+Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
+what each must be able to do (expect: allow) and must not (expect: deny). Every expectation is
+proved against the policies, the documents involved are linted, and the result reads like
+`terraform plan`: one line per expectation with the statement that decided, at file:line.
+
+examples:
+  policycheck check
+  policycheck check --config deploy/policycheck.yaml --format junit --output policycheck.xml
+  policycheck check --format sarif --output policycheck.sarif
+
+An action with a wildcard (ice:Delete*) is expanded over the action catalog and each action is
+checked on its own. A deny expectation holds only if no resource and no context (unless one is
+given) can make the request allowed: it is proved, not sampled.
+
+exit codes: 0 every expectation holds and no lint finding at or above the threshold,
+1 a violated, conditional (not accepted) or unknown expectation, or such a finding,
+2 usage or configuration error.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "junit"),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "security_warning", "warning", "suggestion", "info"),
+        help="least lint severity that fails the check (default: lint.fail_on, else warning)",
+    )
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from policycheck.config import ConfigError, load_config
+    from policycheck.expect.check import run_check
+    from policycheck.expect.spec import read_spec
+
+    try:
+        config = load_config(args.config)
+        spec = read_spec(config)
+        settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
+        report = run_check(spec, settings)
+    except ConfigError as problem:
+        raise UsageError(str(problem)) from None
+    if args.format == "json":
+        from policycheck.report.as_json import check_report
+
+        text = check_report(report)
+    elif args.format == "sarif":
+        from policycheck.report.as_sarif import check_report
+
+        text = check_report(report)
+    elif args.format == "junit":
+        from policycheck.report.as_junit import check_report
+
+        text = check_report(report)
+    else:
+        from policycheck.report import use_color
+        from policycheck.report.check_text import check_report
+
+        color = use_color(sys.stdout, args.color) if args.output in (None, "-") else args.color == "always"
+        text = check_report(report, color)
+    write_output(text, args.output)
+    return EXIT_FAILED if report.failed else EXIT_OK

@@ -1,0 +1,336 @@
+"""Decide one request the way RAM does, and keep what is needed to say why.
+
+Order of evaluation (ram.md §4.3): control policies, then the session policy, then the identity
+policies. An explicit Deny in any layer wins; otherwise every layer that is present must allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from policycheck.evaluate.glob import Matcher, compile_globs, has_wildcard
+from policycheck.evaluate.operators import CompiledCondition, compile_condition
+from policycheck.evaluate.values import fold
+from policycheck.model import Condition, Policy, Statement, format_path
+
+if TYPE_CHECKING:
+    from policycheck.evaluate.possible import Possibility
+
+LAYERS = ("control", "session", "identity")
+"""Layers in the order RAM evaluates them; the first that does not allow is the one reported."""
+
+ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "allow", "explicit_deny", "implicit_deny"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One API call to decide: action, resource (`*` by default) and condition context.
+
+    Context keys match condition keys case-insensitively; each key carries one or more values.
+    """
+
+    action: str
+    resource: str = "*"
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """What one principal carries: identity policies, and the guard rails around them.
+
+    `control` are Resource Directory control policies: when any is given, one of them must also
+    allow (they are one layer; inheritance down the folder tree is the caller's to flatten).
+    `session` is the STS session policy: when given, it must also allow.
+    """
+
+    identity: tuple[Policy, ...]
+    control: tuple[Policy, ...] = ()
+    session: Policy | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A statement that applied to the request (action, resource and conditions matched)."""
+
+    policy: Policy
+    statement: Statement
+    layer: str
+
+    @property
+    def effect(self) -> str:
+        return self.statement.effect
+
+    def describe(self) -> str:
+        """`Statement[1] of deny.json` — how reasons name a statement."""
+        return f"{format_path(self.statement.path)} of {self.policy.source}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResult:
+    """One condition of a statement whose action and resource matched, and how it came out.
+
+    `values` are the request's values for the key as given; empty when the key was missing.
+    """
+
+    policy: Policy
+    statement: Statement
+    condition: Condition
+    layer: str
+    held: bool
+    values: tuple[str, ...]
+
+    @property
+    def missing(self) -> bool:
+        return not self.values
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one request, with the statements that decided it.
+
+    `matched`: for allow, the allowing statements of every layer; for explicit_deny, the denying
+    ones; for implicit_deny, none (`conditions` tells why candidate statements did not apply).
+    `resource` is the resource that was matched: `*` for operation-level actions.
+    """
+
+    decision: str
+    matched: tuple[Match, ...]
+    denied_by_layer: str | None
+    missing_context: tuple[str, ...]
+    conditions: tuple[ConditionResult, ...]
+    resource: str = "*"
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOW
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    """A statement with its patterns and conditions compiled; `order` sorts results stably."""
+
+    order: int
+    match: Match
+    deny: bool
+    resource: Callable[[str], bool]
+    conditions: tuple[CompiledCondition, ...]
+
+    @property
+    def layer(self) -> str:
+        return self.match.layer
+
+
+def _resource_matcher(statement: Statement) -> Callable[[str], bool]:
+    """Resources match case-sensitively (UNCONFIRMED in RAM's docs); NotResource inverts."""
+    matches = compile_globs(statement.resources)
+    if statement.not_resource:
+        return lambda resource: not matches(resource)
+    return matches
+
+
+class _ActionIndex:
+    """Statements by the actions they name, so a request looks only at statements that can apply.
+
+    Exact names go in a dict; patterns with a literal service prefix (`ecs:Describe*`) in a list
+    per service; NotAction and patterns with a wildcard in the service (`*`, `ec?:*`) are
+    checked for every action. Everything is folded: action names match case-insensitively.
+    """
+
+    def __init__(self, statements: tuple[CompiledStatement, ...]) -> None:
+        self.exact: dict[str, list[CompiledStatement]] = {}
+        self.by_service: dict[str, list[tuple[Matcher, CompiledStatement]]] = {}
+        self.everywhere: list[tuple[Matcher, bool, CompiledStatement]] = []
+        for compiled in statements:
+            statement = compiled.match.statement
+            patterns = [fold(p) for p in statement.actions]
+            if statement.not_action:
+                self.everywhere.append((compile_globs(patterns), True, compiled))
+                continue
+            wild_by_service: dict[str | None, list[str]] = {}
+            for pattern in patterns:
+                if not has_wildcard(pattern):
+                    self.exact.setdefault(pattern, []).append(compiled)
+                    continue
+                service, colon, _ = pattern.partition(":")
+                key = service if colon and not has_wildcard(service) else None
+                wild_by_service.setdefault(key, []).append(pattern)
+            for service, wild in wild_by_service.items():
+                matcher = compile_globs(wild)
+                if service is None:
+                    self.everywhere.append((matcher, False, compiled))
+                else:
+                    self.by_service.setdefault(service, []).append((matcher, compiled))
+
+    def lookup(self, action: str) -> tuple[CompiledStatement, ...]:
+        """Statements whose Action/NotAction applies to a folded action, in policy order."""
+        found = {id(s): s for s in self.exact.get(action, ())}
+        service, colon, _ = action.partition(":")
+        if colon:
+            for matcher, compiled in self.by_service.get(service, ()):
+                if matcher(action):
+                    found[id(compiled)] = compiled
+        for matcher, negated, compiled in self.everywhere:
+            if matcher(action) != negated:
+                found[id(compiled)] = compiled
+        return tuple(sorted(found.values(), key=lambda s: s.order))
+
+
+def _default_operation_level() -> Callable[[str], bool]:
+    """The action catalog's answer, imported only when an Evaluator needs it."""
+    from policycheck.catalog import is_operation_level
+
+    return is_operation_level
+
+
+def _normalise_context(context: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Fold keys (keys match case-insensitively); keys differing only in case pool their values."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, values in context.items():
+        if isinstance(values, str):
+            values = (values,)
+        folded = fold(key)
+        out[folded] = out[folded] + tuple(values) if folded in out else tuple(values)
+    return out
+
+
+_CACHE_LIMIT = 4096
+
+
+class Evaluator:
+    """Decides requests against one PolicySet; compiles every pattern once, at construction.
+
+    `operation_level(action)` says whether the action's service authorizes per operation (all of
+    ICE): then the request's resource is `*` whatever was given, and only statements with a
+    Resource pattern matching the literal `*` can apply. It defaults to the action catalog.
+    Safe to share between threads: the only state is a cache of per-action candidates.
+    """
+
+    def __init__(
+        self,
+        policies: PolicySet,
+        operation_level: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.policies = policies
+        self.operation_level = operation_level or _default_operation_level()
+        layers: list[tuple[str, tuple[Policy, ...]]] = [
+            ("control", policies.control),
+            ("session", (policies.session,) if policies.session is not None else ()),
+            ("identity", policies.identity),
+        ]
+        self.required = tuple(layer for layer, given in layers if given or layer == "identity")
+        compiled: list[CompiledStatement] = []
+        for layer, given in layers:
+            for policy in given:
+                for statement in policy.statements:
+                    compiled.append(
+                        CompiledStatement(
+                            order=len(compiled),
+                            match=Match(policy, statement, layer),
+                            deny=statement.effect == "Deny",
+                            resource=_resource_matcher(statement),
+                            conditions=tuple(map(compile_condition, statement.conditions)),
+                        )
+                    )
+        self.statements = tuple(compiled)
+        self._index = _ActionIndex(self.statements)
+        self._candidates: dict[str, tuple[bool, tuple[CompiledStatement, ...]]] = {}
+
+    def candidates(self, action: str) -> tuple[bool, tuple[CompiledStatement, ...]]:
+        """(operation-level?, statements whose action part applies) for an action, cached.
+
+        For an operation-level action the statements are already narrowed to those whose
+        Resource matches `*`, the only resource such a request can have.
+        """
+        folded = fold(action)
+        cached = self._candidates.get(folded)
+        if cached is None:
+            operation_level = bool(self.operation_level(action))
+            found = self._index.lookup(folded)
+            if operation_level:
+                found = tuple(s for s in found if s.resource("*"))
+            cached = (operation_level, found)
+            if len(self._candidates) >= _CACHE_LIMIT:
+                self._candidates.clear()
+            self._candidates[folded] = cached
+        return cached
+
+    def statements_for_action(self, action: str) -> tuple[CompiledStatement, ...]:
+        """Every statement whose Action/NotAction applies to the action, whatever its Resource."""
+        return self._index.lookup(fold(action))
+
+    def evaluate(self, request: Request) -> Decision:
+        """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""
+        operation_level, candidates = self.candidates(request.action)
+        resource = "*" if operation_level else request.resource
+        context = _normalise_context(request.context) if request.context else {}
+        allows: dict[str, list[Match]] = {"control": [], "session": [], "identity": []}
+        denies: list[Match] = []
+        results: list[ConditionResult] = []
+        missing: dict[str, str] = {}
+        for compiled in candidates:
+            if not operation_level and not compiled.resource(resource):
+                continue
+            applies = True
+            if compiled.conditions:
+                match = compiled.match
+                for condition in compiled.conditions:
+                    values = context.get(condition.key)
+                    if values:
+                        held = condition.test(values)
+                    else:
+                        held = False
+                        values = ()
+                        spelled = condition.condition.key
+                        if condition.key not in missing or spelled < missing[condition.key]:
+                            missing[condition.key] = spelled
+                    results.append(
+                        ConditionResult(
+                            match.policy, match.statement, condition.condition, match.layer, held, values
+                        )
+                    )
+                    applies = applies and held
+            if applies:
+                if compiled.deny:
+                    denies.append(compiled.match)
+                else:
+                    allows[compiled.layer].append(compiled.match)
+        missing_context = tuple(missing[key] for key in sorted(missing))
+        if denies:
+            first = min(LAYERS.index(m.layer) for m in denies)
+            ordered = tuple(sorted(denies, key=lambda m: LAYERS.index(m.layer)))
+            return Decision(EXPLICIT_DENY, ordered, LAYERS[first], missing_context, tuple(results), resource)
+        for layer in LAYERS:
+            if layer in self.required and not allows[layer]:
+                return Decision(IMPLICIT_DENY, (), layer, missing_context, tuple(results), resource)
+        matched = tuple(allows["control"] + allows["session"] + allows["identity"])
+        return Decision(ALLOW, matched, None, missing_context, tuple(results), resource)
+
+    def could_allow(
+        self,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, tuple[str, ...]] | None = None,
+        any_resource: bool = True,
+        any_context: bool = True,
+        single_valued: bool = False,
+    ) -> Possibility:
+        """Could some resource matching `resource` and/or some context make `action` allowed?
+
+        `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
+        any values for keys not in `context` (else exactly `context`). A context key may carry
+        several values, as evaluate() accepts; `single_valued` limits every key to one value, as
+        RAM's global keys carry (fewer contexts, so fewer "possible" answers).
+        See policycheck.evaluate.possible for the reasoning and the exact fragment.
+        """
+        from policycheck.evaluate.possible import could_allow
+
+        return could_allow(self, action, resource, context or {}, any_resource, any_context, single_valued)
+
+
+def evaluate(
+    policies: PolicySet, request: Request, operation_level: Callable[[str], bool] | None = None
+) -> Decision:
+    """Decide one request; build an Evaluator to decide many against the same policies."""
+    return Evaluator(policies, operation_level).evaluate(request)

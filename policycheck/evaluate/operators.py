@@ -1,0 +1,243 @@
+"""The 21 RAM condition operators, and one Condition compiled into a fast test.
+
+Semantics (RAM documents the positive cases only; the rest is decided here, see docs/evaluation.md):
+
+- A condition holds when ANY request value relates to ANY policy value (OR over both lists).
+- A negated operator (StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike, NumericNotEquals,
+  DateNotEquals, NotIpAddress) holds when the key is present and NO request value relates to ANY
+  policy value: it is the exact negation of its positive twin on a present key.
+- A key missing from the request makes EVERY operator false, positive and negated alike: a Deny
+  that tests a missing key does not fire and an Allow that tests one does not grant.
+- Request values that do not parse as the operator's type (a word for NumericLessThan) are left
+  out; when none is left, the key counts as missing for that operator (false, both polarities).
+  Policy values that do not parse can never relate to anything (lint reports them).
+- An operator outside the 21 (including `...IfExists`, `ForAnyValue:` and any other spelling:
+  operators are case-sensitive) is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from policycheck.evaluate.glob import compile_globs
+from policycheck.evaluate.values import (
+    IpRange,
+    fold,
+    parse_bool,
+    parse_date,
+    parse_ip,
+    parse_network,
+    parse_number,
+)
+from policycheck.model import Condition
+
+STRING, NUMERIC, DATE, BOOL, IP = "string", "numeric", "date", "bool", "ip"
+FAMILIES = (STRING, NUMERIC, DATE, BOOL, IP)
+
+EQUALS, EQUALS_FOLDED, LIKE, LT, LE, GT, GE, IN = "eq", "eq_folded", "like", "lt", "le", "gt", "ge", "in"
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """A condition operator: its value family, the relation it tests, and whether it negates it."""
+
+    name: str
+    family: str
+    relation: str
+    negated: bool = False
+
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("StringEquals", STRING, EQUALS),
+        Operator("StringNotEquals", STRING, EQUALS, True),
+        Operator("StringEqualsIgnoreCase", STRING, EQUALS_FOLDED),
+        Operator("StringNotEqualsIgnoreCase", STRING, EQUALS_FOLDED, True),
+        Operator("StringLike", STRING, LIKE),
+        Operator("StringNotLike", STRING, LIKE, True),
+        Operator("NumericEquals", NUMERIC, EQUALS),
+        Operator("NumericNotEquals", NUMERIC, EQUALS, True),
+        Operator("NumericLessThan", NUMERIC, LT),
+        Operator("NumericLessThanEquals", NUMERIC, LE),
+        Operator("NumericGreaterThan", NUMERIC, GT),
+        Operator("NumericGreaterThanEquals", NUMERIC, GE),
+        Operator("DateEquals", DATE, EQUALS),
+        Operator("DateNotEquals", DATE, EQUALS, True),
+        Operator("DateLessThan", DATE, LT),
+        Operator("DateLessThanEquals", DATE, LE),
+        Operator("DateGreaterThan", DATE, GT),
+        Operator("DateGreaterThanEquals", DATE, GE),
+        Operator("Bool", BOOL, EQUALS),
+        Operator("IpAddress", IP, IN),
+        Operator("NotIpAddress", IP, IN, True),
+    )
+}
+
+# Request values repeat (the same caller IP, the same clock second): parse each once.
+_REQUEST_PARSERS: dict[str, Callable[[str], object]] = {
+    NUMERIC: lru_cache(maxsize=4096)(parse_number),
+    DATE: lru_cache(maxsize=4096)(parse_date),
+    IP: lru_cache(maxsize=4096)(parse_ip),
+    BOOL: parse_bool,
+}
+
+Test = Callable[[tuple[str, ...]], bool]
+
+
+def _never(_: tuple[str, ...]) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCondition:
+    """One Condition (operator, key, values) ready to test request values.
+
+    `key` is folded to lower case: condition keys match case-insensitively. The parsed policy
+    values are kept for the "could it ever" solver: `points` (numbers and dates, parsed value ->
+    text as written), `ranges` (IP) and `bools`.
+    """
+
+    condition: Condition
+    key: str
+    operator: Operator | None
+    test: Test = field(repr=False, compare=False)
+    points: dict[Decimal, str] = field(default_factory=dict, repr=False, compare=False)
+    ranges: tuple[IpRange, ...] = field(default=(), repr=False, compare=False)
+    bools: frozenset[bool] = field(default=frozenset(), repr=False, compare=False)
+
+    def holds(self, values: tuple[str, ...] | None) -> bool:
+        """The result for a request that carries these values for the key (None: missing)."""
+        return bool(values) and self.test(values)
+
+    def relates(self, value: str) -> bool | None:
+        """Whether one request value relates to some policy value; None when it does not parse.
+
+        The positive operator holds iff some value relates; the negated one iff some value
+        parses and none relates.
+        """
+        op = self.operator
+        if op is None:
+            return None
+        if op.family == STRING:
+            if op.relation == EQUALS:
+                return value in self.condition.values
+            if op.relation == EQUALS_FOLDED:
+                return fold(value) in {fold(v) for v in self.condition.values}
+            return compile_globs(self.condition.values)(value)
+        parsed = _REQUEST_PARSERS[op.family](value)
+        if parsed is None:
+            return None
+        if op.family == IP:
+            version, number = parsed
+            return any(v == version and lo <= number <= hi for v, lo, hi in self.ranges)
+        if op.family == BOOL:
+            return parsed in self.bools
+        return _relate_ordered(op.relation, parsed, self.points)
+
+
+def _relate_ordered(relation: str, value: Decimal, points: dict[Decimal, str]) -> bool:
+    if not points:
+        return False
+    if relation == EQUALS:
+        return value in points
+    if relation == LT:
+        return value < max(points)
+    if relation == LE:
+        return value <= max(points)
+    if relation == GT:
+        return value > min(points)
+    return value >= min(points)
+
+
+def _negate(positive: Test, parse: Callable[[str], object] | None) -> Test:
+    if parse is None:  # every string is a string: the key is present, so negate directly
+
+        def negated(values: tuple[str, ...]) -> bool:
+            return not positive(values)
+
+        return negated
+
+    def negated_typed(values: tuple[str, ...]) -> bool:
+        return any(parse(v) is not None for v in values) and not positive(values)
+
+    return negated_typed
+
+
+def _string_test(relation: str, policy_values: tuple[str, ...]) -> Test:
+    if relation == EQUALS:
+        names = frozenset(policy_values)
+        return lambda values: not names.isdisjoint(values)
+    if relation == EQUALS_FOLDED:
+        folded = frozenset(map(fold, policy_values))
+        return lambda values: not folded.isdisjoint(map(fold, values))
+    match = compile_globs(policy_values)
+    return lambda values: any(map(match, values))
+
+
+def _ordered_test(relation: str, parse: Callable[[str], object], points: dict[Decimal, str]) -> Test:
+    if not points:
+        return _never
+    if relation == EQUALS:
+        return lambda values: not points.keys().isdisjoint(map(parse, values))
+    low, high = min(points), max(points)
+
+    def parsed(values: tuple[str, ...]) -> list[Decimal]:
+        return [p for p in map(parse, values) if p is not None]
+
+    if relation == LT:
+        return lambda values: any(p < high for p in parsed(values))
+    if relation == LE:
+        return lambda values: any(p <= high for p in parsed(values))
+    if relation == GT:
+        return lambda values: any(p > low for p in parsed(values))
+    return lambda values: any(p >= low for p in parsed(values))
+
+
+def _ip_test(ranges: tuple[IpRange, ...]) -> Test:
+    parse = _REQUEST_PARSERS[IP]
+
+    def test(values: tuple[str, ...]) -> bool:
+        for value in values:
+            parsed = parse(value)
+            if parsed is not None:
+                version, number = parsed
+                for v, lo, hi in ranges:
+                    if v == version and lo <= number <= hi:
+                        return True
+        return False
+
+    return test
+
+
+def compile_condition(condition: Condition) -> CompiledCondition:
+    """Parse a condition's policy values once and build its test."""
+    key = fold(condition.key)
+    op = OPERATORS.get(condition.operator)
+    if op is None:
+        return CompiledCondition(condition, key, None, _never)
+    parse = _REQUEST_PARSERS.get(op.family)
+    points: dict[Decimal, str] = {}
+    ranges: tuple[IpRange, ...] = ()
+    bools: frozenset[bool] = frozenset()
+    if op.family == STRING:
+        test = _string_test(op.relation, condition.values)
+    elif op.family in (NUMERIC, DATE):
+        parse_policy = parse_number if op.family == NUMERIC else parse_date
+        for text in condition.values:
+            value = parse_policy(text)
+            if value is not None:
+                points.setdefault(value, text)
+        test = _ordered_test(op.relation, parse, points)
+    elif op.family == IP:
+        ranges = tuple(sorted({r for r in map(parse_network, condition.values) if r is not None}))
+        test = _ip_test(ranges) if ranges else _never
+    else:
+        bools = frozenset(b for b in map(parse_bool, condition.values) if b is not None)
+        test = (lambda values: not bools.isdisjoint(map(parse_bool, values))) if bools else _never
+    if op.negated:
+        test = _negate(test, parse)
+    return CompiledCondition(condition, key, op, test, points, ranges, bools)

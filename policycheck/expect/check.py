@@ -1,0 +1,239 @@
+"""Run the expectations of policycheck.yaml against the principals' policies.
+
+allow: the request, with the given context, must evaluate to allow. When the answer depends on
+  context keys the expectation does not give, it is *conditional*: allowed only under conditions
+  it does not pin down. That fails unless the expectation says `conditional: ok`.
+deny: no resource matching the given one (default: any) and no context (unless one is given)
+  may make the request allowed. This is the evaluator's "could this ever be allowed" analysis;
+  a violation comes with a witness request and the statement that grants it.
+
+Statuses: holds, violated, conditional, unknown. Unknown means policycheck cannot prove the
+answer (the analysis could not be exact, or the principal has policies whose text is not known,
+such as System policies attached in a Terraform plan); it fails, because a security check that
+cannot prove its answer must not pass silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from policycheck import catalog
+from policycheck.evaluate import Evaluator, Match, PolicySet, Request
+from policycheck.expect.library import Library, ResolvedPrincipal
+from policycheck.expect.spec import CheckSpec, Expectation
+from policycheck.findings import Finding, at_or_above
+from policycheck.lint import LintSettings
+from policycheck.model import build_policy
+
+HOLDS, VIOLATED, CONDITIONAL, UNKNOWN = "holds", "violated", "conditional", "unknown"
+
+_ANYTHING = build_policy(
+    {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    "<policies whose text is not known>",
+    "identity",
+)
+"""Stands in for unknown policies: a deny expectation holds only if it holds even against it."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One expanded expectation (one concrete action) and how it came out."""
+
+    expectation: Expectation
+    action: str
+    resource: str
+    status: str
+    passed: bool
+    reason: str
+    statements: tuple[Match, ...] = ()
+    witness: Request | None = None
+    missing_context: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckReport:
+    spec: CheckSpec
+    principals: dict[str, ResolvedPrincipal]
+    results: list[CheckResult]
+    findings: list[Finding]
+    documents: int
+    fail_on: str
+
+    @property
+    def lint_failed(self) -> bool:
+        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
+
+    @property
+    def failed(self) -> bool:
+        return self.lint_failed or not all(r.passed for r in self.results)
+
+    def as_findings(self) -> list[Finding]:
+        """Failed expectations as findings at their line in policycheck.yaml, for SARIF."""
+        document = self.spec.config.document
+        codes = {
+            VIOLATED: "EXPECTATION_VIOLATED",
+            CONDITIONAL: "EXPECTATION_CONDITIONAL",
+            UNKNOWN: "EXPECTATION_UNKNOWN",
+        }
+        return [
+            document.finding(
+                codes[r.status],
+                f"{r.expectation.principal} {'may' if r.expectation.effect == 'allow' else 'must not'} "
+                f"{r.action}: {r.reason}",
+                r.expectation.path,
+            )
+            for r in self.results
+            if not r.passed and document is not None
+        ]
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((HOLDS, VIOLATED, CONDITIONAL, UNKNOWN), 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+
+def expand(spec: CheckSpec, expectation: Expectation) -> tuple[str, ...]:
+    """The concrete actions an expectation's action stands for (wildcards over the catalog)."""
+    if not catalog.has_wildcard(expectation.action):
+        return (expectation.action,)
+    found = catalog.expand(expectation.action)
+    if found is None:
+        raise spec.error(
+            (*expectation.path, "action"),
+            f"cannot expand {expectation.action}: policycheck has no action catalog for its service; "
+            "name the actions one by one",
+        )
+    if not found:
+        raise spec.error(
+            (*expectation.path, "action"), f"{expectation.action} matches no action in the catalog"
+        )
+    return tuple(action.full_name for action in found)
+
+
+_LAYER_ORDER = {"identity": 0, "session": 1, "control": 2}
+
+
+def _cite(matches: tuple[Match, ...]) -> str:
+    """Statements with file:line, identity ones first (they are what a team edits)."""
+    ordered = sorted(matches, key=lambda m: _LAYER_ORDER[m.layer])
+    return ", ".join(
+        f"{m.describe()}:{m.policy.line_of(m.statement.path)}"
+        + ("" if m.layer == "identity" else f" ({m.layer})")
+        for m in ordered
+    )
+
+
+def _context_text(context: Mapping[str, tuple[str, ...]]) -> str:
+    return ", ".join(f"{key}={'|'.join(values)}" for key, values in sorted(context.items()))
+
+
+def check_allow(
+    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+) -> CheckResult:
+    resource = e.resource or "*"
+    context = dict(e.context or {})
+    decision = evaluator.evaluate(Request(action, resource, context))
+    base = {
+        "expectation": e,
+        "action": action,
+        "resource": resource,
+        "missing_context": decision.missing_context,
+    }
+    if decision.allowed and not decision.missing_context:
+        return CheckResult(
+            status=HOLDS,
+            passed=True,
+            reason=f"allowed by {_cite(decision.matched)}",
+            statements=decision.matched,
+            **base,
+        )
+    possibility = evaluator.could_allow(action, resource, context, any_resource=False, any_context=True)
+    if decision.allowed or possibility.possible:
+        witness = possibility.witness
+        extra = {k: v for k, v in (witness.context if witness else {}).items() if k not in context}
+        keys = ", ".join(sorted(set(decision.missing_context) | set(extra)))
+        how = f"; allowed for example with {_context_text(extra)}" if extra else ""
+        reason = f"allowed only under conditions on {keys}, which the expectation does not give{how}"
+        return CheckResult(
+            status=CONDITIONAL,
+            passed=e.conditional_ok,
+            reason=reason + ("" if e.conditional_ok else " (add the context, or `conditional: ok`)"),
+            statements=decision.matched or possibility.granted_by,
+            witness=witness,
+            **base,
+        )
+    if principal.unknowns:
+        return CheckResult(
+            status=UNKNOWN,
+            passed=False,
+            reason="not allowed by the known policies; " + "; ".join(principal.unknowns),
+            **base,
+        )
+    if decision.decision == "explicit_deny":
+        reason = f"explicitly denied by {_cite(decision.matched)}"
+    else:
+        reason = f"implicitly denied: no {decision.denied_by_layer} policy allows it"
+    return CheckResult(status=VIOLATED, passed=False, reason=reason, statements=decision.matched, **base)
+
+
+def check_deny(
+    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+) -> CheckResult:
+    """Deny expectations: RAM's global keys carry one value each, so contexts are single-valued."""
+    resource = e.resource or "*"
+    given = e.context is not None
+    context = dict(e.context or {})
+    base = {"expectation": e, "action": action, "resource": resource}
+    possibility = evaluator.could_allow(
+        action, resource, context, any_resource=True, any_context=not given, single_valued=True
+    )
+    if possibility.possible and possibility.witness is not None:
+        witness = possibility.witness
+        shown = f'resource "{witness.resource}"' + (
+            f", context {_context_text(witness.context)}" if witness.context else ""
+        )
+        return CheckResult(
+            status=VIOLATED,
+            passed=False,
+            reason=f"can be allowed ({shown}) by {_cite(possibility.granted_by)}",
+            statements=possibility.granted_by,
+            witness=witness,
+            missing_context=possibility.conditional_keys,
+            **base,
+        )
+    if not possibility.exhaustive:
+        return CheckResult(status=UNKNOWN, passed=False, reason=possibility.reason, **base)
+    if principal.unknowns:
+        guarded = Evaluator(
+            PolicySet(
+                identity=(*principal.policies.identity, _ANYTHING),
+                control=principal.policies.control,
+                session=principal.policies.session,
+            )
+        ).could_allow(action, resource, context, any_resource=True, any_context=not given, single_valued=True)
+        if guarded.possible or not guarded.exhaustive:
+            return CheckResult(
+                status=UNKNOWN,
+                passed=False,
+                reason="not allowed by the known policies, and nothing denies it outright; "
+                + "; ".join(principal.unknowns),
+                **base,
+            )
+        return CheckResult(status=HOLDS, passed=True, reason=guarded.reason, **base)
+    return CheckResult(status=HOLDS, passed=True, reason=possibility.reason, **base)
+
+
+def run_check(spec: CheckSpec, settings: LintSettings) -> CheckReport:
+    """Resolve every principal, lint every document, and decide every expectation."""
+    library = Library(spec, settings)
+    principals = {name: library.resolve(principal) for name, principal in sorted(spec.principals.items())}
+    evaluators = {name: Evaluator(principal.policies) for name, principal in principals.items()}
+    results = []
+    for expectation in spec.expectations:
+        principal = principals[expectation.principal]
+        decide = check_allow if expectation.effect == "allow" else check_deny
+        for action in expand(spec, expectation):
+            results.append(decide(evaluators[expectation.principal], principal, expectation, action))
+    return CheckReport(spec, principals, results, library.findings, library.documents, settings.fail_on)

@@ -1,0 +1,217 @@
+"""Every document `check` reads, linted once, and the principals built from them.
+
+Documents come from the `policies:` section (files and Terraform plans) and from the
+principals' own references (paths, globs, or names of documents under `policies:`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from policycheck.evaluate import PolicySet
+from policycheck.expect.sources import describe_errors
+from policycheck.expect.spec import CheckSpec, PrincipalSpec
+from policycheck.findings import Finding
+from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
+from policycheck.load.document import Document
+from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files, matches_any
+from policycheck.load.terraform import TerraformPlan, load_plan
+from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
+from policycheck.rules import RuleOptions
+
+
+@dataclass(frozen=True)
+class ResolvedPrincipal:
+    """A principal ready to evaluate; `unknowns` say which of its permissions cannot be known
+    (a System policy whose text is not in the repository, a value known only after apply)."""
+
+    spec: PrincipalSpec
+    policies: PolicySet
+    trust: Policy | None
+    unknowns: tuple[str, ...]
+
+
+def _looks_like_path(reference: str) -> bool:
+    return (
+        "/" in reference or reference.lower().endswith(POLICY_SUFFIXES) or any(c in reference for c in "*?[")
+    )
+
+
+class Library:
+    """Loads and lints documents on demand, each (file, kind) once."""
+
+    def __init__(self, spec: CheckSpec, settings: LintSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.root = spec.config.root
+        self.linted: dict[tuple[str, PolicyKind], LintedFile] = {}
+        self.by_name: dict[str, list[tuple[str, Document | str]]] = {}
+        self.plans: list[TerraformPlan] = []
+        self._plan_documents: dict[str, LintedFile] = {}
+        for source in spec.sources:
+            if source.terraform:
+                self._add_plan(source.value, source.path)
+            else:
+                for path in self._files(source.value, source.path):
+                    self.file(path, None)
+                    stem = os.path.splitext(os.path.basename(path))[0]
+                    self.by_name.setdefault(stem, []).append(("file", path))
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _files(self, pattern: str, at: JsonPath) -> list[str]:
+        try:
+            found = find_files([os.path.join(self.root, pattern)])
+        except PathNotFound as problem:
+            raise self.spec.error(at, str(problem).replace(self.root + os.sep, "")) from None
+        return [
+            f.path
+            for f in found
+            if f.explicit
+            or not (
+                os.path.basename(f.path) == "policycheck.yaml"
+                or matches_any(self.settings.relative(f.path), self.settings.exclude)
+            )
+        ]
+
+    def file(self, path: str, kind: PolicyKind | None) -> LintedFile:
+        """A policy file linted as `kind` (None: as lint would read it)."""
+        path = os.path.abspath(path)
+        if kind is None:
+            linted = lint_file(path, self.settings)
+            kind = linted.policy.kind if linted.policy else "identity"
+            return self.linted.setdefault((path, kind), linted)
+        if (path, kind) not in self.linted:
+            settings = LintSettings(**{**self.settings.__dict__, "kind": kind})
+            self.linted[(path, kind)] = lint_file(path, settings)
+        return self.linted[(path, kind)]
+
+    def _add_plan(self, value: str, at: JsonPath) -> None:
+        path = os.path.join(self.root, value)
+        if not os.path.isfile(path):
+            raise self.spec.error(at, f"no such Terraform plan: {value}")
+        plan = load_plan(path, source=self.settings.relative(path))
+        self.plans.append(plan)
+        for policy in plan.policies:
+            if policy.name and policy.document is not None:
+                self._plan_documents[policy.address] = self._lint_embedded(policy.document, "identity", path)
+                self.by_name.setdefault(policy.name, []).append(("terraform", policy.address))
+        for role in plan.roles:
+            if role.trust is not None:
+                self._plan_documents[role.address] = self._lint_embedded(role.trust, "trust", path)
+
+    def _lint_embedded(self, document: Document, kind: PolicyKind, plan_path: str) -> LintedFile:
+        name = document.source.rsplit(".", 1)[-1]
+        findings, policy = lint_document(document, kind, name, RuleOptions(accounts=self.settings.accounts))
+        return LintedFile(document.source, document, self.settings.apply(findings, plan_path), policy)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Lint findings of every document read, and of the plans themselves, without repeats."""
+        everything = {f for linted in self.linted.values() for f in linted.findings}
+        everything |= {f for linted in self._plan_documents.values() for f in linted.findings}
+        everything |= {f for plan in self.plans for f in plan.findings}
+        return sorted(everything, key=Finding.sort_key)
+
+    @property
+    def documents(self) -> int:
+        return len({path for path, _ in self.linted}) + len(self._plan_documents)
+
+    # -- principals ------------------------------------------------------------------------
+
+    def _policy(self, linted: LintedFile, kind: PolicyKind, at: JsonPath) -> Policy:
+        document = linted.document
+        if document.parsed and (detect_kind(document.value) == "trust") != (kind == "trust"):
+            what = "not a trust policy" if kind == "trust" else "a role trust policy"
+            raise self.spec.error(at, f"{document.source} is {what}; it cannot be used as {kind} here")
+        if linted.policy is None:
+            raise self.spec.error(
+                at, f"{document.source} cannot be evaluated:\n{describe_errors(linted.findings)}"
+            )
+        return linted.policy
+
+    def documents_for(self, reference: str, kind: PolicyKind, at: JsonPath) -> list[Policy]:
+        """The policies a reference names: files by path or glob, or documents by name."""
+        if _looks_like_path(reference):
+            paths = self._files(reference, at)
+            if not paths:
+                raise self.spec.error(at, f"no policy file matches {reference}")
+            return [self._policy(self.file(path, kind), kind, at) for path in paths]
+        named = self.by_name.get(reference, [])
+        if not named:
+            raise self.spec.error(
+                at,
+                f'no document named "{reference}" under policies: (a file stem or a Terraform policy_name)',
+            )
+        if len(named) > 1:
+            where = ", ".join(sorted(str(place) for _, place in named))
+            raise self.spec.error(at, f'"{reference}" names several documents ({where}); use a path')
+        origin, place = named[0]
+        linted = self.file(str(place), kind) if origin == "file" else self._plan_documents[str(place)]
+        return [self._policy(linted, kind, at)]
+
+    def resolve(self, spec: PrincipalSpec) -> ResolvedPrincipal:
+        identity: list[Policy] = []
+        for index, reference in enumerate(spec.identity):
+            identity += self.documents_for(reference, "identity", (*spec.path, "identity", index))
+        control: list[Policy] = []
+        for index, reference in enumerate(spec.control):
+            control += self.documents_for(reference, "control", (*spec.path, "control", index))
+        session = trust = None
+        if spec.session:
+            [session] = self.documents_for(spec.session, "session", (*spec.path, "session"))[:1]
+        if spec.trust:
+            [trust] = self.documents_for(spec.trust, "trust", (*spec.path, "trust"))[:1]
+        unknowns: list[str] = []
+        if spec.terraform:
+            found, plan_trust = self._from_plans(spec, unknowns)
+            identity += found
+            trust = trust or plan_trust
+        policies = PolicySet(identity=tuple(identity), control=tuple(control), session=session)
+        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns))
+
+    def _from_plans(self, spec: PrincipalSpec, unknowns: list[str]) -> tuple[list[Policy], Policy | None]:
+        """A principal's attached policies (and a role's trust policy) from the Terraform plans."""
+        assert spec.terraform is not None
+        principal_type, name = spec.terraform
+        at = (*spec.path, "terraform", principal_type)
+        if not self.plans:
+            raise self.spec.error(at, "terraform: needs a plan under policies: ({terraform: plan.json})")
+        known = {
+            "role": {r.name for plan in self.plans for r in plan.roles},
+            "user": {u for plan in self.plans for u in plan.users},
+            "group": {g for plan in self.plans for g in plan.groups},
+        }[principal_type]
+        attachments = [a for plan in self.plans for a in plan.attached(principal_type, name)]
+        if name not in known and not attachments:
+            raise self.spec.error(at, f'no {principal_type} "{name}" in the Terraform plans under policies:')
+        policies: list[Policy] = []
+        for attachment in attachments:
+            through = f" (through group {attachment.via_group})" if attachment.via_group else ""
+            if attachment.unknown:
+                unknowns.append(f"{attachment.address}{through}: {attachment.unknown}")
+            elif attachment.policy_type == "System":
+                unknowns.append(
+                    f"System policy {attachment.policy_name} is attached{through} ({attachment.address}); "
+                    "its document is not in the plan"
+                )
+            else:
+                plan_policy = next(
+                    (p for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))), None
+                )
+                if plan_policy is None:
+                    unknowns.append(
+                        f"Custom policy {attachment.policy_name} is attached{through} ({attachment.address}) "
+                        "but not defined in the plans"
+                    )
+                elif plan_policy.document is None:
+                    unknowns.append(f"{plan_policy.address}: {plan_policy.unknown}")
+                else:
+                    policies.append(self._policy(self._plan_documents[plan_policy.address], "identity", at))
+        trust = None
+        if principal_type == "role":
+            role = next((r for plan in self.plans if (r := plan.role(name))), None)
+            if role is not None and role.trust is not None:
+                trust = self._plan_documents[role.address].policy
+        return policies, trust

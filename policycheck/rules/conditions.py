@@ -1,0 +1,134 @@
+"""Conditions: UNKNOWN_CONDITION_OPERATOR, INVALID_CONDITION_VALUE, INVALID_CONDITION_KEY.
+
+Operators and value grammars come from the evaluator (policycheck.evaluate.operators and
+.values), so lint calls a value invalid exactly when evaluation could never match it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from policycheck import catalog
+from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, OPERATORS, STRING
+from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
+from policycheck.model import Condition, Statement
+from policycheck.rules import ALL_KINDS, Rule, RuleContext
+
+_KEY = re.compile(r"[A-Za-z0-9_-]+:[^\s:][^\s]*")
+
+_PARSERS = {NUMERIC: parse_number, DATE: parse_date, IP: parse_network, BOOL: parse_bool}
+_FORMS = {
+    NUMERIC: "a number such as 10 or 2.5",
+    DATE: "an ISO 8601 date and time such as 2026-01-31T00:00:00Z",
+    IP: "an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8",
+    BOOL: '"true" or "false"',
+}
+_KEY_TYPES = {"String": STRING, "Numeric": NUMERIC, "Date": DATE, "Bool": BOOL, "IP": IP}
+_FAMILY_OPERATORS = {
+    STRING: "String*",
+    NUMERIC: "Numeric*",
+    DATE: "Date*",
+    BOOL: "Bool",
+    IP: "IpAddress or NotIpAddress",
+}
+_AWS_ONLY = re.compile(r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?")
+
+
+def _operator_hint(name: str) -> str:
+    qualified = _AWS_ONLY.fullmatch(name)
+    base = qualified.group(2) if qualified else name
+    if base in OPERATORS and base != name:
+        return f'; RAM documents no ForAnyValue:/ForAllValues:/IfExists forms: use "{base}"'
+    if base == "Null" or base.startswith(("Arn", "Binary")):
+        return "; it is an AWS operator that RAM does not document"
+    folded = {op.lower(): op for op in OPERATORS}
+    if base.lower() in folded:
+        return f'; operators are case-sensitive: write "{folded[base.lower()]}"'
+    close = difflib.get_close_matches(base, list(OPERATORS), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def _check_values(context: RuleContext, statement: Statement, condition: Condition, family: str) -> None:
+    raw = context.document.value["Statement"][statement.index]["Condition"][condition.operator][condition.key]
+    for index, value in enumerate(condition.values):
+        path = condition.path if isinstance(raw, str) else (*condition.path, index)
+        parse = _PARSERS.get(family)
+        if parse is not None and parse(value) is None:
+            context.report(
+                "INVALID_CONDITION_VALUE",
+                path,
+                f'{condition.operator} needs {_FORMS[family]}, not "{value}": this value never matches',
+            )
+        elif family == STRING and "Like" not in condition.operator and ("*" in value or "?" in value):
+            context.report(
+                "INVALID_CONDITION_VALUE",
+                path,
+                f'"{value}" has a wildcard, but {condition.operator} compares literally; '
+                "use StringLike (or StringNotLike) for patterns",
+                severity="warning",
+            )
+    if family == BOOL and len(condition.values) > 1:
+        context.report(
+            "INVALID_CONDITION_VALUE", condition.path, "Bool takes exactly one value, true or false"
+        )
+
+
+def _check_key(context: RuleContext, condition: Condition, family: str) -> None:
+    key = condition.key
+    if not _KEY.fullmatch(key):
+        context.report(
+            "INVALID_CONDITION_KEY",
+            condition.path,
+            f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>',
+        )
+        return
+    if catalog.fold(key.split(":", 1)[0]) != "acs":
+        return
+    info = catalog.global_condition_key(key)
+    if info is None:
+        names = catalog.global_condition_key_names()
+        close = difflib.get_close_matches(key.lower(), [n.lower() for n in names], n=2, cutoff=0.6)
+        spelled = [next(n for n in names if n.lower() == c) for c in close]
+        hint = f"; did you mean {' or '.join(spelled)}?" if spelled else ""
+        context.report(
+            "INVALID_CONDITION_KEY", condition.path, f"{key} is not a global condition key of RAM{hint}"
+        )
+        return
+    expected = _KEY_TYPES[info.type]
+    if expected != family:
+        context.report(
+            "INVALID_CONDITION_KEY",
+            condition.path,
+            f"{info.name} holds {info.type} values; {condition.operator} compares them as "
+            f"{family} values: use {_FAMILY_OPERATORS[expected]}",
+            severity="warning",
+        )
+
+
+def check_conditions(context: RuleContext) -> None:
+    for statement in context.policy.statements:
+        reported: set[str] = set()
+        for condition in statement.conditions:
+            operator = OPERATORS.get(condition.operator)
+            if operator is None:
+                if condition.operator not in reported:
+                    reported.add(condition.operator)
+                    context.report(
+                        "UNKNOWN_CONDITION_OPERATOR",
+                        (*statement.path, "Condition", condition.operator),
+                        f'"{condition.operator}" is not one of RAM\'s 21 condition operators'
+                        f"{_operator_hint(condition.operator)}",
+                    )
+                continue
+            _check_values(context, statement, condition, operator.family)
+            _check_key(context, condition, operator.family)
+
+
+RULES = (
+    Rule(
+        ("UNKNOWN_CONDITION_OPERATOR", "INVALID_CONDITION_VALUE", "INVALID_CONDITION_KEY"),
+        ALL_KINDS,
+        check_conditions,
+    ),
+)

@@ -1,0 +1,132 @@
+"""Action and resource matching: wildcards, case, NotAction/NotResource, operation-level services."""
+
+import pytest
+from evaluate_support import decide, policy, statement, where
+
+
+@pytest.mark.parametrize(
+    ("pattern", "action", "allowed"),
+    [
+        ("ecs:Describe*", "ecs:DescribeInstances", True),
+        ("ecs:Describe*", "ecs:Describe", True),  # * matches the empty run
+        ("ecs:Describe*", "ecs:StartInstance", False),
+        ("ecs:*Instance", "ecs:StartInstance", True),
+        ("ecs:Get?", "ecs:GetX", True),  # ? is exactly one character
+        ("ecs:Get?", "ecs:Get", False),
+        ("ecs:Get?", "ecs:GetXY", False),
+        ("e?s:*", "ecs:Anything", True),
+        ("*", "ram:CreateUser", True),
+        ("ecs:Describe*", "ecs:describeinstances", True),  # actions are case-insensitive
+        ("ICE:queryiproductionjob", "ice:QueryIProductionJob", True),  # service prefix too
+        ("ecs:DescribeInstances", "ecs:DescribeInstancesX", False),  # whole-string match
+        ("ecs:Describe.", "ecs:DescribeX", False),  # regex characters are literal
+    ],
+)
+def test_action_patterns(pattern, action, allowed):
+    decision = decide(policy(statement(action=pattern)), action)
+    assert decision.decision == ("allow" if allowed else "implicit_deny")
+
+
+def test_action_list_matches_any_element():
+    p = policy(statement(action=["oss:GetObject", "oss:PutObject"]))
+    assert decide(p, "oss:PutObject").allowed
+    assert not decide(p, "oss:DeleteObject").allowed
+
+
+def test_not_action_allow_grants_everything_except_the_listed():
+    p = policy(statement(NotAction="ram:*"))
+    assert decide(p, "ecs:StartInstance").allowed
+    assert decide(p, "ram:CreateUser").decision == "implicit_deny"
+    assert decide(p, "RAM:createuser").decision == "implicit_deny"  # NotAction is case-insensitive too
+
+
+def test_not_action_deny_denies_everything_except_the_listed():
+    p = policy(
+        statement(action="*"), statement("Deny", NotAction=["ecs:Describe*", "ecs:List*"], resource="*")
+    )
+    assert decide(p, "ecs:DescribeInstances").allowed
+    deny = decide(p, "ecs:StartInstance")
+    assert deny.decision == "explicit_deny"
+    assert [where(m) for m in deny.matched] == [("p.json", 1, "identity")]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "resource", "allowed"),
+    [
+        ("acs:oss:*:*:bucket/*", "acs:oss:*:*:bucket/a/b.txt", True),
+        ("acs:oss:*:*:bucket/*", "acs:oss:*:*:other/a", False),
+        ("acs:oss:*:*:bucket/?", "acs:oss:*:*:bucket/a", True),
+        ("acs:oss:*:*:bucket/?", "acs:oss:*:*:bucket/ab", False),
+        ("acs:*:*cn-beijing*:*:*", "acs:ecs:cn-beijing:123:instance/i-1", True),  # * crosses ':' too
+        ("acs:oss:*:*:Bucket/*", "acs:oss:*:*:bucket/a", False),  # resources are case-sensitive
+    ],
+)
+def test_resource_patterns(pattern, resource, allowed):
+    decision = decide(policy(statement(action="oss:GetObject", resource=pattern)), "oss:GetObject", resource)
+    assert decision.allowed is allowed
+
+
+def test_not_resource_applies_to_resources_not_listed():
+    p = policy(statement(action="oss:*", NotResource="acs:oss:*:*:secret/*"))
+    assert decide(p, "oss:GetObject", "acs:oss:*:*:public/a").allowed
+    assert not decide(p, "oss:GetObject", "acs:oss:*:*:secret/a").allowed
+
+
+def test_ice_resource_scoped_grant_allows_nothing():
+    """ICE authorizes per operation: the resource is `*`, which a scoped ARN does not match."""
+    p = policy(statement(action="ice:QueryIProductionJob", resource="acs:ice:*:*:job/*"))
+    for resource in ("*", "acs:ice:*:*:job/1"):
+        decision = decide(p, "ice:QueryIProductionJob", resource)
+        assert decision.decision == "implicit_deny"
+        assert decision.denied_by_layer == "identity"
+        assert decision.resource == "*"
+
+
+def test_ice_grant_on_star_allows_whatever_resource_is_named():
+    p = policy(statement(action="ice:QueryIProductionJob", resource="*"))
+    decision = decide(p, "ice:QueryIProductionJob", "acs:ice:*:*:job/1")
+    assert decision.allowed
+    assert decision.resource == "*"
+
+
+def test_operation_level_resource_is_the_literal_star():
+    """Patterns are matched against the string `*`: `?` matches it, `acs:ice:*` does not."""
+    assert decide(policy(statement(action="ice:*", resource="?")), "ice:QueryIProductionJob").allowed
+    assert not decide(policy(statement(action="ice:*", resource="acs:*")), "ice:QueryIProductionJob").allowed
+
+
+def test_operation_level_deny_with_scoped_resource_does_not_apply():
+    p = policy(
+        statement(action="ice:*", resource="*"),
+        statement("Deny", action="ice:*", resource="acs:ice:*:*:job/*"),
+    )
+    assert decide(p, "ice:SubmitIProductionJob").allowed
+
+
+def test_resource_level_service_uses_the_given_resource():
+    p = policy(statement(action="oss:GetObject", resource="acs:oss:*:*:b/*"))
+    assert decide(p, "oss:GetObject", "acs:oss:*:*:b/x").resource == "acs:oss:*:*:b/x"
+    assert not decide(p, "oss:GetObject").allowed  # the default resource `*` is not under b/
+
+
+def test_statement_without_resource_never_applies():
+    trust = policy(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": ["acs:ram::1:root"]}},
+        kind="trust",
+    )
+    assert decide(trust, "sts:AssumeRole").decision == "implicit_deny"
+
+
+def test_default_operation_level_comes_from_the_catalog(monkeypatch):
+    import sys
+    import types
+
+    from policycheck.evaluate import Evaluator, PolicySet, Request
+
+    catalog = types.ModuleType("policycheck.catalog")
+    catalog.is_operation_level = lambda action: action.lower().startswith("ice:")
+    monkeypatch.setitem(sys.modules, "policycheck.catalog", catalog)
+    p = policy(statement(action="ice:*", resource="acs:ice:*:*:job/*"))
+    request = Request("ice:QueryIProductionJob", "acs:ice:*:*:job/1")
+    assert Evaluator(PolicySet((p,))).evaluate(request).decision == "implicit_deny"
+    assert Evaluator(PolicySet((p,)), operation_level=lambda action: False).evaluate(request).allowed

@@ -1,0 +1,387 @@
+"""Properties over random policy sets (hypothesis): the evaluator and could_allow agree.
+
+Policies are drawn from a small vocabulary so that random requests hit the interesting edges:
+wildcards that overlap, conditions whose values sit on each other's bounds, Denies that cover
+part of an Allow. Each key is tested with operators of one family only: that is the fragment
+where could_allow claims to be exact, so every answer here must be exhaustive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from evaluate_support import operation_level
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policycheck.evaluate import Evaluator, PolicySet, Request
+from policycheck.model import Policy, build_policy
+
+ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
+ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
+RESOURCE_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/b", "r:b*", "r:*/b", "q:*"]
+REQUEST_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/?", "r:*b", "q:a"]
+RESOURCE_CHARS = "abr:/qx"
+
+FAMILIES = {
+    "k:s": (
+        ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"]
+        + ["StringLike", "StringNotLike"],
+        ["a", "b", "A", "a*", "?", "*b", "ab"],
+    ),
+    "k:n": (
+        ["NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals"]
+        + ["NumericGreaterThan", "NumericGreaterThanEquals"],
+        ["1", "2.5", "-3", "10", "1.0"],
+    ),
+    "k:d": (
+        ["DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals"]
+        + ["DateGreaterThan", "DateGreaterThanEquals"],
+        ["2024-01-01T00:00:00Z", "2024-01-01T08:00:00+08:00", "2025-01-01", "2024-06-01T12:00:00.5Z"],
+    ),
+    "k:b": (["Bool"], ["true", "false", "TRUE"]),
+    "k:ip": (
+        ["IpAddress", "NotIpAddress"],
+        ["10.0.0.0/8", "10.1.0.0/16", "10.0.0.1", "::/0", "2001:db8::/32", "0.0.0.0/1"],
+    ),
+}
+
+# Concrete request values: the policy values, values just beside them, and strangers.
+CONTEXT_VALUES = {
+    "k:s": ["a", "b", "A", "B", "ab", "aB", "a*", "x", "", "bb", "?", "*b", "1"],
+    "k:n": ["1", "2.5", "-3", "10", "0", "2", "3", "9.99", "10.01", "-4", "1.0", "100", "x"],
+    "k:d": [
+        "2024-01-01T00:00:00Z",
+        "2023-12-31T23:59:59Z",
+        "2024-01-01T00:00:01Z",
+        "2024-06-01T12:00:00.5Z",
+        "2024-06-01T12:00:00Z",
+        "2025-01-01T00:00:00Z",
+        "2024-12-31T23:59:59Z",
+        "2030-01-01T00:00:00Z",
+        "1999-01-01",
+        "nope",
+    ],
+    "k:b": ["true", "false", "True", "maybe"],
+    "k:ip": ["10.0.0.1", "10.1.2.3", "10.200.0.1", "11.0.0.1", "127.0.0.1", "200.0.0.1", "::1"]
+    + ["2001:db8::1", "2001:db9::1", "0.0.0.0", "junk"],
+}
+
+
+@st.composite
+def conditions(draw):
+    out: dict[str, dict[str, list[str]]] = {}
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(sorted(FAMILIES)))
+        operators, values = FAMILIES[key]
+        operator = draw(st.sampled_from(operators))
+        spelled = draw(st.sampled_from([key, key.upper()]))  # keys match case-insensitively
+        out.setdefault(operator, {})[spelled] = draw(
+            st.lists(st.sampled_from(values), min_size=1, max_size=2)
+        )
+    return out
+
+
+@st.composite
+def statements(draw, effect=None):
+    raw = {"Effect": effect or draw(st.sampled_from(["Allow", "Allow", "Deny"]))}
+    actions = draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=2))
+    raw["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions
+    resources = draw(st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2))
+    raw["NotResource" if draw(st.integers(0, 9)) == 0 else "Resource"] = resources
+    condition = draw(conditions())
+    if condition:
+        raw["Condition"] = condition
+    return raw
+
+
+_counter = iter(range(10**9))
+
+
+def make_policy(raws: list[dict], source: str, kind: str) -> Policy:
+    """Each statement gets a unique Sid so tests can follow it when order changes."""
+    numbered = [{**raw, "Sid": f"s{next(_counter)}"} for raw in raws]
+    return build_policy({"Version": "1", "Statement": numbered}, source, kind)
+
+
+@st.composite
+def policy_sets(draw):
+    identity = tuple(
+        make_policy(draw(st.lists(statements(), min_size=1, max_size=3)), f"id{i}.json", "identity")
+        for i in range(draw(st.integers(1, 3)))
+    )
+    control: tuple[Policy, ...] = ()
+    if draw(st.integers(0, 3)) == 0:
+        control = (make_policy(draw(st.lists(statements(), min_size=1, max_size=2)), "cp.json", "control"),)
+    session = None
+    if draw(st.integers(0, 3)) == 0:
+        session = make_policy(draw(st.lists(statements(), min_size=1, max_size=2)), "s.json", "session")
+    return PolicySet(identity, control, session)
+
+
+def evaluator(policies: PolicySet) -> Evaluator:
+    return Evaluator(policies, operation_level=operation_level)
+
+
+def instantiate(pattern: str, rng: random.Random) -> str:
+    """A random concrete string matching a wildcard pattern."""
+    out = []
+    for char in pattern:
+        if char == "*":
+            out.append("".join(rng.choice(RESOURCE_CHARS) for _ in range(rng.randint(0, 3))))
+        elif char == "?":
+            out.append(rng.choice(RESOURCE_CHARS))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def random_context(rng: random.Random, single_valued: bool) -> dict[str, tuple[str, ...]]:
+    context = {}
+    for key, values in CONTEXT_VALUES.items():
+        if rng.random() < 0.7:
+            count = 1 if single_valued else rng.randint(1, 2)
+            context[rng.choice([key, key.upper()])] = tuple(rng.choice(values) for _ in range(count))
+    return context
+
+
+PROPERTY_SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+
+
+@PROPERTY_SETTINGS
+@given(
+    policy_sets(),
+    st.sampled_from(ACTIONS),
+    st.sampled_from(REQUEST_PATTERNS),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**32),
+)
+def test_could_allow_agrees_with_evaluate(policies, action, pattern, any_resource, single_valued, seed):
+    ev = evaluator(policies)
+    answer = ev.could_allow(action, pattern, any_resource=any_resource, single_valued=single_valued)
+    rng = random.Random(seed)
+    operation_level_action = operation_level(action)
+    if answer.possible:
+        decision = ev.evaluate(answer.witness)
+        assert decision.allowed
+        assert answer.granted_by == decision.matched
+        if operation_level_action:
+            assert answer.witness.resource == "*"
+        elif any_resource:
+            assert ev.could_allow(action, answer.witness.resource, any_resource=False).possible
+        else:
+            assert answer.witness.resource == pattern
+        if single_valued:
+            assert all(len(v) == 1 for v in answer.witness.context.values())
+        return
+    assert answer.exhaustive, answer.reason  # the fragment drawn here is the exact one
+    for _ in range(40):
+        resource = instantiate(pattern, rng) if any_resource else pattern
+        request = Request(action, resource, random_context(rng, single_valued))
+        assert not ev.evaluate(request).allowed, (answer.reason, request)
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(), st.sampled_from(ACTIONS), st.sampled_from(REQUEST_PATTERNS), st.integers(0, 2**32))
+def test_could_allow_with_a_fixed_context_agrees_with_evaluate(policies, action, pattern, seed):
+    rng = random.Random(seed)
+    ev = evaluator(policies)
+    context = random_context(rng, single_valued=False)
+    answer = ev.could_allow(action, pattern, context=context, any_context=False)
+    if answer.possible:
+        assert answer.witness.context == context
+        assert ev.evaluate(answer.witness).allowed
+        return
+    assert answer.exhaustive
+    for _ in range(20):
+        resource = instantiate(pattern, rng)
+        assert not ev.evaluate(Request(action, resource, context)).allowed
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(), st.sampled_from(ACTIONS), st.integers(0, 2**32), st.data())
+def test_adding_a_deny_never_turns_deny_into_allow(policies, action, seed, data):
+    rng = random.Random(seed)
+    request = Request(action, instantiate(rng.choice(REQUEST_PATTERNS), rng), random_context(rng, False))
+    before = evaluator(policies).evaluate(request)
+    deny = make_policy([data.draw(statements("Deny"))], "extra.json", "identity")
+    layer = data.draw(st.sampled_from(["identity", "control", "session"]))
+    after = evaluator(_with(policies, deny, layer)).evaluate(request)
+    if not before.allowed:
+        assert not after.allowed
+    if before.decision == "explicit_deny":
+        assert after.decision == "explicit_deny"
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(), st.sampled_from(ACTIONS), st.integers(0, 2**32), st.data())
+def test_adding_an_allow_never_turns_allow_into_deny(policies, action, seed, data):
+    rng = random.Random(seed)
+    request = Request(action, instantiate(rng.choice(REQUEST_PATTERNS), rng), random_context(rng, False))
+    before = evaluator(policies).evaluate(request)
+    allow = make_policy([data.draw(statements("Allow"))], "extra.json", "identity")
+    layers = (
+        ["identity"] + (["control"] if policies.control else []) + (["session"] if policies.session else [])
+    )
+    after = evaluator(_with(policies, allow, data.draw(st.sampled_from(layers)))).evaluate(request)
+    if before.allowed:
+        assert after.allowed
+    if before.decision == "explicit_deny":
+        assert after.decision == "explicit_deny"  # an Allow cannot lift a Deny
+
+
+def _with(policies: PolicySet, extra: Policy, layer: str) -> PolicySet:
+    """The policy set with one more document (or, for the session, more statements)."""
+    if layer == "identity":
+        return PolicySet(policies.identity + (extra,), policies.control, policies.session)
+    if layer == "control":
+        return PolicySet(policies.identity, policies.control + (extra,), policies.session)
+    if policies.session is None:
+        return PolicySet(policies.identity, policies.control, extra)
+    merged = build_policy(
+        {"Version": "1", "Statement": [_raw(s) for s in policies.session.statements + extra.statements]},
+        "s.json",
+        "session",
+    )
+    return PolicySet(policies.identity, policies.control, merged)
+
+
+def _raw(statement) -> dict:
+    raw = {"Effect": statement.effect, "Sid": statement.sid, statement.action_key: list(statement.actions)}
+    raw[statement.resource_key] = list(statement.resources)
+    if statement.conditions:
+        condition: dict[str, dict[str, list[str]]] = {}
+        for c in statement.conditions:
+            condition.setdefault(c.operator, {})[c.key] = list(c.values)
+        raw["Condition"] = condition
+    return raw
+
+
+def _shuffled(policies: PolicySet, rng: random.Random) -> PolicySet:
+    def shuffle(policy: Policy) -> Policy:
+        raws = [_raw(s) for s in policy.statements]
+        rng.shuffle(raws)
+        return build_policy({"Version": "1", "Statement": raws}, policy.source, policy.kind)
+
+    identity = [shuffle(p) for p in policies.identity]
+    rng.shuffle(identity)
+    control = [shuffle(p) for p in policies.control]
+    rng.shuffle(control)
+    session = shuffle(policies.session) if policies.session else None
+    return PolicySet(tuple(identity), tuple(control), session)
+
+
+def _summary(decision) -> tuple:
+    return (
+        decision.decision,
+        decision.denied_by_layer,
+        sorted((m.policy.source, m.statement.sid, m.layer) for m in decision.matched),
+        decision.missing_context,
+        sorted((r.statement.sid, r.condition.operator, r.condition.key, r.held) for r in decision.conditions),
+    )
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(), st.sampled_from(ACTIONS), st.sampled_from(REQUEST_PATTERNS), st.integers(0, 2**32))
+def test_statement_and_document_order_never_change_the_decision(policies, action, pattern, seed):
+    rng = random.Random(seed)
+    request = Request(action, instantiate(pattern, rng), random_context(rng, False))
+    shuffled = _shuffled(policies, rng)
+    assert _summary(evaluator(policies).evaluate(request)) == _summary(evaluator(shuffled).evaluate(request))
+    assert (
+        evaluator(policies).could_allow(action, pattern).possible
+        == evaluator(shuffled).could_allow(action, pattern).possible
+    )
+
+
+# ---- the context solver against an exhaustive oracle ----
+#
+# For typed values, the policy values cut the value space into finitely many regions (each point,
+# and the open stretch between neighbours) inside which every condition behaves the same. A pool
+# with one value per region, plus one that does not parse, is therefore a complete oracle for
+# single-valued contexts, and subsets of it for multi-valued ones.
+
+ORACLE_VALUES = {
+    "k:n": ["1", "2.5", "10", "-3"],
+    "k:d": ["2024-01-01T00:00:00Z", "2024-01-01T08:00:00+08:00", "2024-01-01T00:00:01Z", "2025-01-01"],
+    "k:ip": ["10.0.0.0/8", "10.0.0.0/9", "10.0.0.1", "0.0.0.0/1", "::/1", "2001:db8::/32"],
+    "k:b": ["true", "false"],
+    "k:s": ["a", "A", "a*", "?b", "ab", "*"],
+}
+
+
+def _ordered_pool(points, render):
+    points = sorted(set(points))
+    pool = {points[0] - 1, points[-1] + 1, *points}
+    pool.update((a + b) / 2 for a, b in zip(points, points[1:], strict=False))
+    return [render(p) for p in sorted(pool)]
+
+
+def oracle_pool(key: str, policy_values: list[str]) -> list[str]:
+    from policycheck.evaluate.values import format_date, format_ip, parse_date, parse_network, parse_number
+
+    if key == "k:n":
+        return _ordered_pool([parse_number(v) for v in policy_values], lambda d: format(d, "f")) + ["x"]
+    if key == "k:d":
+        return _ordered_pool([parse_date(v) for v in policy_values], format_date) + ["x"]
+    if key == "k:ip":
+        pool = {(4, 0), (4, 2**32 - 1), (6, 0), (6, 2**128 - 1)}
+        for version, lo, hi in map(parse_network, policy_values):
+            top = 2**32 - 1 if version == 4 else 2**128 - 1
+            pool.update((version, e) for e in (lo - 1, lo, lo + 1, hi - 1, hi, hi + 1) if 0 <= e <= top)
+        return [format_ip(v, n) for v, n in sorted(pool)] + ["x"]
+    if key == "k:b":
+        return ["true", "false", "x"]
+    variants = {"", "x", "b", "ab"}
+    for value in policy_values:
+        for text in (value, value.replace("*", ""), value.replace("*", "zz"), value.replace("?", "q")):
+            variants.update({text, text.upper(), text.lower()})
+    return sorted(variants)
+
+
+@st.composite
+def one_key_problems(draw):
+    key = draw(st.sampled_from(sorted(ORACLE_VALUES)))
+    operators = FAMILIES[key][0]
+    values = ORACLE_VALUES[key]
+
+    def condition(count):
+        out: dict[str, dict[str, list[str]]] = {}
+        for _ in range(count):
+            operator = draw(st.sampled_from(operators))
+            out.setdefault(operator, {})[key] = draw(
+                st.lists(st.sampled_from(values), min_size=1, max_size=2)
+            )
+        return out
+
+    allow = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": condition(draw(st.integers(1, 2))),
+    }
+    denies = [
+        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition(draw(st.integers(1, 2)))}
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    return key, [allow, *denies]
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_key_problems(), st.booleans())
+def test_condition_solver_is_exact_against_an_exhaustive_oracle(problem, single_valued):
+    key, raws = problem
+    p = build_policy({"Version": "1", "Statement": raws}, "p.json", "identity")
+    ev = evaluator(PolicySet((p,)))
+    answer = ev.could_allow("svc:Get", single_valued=single_valued)
+    assert answer.exhaustive, answer.reason
+    values = sorted({v for s in p.statements for c in s.conditions for v in c.values})
+    pool = oracle_pool(key, values)
+    sizes = (1,) if single_valued else (1, 2, 3)
+    contexts = [{}] + [{key: combo} for size in sizes for combo in itertools.combinations(pool, size)]
+    allowing = [c for c in contexts if ev.evaluate(Request("svc:Get", "*", c)).allowed]
+    assert answer.possible == bool(allowing), (answer.reason, allowing[:3])
