@@ -4,7 +4,6 @@ ways to run `policycheck probe/audit` against it as users do (a subprocess)."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import os
 import socket
@@ -176,11 +175,6 @@ WORLD: dict[str, Any] = {
         },
     ],
 }
-
-needs_evaluator = pytest.mark.skipif(
-    importlib.util.find_spec("policycheck.evaluate") is None,
-    reason="the emulator authorizes RAM users and roles with policycheck.evaluate (not merged yet)",
-)
 
 
 class _NoAliases(yaml.SafeDumper):

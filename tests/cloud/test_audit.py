@@ -25,7 +25,7 @@ from policycheck.cloud.audit import (
 )
 from policycheck.cloud.credentials import Credentials
 from policycheck.cloud.sdk import SdkCaller
-from tests.cloud.conftest import AUDITOR, INTERN, ROOT, WORLD, allow, needs_evaluator, run_as, serve
+from tests.cloud.conftest import AUDITOR, INTERN, ROOT, WORLD, allow, run_as, serve
 
 
 def root_caller(endpoint: str) -> SdkCaller:
@@ -117,14 +117,12 @@ def test_a_principal_that_cannot_be_read_is_reported_and_the_rest_go_on(endpoint
     assert run.code == 3  # nothing found, but the audit is incomplete
 
 
-@needs_evaluator
 def test_a_caller_without_ram_read_access_is_inconclusive(endpoint, tmp_path):
     run = run_as(INTERN, "audit", "--all", "--endpoint", endpoint, home=tmp_path)
     assert run.code == 3
     assert "could not list: ListUsers: NoPermission" in run.out
 
 
-@needs_evaluator
 def test_the_read_only_system_policy_is_enough(endpoint, tmp_path):
     run = run_as(AUDITOR, "audit", "--all", "--endpoint", endpoint, "--format", "json", home=tmp_path)
     assert run.json()["summary"]["complete"] is True

@@ -31,7 +31,6 @@ from tests.cloud.conftest import (
     THROTTLED,
     WORKER,
     free_port,
-    needs_evaluator,
     run_as,
     serve,
     stub,
@@ -95,20 +94,17 @@ def test_not_found_as_an_error_also_proves_access(tmp_path):
     assert "looked the unknown ID up and answered InvalidParameter" in result["detail"]
 
 
-@needs_evaluator
 def test_allowed_through_a_group_policy(endpoint, tmp_path):
     run = run_as(WORKER, "probe", "--endpoint", endpoint, home=tmp_path)
     assert run.code == 0, run.out + run.err
     assert run.out.startswith("allowed  ice:QueryIProductionJob")
 
 
-@needs_evaluator
 def test_allowed_with_an_sts_token(endpoint, tmp_path):
     run, result = probe_json(STS, endpoint, home=tmp_path)
     assert run.code == 0 and result["principal"].startswith(f"STS key {STS[0]}")
 
 
-@needs_evaluator
 def test_implicit_deny_is_explained_with_the_fix(endpoint, tmp_path):
     run = run_as(INTERN, "probe", "--endpoint", endpoint, home=tmp_path)
     assert run.code == 1
@@ -122,7 +118,6 @@ def test_implicit_deny_is_explained_with_the_fix(endpoint, tmp_path):
     assert any(line.startswith("  hint") and '"Resource": "*"' in line for line in lines)
 
 
-@needs_evaluator
 def test_explicit_deny_in_an_identity_policy(endpoint, tmp_path):
     run, result = probe_json(BLOCKED, endpoint, home=tmp_path)
     assert run.code == 1
@@ -135,7 +130,6 @@ def test_explicit_deny_in_an_identity_policy(endpoint, tmp_path):
     assert denial["explanation"].startswith("explicitly denied: a Deny statement in the identity policies")
 
 
-@needs_evaluator
 def test_control_policy_deny_says_it_is_outside_the_account(endpoint, tmp_path):
     run, result = probe_json(CONTRACTOR, endpoint, home=tmp_path)
     assert run.code == 1
@@ -150,7 +144,6 @@ def test_control_policy_deny_says_it_is_outside_the_account(endpoint, tmp_path):
     assert "a static check of your repository cannot see them" in text
 
 
-@needs_evaluator
 def test_the_diagnostic_is_decoded_when_the_caller_may(endpoint, tmp_path):
     run = run_as(DECODER, "probe", "--endpoint", endpoint, home=tmp_path)
     assert run.code == 1
@@ -158,7 +151,6 @@ def test_the_diagnostic_is_decoded_when_the_caller_may(endpoint, tmp_path):
     assert "request context: acs:AccessId=" in run.out and "acs:SourceIp=127.0.0.1" in run.out
 
 
-@needs_evaluator
 def test_a_separate_decoder_names_the_control_policy(endpoint):
     local = parse_endpoint(endpoint)
     contractor = SdkCaller(Credentials(*CONTRACTOR), "cn-shanghai", local)

@@ -20,7 +20,6 @@ from tests.cloud.conftest import (
     STS,
     THROTTLED,
     free_port,
-    needs_evaluator,
     stub,
 )
 
@@ -73,7 +72,6 @@ def test_policycheck_keys_win_over_sdk_core_environment_keys(endpoint, monkeypat
     assert query(caller(endpoint, ROOT))["JobId"] == SEEDED_JOB
 
 
-@needs_evaluator
 def test_sts_keys_win_over_sdk_core_environment_keys(endpoint, monkeypatch):
     monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", ROOT[0])
     monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", ROOT[1])
@@ -240,7 +238,6 @@ def test_assume_role_against_the_emulator_says_it_has_no_sts(endpoint):
     assert "InvalidApi.NotFound" in message and "does not serve STS AssumeRole" in message
 
 
-@needs_evaluator
 def test_assume_role_is_signed_with_the_source_keys_and_its_keys_are_used(endpoint):
     """A stub STS in front of the emulator: AssumeRole hands out the world's STS session."""
 
