@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "policycheck.cli.check",
         "prove policycheck.yaml's expectations: who must and must not be able to do what",
     ),
+    "probe": ("policycheck.cli.probe", "call one read-only ICE action live: allowed, or denied and why"),
+    "audit": (
+        "policycheck.cli.audit",
+        "lint the policies really attached in an account (RAM API, read-only)",
+    ),
     "emulator": ("policycheck.cli.emulator", "serve a local ICE + RAM endpoint for offline tests and demos"),
 }
 

@@ -51,9 +51,12 @@ def _rule(code: str) -> dict[str, Any]:
 
 def _location(finding: Finding) -> dict[str, Any]:
     path = PurePosixPath(finding.file)
-    artifact: dict[str, Any] = (
-        {"uri": path.as_uri()} if path.is_absolute() else {"uri": str(path), "uriBaseId": "%SRCROOT%"}
-    )
+    if "://" in finding.file:  # a fetched document, e.g. ram://policy/Custom/NAME@v1
+        artifact: dict[str, Any] = {"uri": finding.file}
+    elif path.is_absolute():
+        artifact = {"uri": path.as_uri()}
+    else:
+        artifact = {"uri": str(path), "uriBaseId": "%SRCROOT%"}
     location: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": artifact,

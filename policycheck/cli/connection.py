@@ -1,0 +1,85 @@
+"""Options and set-up shared by the commands that call Alibaba Cloud (probe, audit)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from policycheck.cli import UsageError
+
+if TYPE_CHECKING:
+    from policycheck.cloud.api import Endpoint
+    from policycheck.cloud.credentials import Credentials, RoleToAssume
+
+MAX_TIMEOUT = 300.0
+
+CREDENTIALS_HELP = """\
+credentials (first found wins; the secret is never printed):
+  --profile NAME             a profile of ~/.aliyun/config.json (modes AK, StsToken, RamRoleArn,
+                             ChainableRamRoleArn) or a section of ~/.alibabacloud/credentials
+  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN]
+  ~/.aliyun/config.json      the profile ALIBABA_CLOUD_PROFILE names, else its "current" one
+  ~/.alibabacloud/credentials  (or ALIBABA_CLOUD_CREDENTIALS_FILE) section ALIBABA_CLOUD_PROFILE
+                             or [default]
+  ALIYUN_ACCESS_KEY_ID/_SECRET (read by aliyun-python-sdk-core itself) are ignored.
+"""
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
+    return value
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser, region: bool = True) -> None:
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="send every call here instead of the public endpoints, e.g. the emulator's http://127.0.0.1:8765",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="credentials profile (see 'credentials' below)")
+    if region:
+        parser.add_argument(
+            "--region",
+            metavar="ID",
+            help="region of the ICE endpoint ice.ID.aliyuncs.com (default: ALIBABA_CLOUD_REGION_ID, "
+            "the profile's region_id, else cn-shanghai)",
+        )
+    parser.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for each answer (default: 10; connecting waits at most 5)",
+    )
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"policycheck: warning: {message}\n")
+
+
+def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, Endpoint | None]:
+    """Credentials, region and endpoint from the options; UsageError for anything wrong."""
+    from policycheck.cloud.api import check_region, parse_endpoint
+    from policycheck.cloud.credentials import CredentialError, choose_region, resolve_credentials
+
+    try:
+        override = parse_endpoint(args.endpoint) if args.endpoint else None
+        resolution = resolve_credentials(args.profile)
+        region = check_region(choose_region(getattr(args, "region", None), resolution))
+    except (ValueError, CredentialError) as problem:
+        raise UsageError(str(problem)) from None
+    for message in resolution.warnings:
+        warn(message)
+    return resolution.credentials, region, override
+
+
+def retry_notice(code: str, attempt: int, pause: float) -> None:
+    """On a terminal, say why nothing seems to happen while a throttled call waits."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})\n")

@@ -1,0 +1,494 @@
+"""One read-only ICE call with a principal's credentials, turned into a verdict.
+
+Without a job ID the probe asks for a job that cannot exist: an answer from past the
+authorization step (200 with only RequestId and JobId, or a not-found error) proves the
+call is allowed without touching any real job. A denial is explained from the answer's
+AccessDeniedDetail and, when the caller may, RAM's DecodeDiagnosticMessage.
+
+Pure apart from the Caller it is given: no SDK, no printing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from policycheck.cloud.api import ApiError, Caller, ClientError, CloudError, NetworkError, is_throttling
+
+ALLOWED = "allowed"
+DENIED = "denied"
+AUTH_FAILED = "auth_failed"
+THROTTLED = "throttled"
+UNREACHABLE = "unreachable"
+ERROR = "error"
+VERDICTS = (ALLOWED, DENIED, AUTH_FAILED, THROTTLED, UNREACHABLE, ERROR)
+"""allowed and denied are conclusive; the rest say the probe could not tell."""
+
+UNKNOWN_JOB_ID = "0" * 32
+"""Well-formed (32 hex digits, like every ICE job ID) and never issued."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAction:
+    """A read-only ICE action the probe can call: the parameters it needs, with values that
+    name nothing real, and the parameter --job-id fills (None: the action takes no job ID)."""
+
+    name: str
+    params: tuple[tuple[str, str], ...] = ()
+    job_param: str | None = None
+
+
+PROBE_ACTIONS: dict[str, ProbeAction] = {
+    action.name.lower(): action
+    for action in (
+        ProbeAction("QueryIProductionJob", (("JobId", UNKNOWN_JOB_ID),), "JobId"),
+        ProbeAction("GetMediaProducingJob", (("JobId", UNKNOWN_JOB_ID),), "JobId"),
+        ProbeAction("GetSnapshotJob", (("JobId", UNKNOWN_JOB_ID),), "JobId"),
+        ProbeAction("GetTranscodeJob", (("ParentJobId", UNKNOWN_JOB_ID),), "ParentJobId"),
+        ProbeAction("GetSmartHandleJob", (("JobId", UNKNOWN_JOB_ID),), "JobId"),
+        ProbeAction("GetMediaInfo", (("MediaId", UNKNOWN_JOB_ID),)),
+        ProbeAction("GetTemplate", (("TemplateId", UNKNOWN_JOB_ID),)),
+        ProbeAction("ListMediaProducingJobs"),
+        ProbeAction("ListTemplates"),
+    )
+}
+"""Every entry must be `get` or `list` in the ICE catalog (a test holds it to that)."""
+
+
+class ActionRefused(ValueError):
+    """--action names something the probe will not call; the message says why."""
+
+
+def probe_action(name: str) -> ProbeAction:
+    """The table entry for `ice:Name` or `Name` (any case); ActionRefused otherwise.
+
+    Only read-only actions are ever called: the catalog must mark an action get or list,
+    and the probe must know which parameters it needs.
+    """
+    from policycheck.catalog import lookup
+
+    service, _, bare = name.rpartition(":")
+    if service and service.lower() != "ice":
+        raise ActionRefused(f"--action {name}: the probe calls ICE actions only (ice:Name)")
+    info = lookup(f"ice:{bare}")
+    if info is None:
+        raise ActionRefused(f"--action {name}: ICE has no such action")
+    if info.access_level not in ("get", "list"):
+        raise ActionRefused(
+            f"--action ice:{info.name} is a {info.access_level} action; the probe calls only "
+            "read-only (get/list) actions, never one that changes anything"
+        )
+    action = PROBE_ACTIONS.get(info.name.lower())
+    if action is None:
+        known = ", ".join(f"ice:{a.name}" for a in sorted(PROBE_ACTIONS.values(), key=lambda a: a.name))
+        raise ActionRefused(
+            f"--action ice:{info.name} is read-only, but the probe does not know which parameters "
+            f"it needs; it can call: {known}"
+        )
+    return action
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Why the platform said no, from AccessDeniedDetail (and the decoded diagnostic)."""
+
+    explicit: bool
+    policy_type: str
+    principal_type: str
+    principal_name: str
+    account_id: str
+    action: str
+    decoded: dict[str, Any] | None = None
+    not_decoded: str = ""
+    """Why `decoded` is None when the answer had an EncodedDiagnosticMessage."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "explicit": self.explicit,
+            "policy_type": self.policy_type,
+            "principal_type": self.principal_type,
+            "principal_name": self.principal_name,
+            "account_id": self.account_id,
+            "action": self.action,
+            "decoded": self.decoded,
+            "not_decoded": self.not_decoded or None,
+            "explanation": explain_denial(self),
+        }
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """What --job-id shows of an iProduction job."""
+
+    job_id: str
+    found: bool
+    status: str = ""
+    function: str = ""
+    name: str = ""
+    created: str = ""
+    finished: str = ""
+    result: str = ""
+    outputs: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> str:
+        """done / failed / running: Status spellings vary (Analysing, Analyzing), so compare loosely."""
+        status = self.status.lower()
+        if status == "success":
+            return "done"
+        if status in ("fail", "failed"):
+            return "failed"
+        return "running" if status else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "found": self.found,
+            "status": self.status or None,
+            "state": self.state or None,
+            "function": self.function or None,
+            "name": self.name or None,
+            "created": self.created or None,
+            "finished": self.finished or None,
+            "result": self.result or None,
+            "outputs": list(self.outputs),
+        }
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    verdict: str
+    action: str
+    endpoint: str
+    principal: str
+    detail: str
+    """One line in plain words: what the answer means."""
+    http_status: int | None = None
+    code: str = ""
+    request_id: str = ""
+    host_id: str = ""
+    recommend: str = ""
+    attempts: int = 1
+    denial: Denial | None = None
+    job: JobSummary | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "action": self.action,
+            "endpoint": self.endpoint,
+            "principal": self.principal,
+            "detail": self.detail,
+            "http_status": self.http_status,
+            "code": self.code or None,
+            "request_id": self.request_id or None,
+            "host_id": self.host_id or None,
+            "recommend": self.recommend or None,
+            "attempts": self.attempts,
+            "denial": self.denial.as_dict() if self.denial else None,
+            "job": self.job.as_dict() if self.job else None,
+        }
+
+
+DENIAL_CODES = frozenset({"NoPermission", "Forbidden.RAM", "NotAuthorized", "Forbidden.NoPermission"})
+
+AUTH_HINTS: dict[str, str] = {
+    "InvalidAccessKeyId.NotFound": "the AccessKey ID does not exist (deleted, mistyped, or another site)",
+    "InvalidAccessKeyId.Inactive": "the AccessKey is disabled",
+    "InvalidAccessKeyId": "the AccessKey ID is not valid",
+    "SignatureDoesNotMatch": "the AccessKey secret is wrong for this AccessKey ID",
+    "InvalidAccessKeySecret": "the AccessKey secret is wrong for this AccessKey ID",
+    "IncompleteSignature": "the request signature is incomplete",
+    "InvalidSignatureMethod": "the signature method was refused",
+    "InvalidTimeStamp.Expired": "the request time is more than 15 minutes off: check this machine's clock",
+    "InvalidTimeStamp.Format": "the request time was not understood",
+    "SignatureNonceUsed": "the request nonce was used before (a replay?); try again",
+    "MissingSecurityToken": "an STS AccessKey needs its security token (ALIBABA_CLOUD_SECURITY_TOKEN)",
+    "InvalidSecurityToken.Expired": "the STS token has expired: get new temporary keys",
+    "InvalidSecurityToken.Malformed": "the STS token does not belong to this AccessKey",
+    "InvalidSecurityToken.MismatchWithAccessKey": "a security token was sent with a long-term AccessKey",
+}
+
+_GATEWAY_NOT_FOUND = frozenset(
+    {
+        "InvalidApi.NotFound",
+        "InvalidProduct.NotFound",
+        "InvalidAccessKeyId.NotFound",
+        "InvalidRegionId.NotFound",
+    }
+)
+
+
+def _past_authorization(error: ApiError) -> bool:
+    """A 4xx that only the service behind the gateway gives, so the caller was authorized:
+    the parameter was checked or the object looked up (and not found)."""
+    code = error.code
+    if error.status >= 500 or code in _GATEWAY_NOT_FOUND:
+        return False
+    return (
+        code.startswith(("InvalidParameter", "EntityNotExist"))
+        or code.endswith(("NotFound", "NotExist", "NotExists"))
+        or ".NotFound" in code
+    )
+
+
+def _is_auth_failure(error: ApiError) -> bool:
+    code = error.code
+    return code in AUTH_HINTS or code.startswith(("InvalidAccessKeyId", "InvalidSecurityToken"))
+
+
+def _denial(error: ApiError) -> bool:
+    return (
+        error.access_denied_detail is not None
+        or error.code in DENIAL_CODES
+        or (error.status == 403 and error.code.startswith(("NoPermission", "Forbidden.RAM")))
+    )
+
+
+POLICY_TYPE_WORDS = {
+    "AccountLevelIdentityBasedPolicy": "the identity policies (of the user, its groups, or the role)",
+    "ResourceGroupLevelIdentityBasedPolicy": "the identity policies attached at resource-group level",
+    "ControlPolicy": "a Resource Directory control policy",
+    "SessionPolicy": "the STS session policy",
+    "AssumeRolePolicy": "the role's trust policy",
+}
+PRINCIPAL_WORDS = {
+    "SubUser": "RAM user",
+    "AssumedRoleUser": "RAM role session",
+    "Federated": "federated (SSO) identity",
+}
+POLICY_TYPE_HINTS = {
+    "AccountLevelIdentityBasedPolicy": (
+        'grant it with {"Effect": "Allow", "Action": "%s", "Resource": "*"}: ICE authorizes per '
+        'operation only, so a grant must say "Resource": "*"'
+    ),
+    "ControlPolicy": (
+        "control policies belong to the Resource Directory, not to this account's RAM policies, so "
+        "a static check of your repository cannot see them; ask the Resource Directory administrator"
+    ),
+    "SessionPolicy": "the session policy given to AssumeRole narrows the role; widen it or assume without it",
+    "AssumeRolePolicy": "the role's trust policy does not let this principal assume the role",
+}
+
+
+def explain_denial(denial: Denial) -> str:
+    """AccessDeniedDetail in plain words, e.g. "implicitly denied: nothing in the identity
+    policies ... allows ice:QueryIProductionJob for RAM user 2000... in account 1000..."."""
+    who = PRINCIPAL_WORDS.get(denial.principal_type, denial.principal_type or "the caller")
+    if denial.principal_name:
+        who += f" {denial.principal_name}"
+    if denial.account_id:
+        who += f" in account {denial.account_id}"
+    where = POLICY_TYPE_WORDS.get(denial.policy_type, denial.policy_type or "the policies")
+    action = denial.action or "this action"
+    if denial.explicit:
+        return f"explicitly denied: a Deny statement in {where} matches {action} for {who}"
+    return f"implicitly denied: nothing in {where} allows {action} for {who}"
+
+
+def _decoded_lines(decoded: dict[str, Any]) -> list[str]:
+    lines = []
+    for match in decoded.get("MatchedPolicies") or []:
+        if not isinstance(match, dict):
+            continue
+        version = f" {match['PolicyVersion']}" if match.get("PolicyVersion") else ""
+        attached = match.get("AttachedEntityType") or "?"
+        lines.append(
+            f"{match.get('Effect', '?')} by {match.get('PolicyType', '?')} policy "
+            f"{match.get('PolicyIdentifier', '?')}{version} (attached to {attached}, "
+            f"scope {match.get('AttachedScope', '?')})"
+        )
+    if not lines:
+        lines.append("no statement matched the request")
+    conditions = [
+        f"{c.get('ConditionKey')}={','.join(map(str, c.get('ConditionValues') or []))}"
+        for c in decoded.get("AuthConditions") or []
+        if isinstance(c, dict)
+    ]
+    if conditions:
+        lines.append("request context: " + ", ".join(conditions))
+    if decoded.get("AuthResource"):
+        lines.append(f"resource: {decoded['AuthResource']}")
+    return lines
+
+
+def denial_lines(denial: Denial) -> list[str]:
+    """The explanation, what the decoded diagnostic adds, and what to do."""
+    lines = [explain_denial(denial)]
+    if denial.decoded is not None:
+        lines += _decoded_lines(denial.decoded)
+    elif denial.not_decoded:
+        lines.append(f"diagnostic not decoded: {denial.not_decoded}")
+    hint = POLICY_TYPE_HINTS.get(denial.policy_type)
+    if hint and not (denial.explicit and denial.policy_type == "AccountLevelIdentityBasedPolicy"):
+        lines.append("hint: " + (hint % denial.action if "%s" in hint else hint))
+    elif denial.explicit:
+        lines.append("hint: a Deny wins over every Allow; remove or narrow the Deny statement")
+    return lines
+
+
+def _decode(caller: Caller, encoded: str) -> tuple[dict[str, Any] | None, str]:
+    try:
+        answer = caller.call("ram", "DecodeDiagnosticMessage", {"EncodedDiagnosticMessage": encoded})
+    except ApiError as error:
+        why = f"{error.code}"
+        if _denial(error):
+            why += " (decoding needs ram:DecodeDiagnosticMessage, which this principal lacks)"
+        return None, why
+    except CloudError as error:
+        return None, str(error)
+    decoded = answer.body.get("DecodedDiagnosticMessage")
+    if isinstance(decoded, str):
+        try:
+            decoded = json.loads(decoded)
+        except ValueError:
+            decoded = None
+    if not isinstance(decoded, dict):
+        return None, "the answer had no DecodedDiagnosticMessage"
+    return decoded, ""
+
+
+def read_denial(error: ApiError, caller: Caller | None, action: str) -> Denial:
+    """A Denial from the error body; `caller` (if given) decodes the diagnostic message."""
+    detail = error.access_denied_detail or {}
+    decoded, not_decoded = None, ""
+    encoded = detail.get("EncodedDiagnosticMessage")
+    if isinstance(encoded, str) and encoded and caller is not None:
+        decoded, not_decoded = _decode(caller, encoded)
+    policy_type = str(detail.get("PolicyType") or "")
+    explicit = str(detail.get("NoPermissionType", "")) == "ExplicitDeny"
+    if decoded is not None:
+        policy_type = str(decoded.get("NoPermissionPolicyType") or policy_type)
+        explicit = bool(decoded.get("ExplicitDeny", explicit))
+    return Denial(
+        explicit=explicit,
+        policy_type=policy_type,
+        principal_type=str(detail.get("AuthPrincipalType") or ""),
+        principal_name=str(detail.get("AuthPrincipalDisplayName") or ""),
+        account_id=str(detail.get("AuthPrincipalOwnerId") or ""),
+        action=str(detail.get("AuthAction") or action),
+        decoded=decoded,
+        not_decoded=not_decoded,
+    )
+
+
+def summarize_result(function: str, text: str, limit: int = 160) -> str:
+    """A job's Result (a JSON string whose shape depends on FunctionName) in one short line."""
+    if not text:
+        return ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return " ".join(text.split())[:limit]
+    if isinstance(value, dict) and "Code" in value:
+        summary = f"{value.get('Code')}: {value.get('Message', '')}".strip()
+    elif isinstance(value, list):
+        scored = [v for v in value if isinstance(v, dict) and isinstance(v.get("Score"), int | float)]
+        summary = f"{len(value)} item{'s' if len(value) != 1 else ''}"
+        if scored:
+            best = max(scored, key=lambda v: v["Score"])
+            summary += f"; best Score {best['Score']:.2f}" + (f" ({best['Url']})" if best.get("Url") else "")
+    elif isinstance(value, dict):
+        summary = "fields: " + ", ".join(sorted(value)) if value else "empty"
+    else:
+        summary = str(value)
+    return summary[:limit]
+
+
+def job_summary(job_id: str, body: dict[str, Any]) -> JobSummary:
+    """QueryIProductionJob's answer; one with only RequestId and JobId means no such job."""
+    if not body.get("Status"):
+        return JobSummary(job_id, found=False)
+    function = str(body.get("FunctionName") or "")
+    outputs = body.get("OutputUrls") or body.get("OutputFiles") or []
+    return JobSummary(
+        job_id=job_id,
+        found=True,
+        status=str(body.get("Status")),
+        function=function,
+        name=str(body.get("Name") or ""),
+        created=str(body.get("CreateTime") or ""),
+        finished=str(body.get("FinishTime") or ""),
+        result=summarize_result(function, str(body.get("Result") or "")),
+        outputs=tuple(str(o) for o in outputs if isinstance(o, str)),
+    )
+
+
+def probe(
+    caller: Caller, action: ProbeAction, job_id: str | None = None, decoder: Caller | None = None
+) -> ProbeResult:
+    """Call `action` once (with the caller's retries) and say what the answer means.
+
+    `decoder` decodes a denial's diagnostic (default: the same caller; RAM answers only a
+    principal allowed ram:DecodeDiagnosticMessage).
+    """
+    params = dict(action.params)
+    if job_id is not None:
+        if action.job_param is None:
+            raise ActionRefused(f"ice:{action.name} takes no job ID")
+        params[action.job_param] = job_id
+    name = f"ice:{action.name}"
+    base = {"action": name, "endpoint": caller.endpoint("ice").url, "principal": caller.principal}
+    try:
+        answer = caller.call("ice", action.name, params)
+    except ApiError as error:
+        return _from_error(error, base, name, decoder or caller, job_id)
+    except NetworkError as error:
+        return ProbeResult(
+            UNREACHABLE, detail=error.message, code=error.kind, attempts=error.attempts, **base
+        )
+    except ClientError as error:
+        return ProbeResult(ERROR, detail=error.message, code=error.code, attempts=error.attempts, **base)
+    body = dict(answer.body)
+    job = None
+    if job_id is not None and action.name == "QueryIProductionJob":
+        job = job_summary(job_id, body)
+        detail = (
+            f"allowed; job {job_id} is {job.status}" if job.found else f"allowed; there is no job {job_id}"
+        )
+    elif job_id is None and action.job_param is not None:
+        detail = "allowed: the platform looked the unknown job up (HTTP 200 without a job)"
+    else:
+        detail = "allowed: HTTP 200"
+    return ProbeResult(
+        ALLOWED,
+        detail=detail,
+        http_status=200,
+        request_id=answer.request_id,
+        attempts=answer.attempts,
+        job=job,
+        **base,
+    )
+
+
+def _from_error(
+    error: ApiError, base: dict[str, str], action: str, decoder: Caller, job_id: str | None
+) -> ProbeResult:
+    common = {
+        "http_status": error.status,
+        "code": error.code,
+        "request_id": error.request_id,
+        "host_id": error.host_id,
+        "recommend": error.recommend,
+        "attempts": error.attempts,
+        **base,
+    }
+    if _denial(error):
+        denial = read_denial(error, decoder, action)
+        return ProbeResult(DENIED, detail=explain_denial(denial), denial=denial, **common)
+    if _is_auth_failure(error):
+        hint = AUTH_HINTS.get(error.code, "the credentials were not accepted")
+        return ProbeResult(AUTH_FAILED, detail=f"{error.code}: {hint}", **common)
+    if is_throttling(error.code):
+        tries = f"{error.attempts} attempt{'s' if error.attempts != 1 else ''}"
+        return ProbeResult(THROTTLED, detail=f"{error.code}: still throttled after {tries}", **common)
+    if _past_authorization(error):
+        what = f"job {job_id}" if job_id else "the unknown ID"
+        return ProbeResult(
+            ALLOWED,
+            detail=f"allowed: the service looked {what} up and answered {error.code}",
+            job=JobSummary(job_id, found=False) if job_id and action == "ice:QueryIProductionJob" else None,
+            **common,
+        )
+    return ProbeResult(ERROR, detail=f"{error.code}: {error.message}"[:300], **common)
