@@ -245,7 +245,9 @@ class _Reader:
             first = errors[0]
             raise self.fail(f"{name}: {first.file}:{first.line}:{first.column}: {first.message}", path)
         policy = build_policy(loaded.value, loaded.source, kind, name=name, locate=loaded.locate)
-        return loaded.text.strip(), policy
+        # RAM stores and returns JSON: a document written in YAML is served as its JSON form
+        text = json.dumps(loaded.value, ensure_ascii=False, indent=2) if loaded.yaml else loaded.text.strip()
+        return text, policy
 
     def named_policies(
         self,

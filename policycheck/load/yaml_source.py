@@ -15,7 +15,7 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
@@ -120,8 +120,9 @@ def load_yaml(text: str, source: str) -> Document:
     document = Document(source=source, text=text, yaml=True)
     positions: Positions = {}
     duplicates: list = []
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader rejects unprintable characters (NUL...) right here
         node = loader.get_single_node()
         if node is None:
             document.findings.append(
@@ -146,11 +147,21 @@ def load_yaml(text: str, source: str) -> Document:
             )
         )
         return document
+    except ReaderError as error:
+        line, column = document.line_column(error.position)
+        character = error.character if isinstance(error.character, int) else ord(error.character)
+        document.findings.append(
+            document.finding_at(
+                "JSON_SYNTAX", f"not valid YAML: the character #x{character:04x} is not allowed", line, column
+            )
+        )
+        return document
     except yaml.YAMLError as error:
         document.findings.append(document.finding_at("JSON_SYNTAX", f"not valid YAML: {error}", 1, 1))
         return document
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     document.value, document.parsed = value, True
     document.index_positions = lambda: (positions, 0)
     for path, mark, first in duplicates:

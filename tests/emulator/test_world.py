@@ -168,3 +168,15 @@ def test_the_schema_knows_the_same_functions_as_the_emulator():
 def test_seeded_job_of_an_unknown_function(tmp_path):
     message = _broken(tmp_path, lambda w: w["accounts"][0]["jobs"][0].update(function_name="ImageCartoonize"))
     assert f":{_line_of(tmp_path, 'ImageCartoonize')}:" in message
+
+
+def test_a_document_written_in_yaml_is_served_as_json():
+    """RAM stores JSON: the demo world's YAML trust policy must come back as JSON text."""
+    import json
+
+    from policycheck.emulator.world import load_world
+    from tests.conftest import REPO
+
+    world = load_world(str(REPO / "policies/emulator/demo-world.yaml"))
+    [role] = [r for account in world.accounts for r in account.roles.values() if r.name == "ice-worker"]
+    assert json.loads(role.trust_text)["Statement"][0]["Action"] == "sts:AssumeRole"
