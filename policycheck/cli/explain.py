@@ -78,12 +78,15 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     from policycheck.evaluate import Evaluator, PolicySet, Request
     from policycheck.expect.sources import PolicyError, load_policies
 
     context = parse_context(args.context)
+    if args.session_policy and os.path.isdir(args.session_policy):
+        raise UsageError(f"--session-policy takes one file; {args.session_policy} is a directory")
     try:
         identity = load_policies(args.policies, "identity")
         control = load_policies(args.control_policy, "control") if args.control_policy else ()
