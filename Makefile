@@ -23,11 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	@echo "== policycheck lint policies/"
-	@$(BIN)/python -m policycheck lint policies/
-	@echo
-	@echo "== policycheck check"
-	@$(BIN)/python -m policycheck check
+	@PYTHON=$(BIN)/python tools/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check policycheck tests tools

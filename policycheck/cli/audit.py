@@ -50,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--save", metavar="DIR", help="write the fetched documents and principals.json to DIR"
     )
     parser.add_argument(
+        "--expect",
+        metavar="FILE",
+        help="also run the expectations of this policycheck.yaml against what is really attached "
+        "(principals are matched by type and name)",
+    )
+    parser.add_argument(
         "--fail-on",
         choices=("error", "security_warning", "warning", "suggestion", "info"),
         default="warning",
@@ -83,6 +89,7 @@ class _ProgressBar:
 def run(args: argparse.Namespace) -> int:
     if not (args.user or args.role or args.group or args.all):
         raise UsageError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
+    expectations = _load_expectations(args.expect) if args.expect else None
     credentials, region, override = resolve(args)
 
     from policycheck.cloud.audit import Selection, audit, fetch_account, save_documents
@@ -101,22 +108,51 @@ def run(args: argparse.Namespace) -> int:
         except OSError as problem:
             raise UsageError(f"cannot save to {args.save}: {problem.strerror or problem}") from None
     endpoint = caller.endpoint("ram").url
-    if args.format == "json":
-        from policycheck.report.as_json import audit_report
+    checked = None
+    if expectations is not None:
+        from policycheck.cloud.audit import principal_policies
+        from policycheck.expect.check import run_check
 
-        text = audit_report(result, endpoint, caller.principal)
+        spec, settings = expectations
+        checked = run_check(spec, settings, account=principal_policies(result))
+    if args.format == "json":
+        import json
+
+        from policycheck.report.as_json import audit_payload, check_payload
+
+        payload = audit_payload(result, endpoint, caller.principal)
+        if checked is not None:
+            payload["expectations"] = check_payload(checked)
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     elif args.format == "sarif":
+        from policycheck.findings import Finding
         from policycheck.report.as_sarif import lint_report
 
-        text = lint_report(result.findings)
+        findings = result.findings + (checked.as_findings() if checked else [])
+        text = lint_report(sorted(findings, key=Finding.sort_key))
     else:
         from policycheck.report import use_color
         from policycheck.report.as_text import audit_report
+        from policycheck.report.check_text import check_report
 
         stream = sys.stdout if args.output in (None, "-") else None
         color = use_color(stream, args.color) if stream else args.color == "always"
         text = audit_report(result, endpoint, caller.principal, color)
+        if checked is not None:
+            text += "\n" + check_report(checked, color)
     write_output(text, args.output)
-    if result.failed:
+    if result.failed or (checked is not None and checked.failed):
         return EXIT_FAILED
     return EXIT_OK if result.complete else EXIT_INCONCLUSIVE
+
+
+def _load_expectations(path: str):
+    """The spec and lint settings of a policycheck.yaml, checked before any call is made."""
+    from policycheck.config import ConfigError, load_config
+    from policycheck.expect.spec import read_spec
+
+    try:
+        config = load_config(path)
+        return read_spec(config), config.lint
+    except ConfigError as problem:
+        raise UsageError(str(problem)) from None

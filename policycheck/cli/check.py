@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, write_output
+from policycheck.cli import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, UsageError, write_output
 
 DESCRIPTION = """\
 Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
@@ -19,13 +19,17 @@ examples:
   policycheck check --config deploy/policycheck.yaml --format junit --output policycheck.xml
   policycheck check --format sarif --output policycheck.sarif
 
+With --probe, every principal under probe: (its credentials named by environment variables or
+a CLI profile, never the secrets) is also probed live with a read-only call, and the live answer
+is shown next to the static verdict; a disagreement is a violation with its likely cause.
+
 An action with a wildcard (ice:Delete*) is expanded over the action catalog and each action is
 checked on its own. A deny expectation holds only if no resource and no context (unless one is
 given) can make the request allowed: it is proved, not sampled.
 
 exit codes: 0 every expectation holds and no lint finding at or above the threshold,
-1 a violated, conditional (not accepted) or unknown expectation, or such a finding,
-2 usage or configuration error.
+1 a violated, conditional (not accepted) or unknown expectation, such a finding, or a live
+mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and nothing failed.
 """
 
 
@@ -45,6 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="least lint severity that fails the check (default: lint.fail_on, else warning)",
     )
     parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also probe the principals under probe: with live, read-only calls",
+    )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="with --probe: send the calls here (e.g. the emulator's URL) instead of probe.endpoint",
+    )
+    parser.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
     )
 
@@ -61,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         report = run_check(spec, settings)
     except ConfigError as problem:
         raise UsageError(str(problem)) from None
+    if args.probe:
+        report.live = _probe(report, args.endpoint)
     if args.format == "json":
         from policycheck.report.as_json import check_report
 
@@ -80,4 +96,20 @@ def run(args: argparse.Namespace) -> int:
         color = use_color(sys.stdout, args.color) if args.output in (None, "-") else args.color == "always"
         text = check_report(report, color)
     write_output(text, args.output)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    if report.failed:
+        return EXIT_FAILED
+    return EXIT_INCONCLUSIVE if report.inconclusive else EXIT_OK
+
+
+def _probe(report, endpoint: str | None) -> list:
+    from policycheck.cli.connection import retry_notice
+    from policycheck.cloud.live import ProbeSetupError, probe_principals
+    from policycheck.expect.live import live_checks
+
+    if not report.spec.probe.principals:
+        raise UsageError("--probe: policycheck.yaml has no principals under probe: (see README)")
+    try:
+        results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
+    except ProbeSetupError as problem:
+        raise UsageError(f"--probe: {problem}") from None
+    return live_checks(report, results)

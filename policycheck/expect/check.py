@@ -16,15 +16,17 @@ cannot prove its answer must not pass silently.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from policycheck import catalog
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request
 from policycheck.expect.library import Library, ResolvedPrincipal
+from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
 from policycheck.expect.spec import CheckSpec, Expectation
 from policycheck.findings import Finding, at_or_above
 from policycheck.lint import LintSettings
-from policycheck.model import build_policy
+from policycheck.model import Policy, build_policy
 
 HOLDS, VIOLATED, CONDITIONAL, UNKNOWN = "holds", "violated", "conditional", "unknown"
 
@@ -53,12 +55,17 @@ class CheckResult:
 
 @dataclass
 class CheckReport:
+    """Everything `check` found; `live` holds the `--probe` comparisons when asked for."""
+
     spec: CheckSpec
     principals: dict[str, ResolvedPrincipal]
     results: list[CheckResult]
     findings: list[Finding]
     documents: int
     fail_on: str
+    live: list[LiveCheck] = field(default_factory=list)
+    absent: tuple[str, ...] = ()
+    """Principals the audited account does not have (audit --expect): their expectations are not run."""
 
     @property
     def lint_failed(self) -> bool:
@@ -66,7 +73,16 @@ class CheckReport:
 
     @property
     def failed(self) -> bool:
-        return self.lint_failed or not all(r.passed for r in self.results)
+        return (
+            self.lint_failed
+            or not all(r.passed for r in self.results)
+            or any(check.status == MISMATCH for check in self.live)
+        )
+
+    @property
+    def inconclusive(self) -> bool:
+        """A live probe could not tell (bad credentials, unreachable, throttled)."""
+        return any(check.status == INCONCLUSIVE for check in self.live)
 
     def as_findings(self) -> list[Finding]:
         """Failed expectations as findings at their line in policycheck.yaml, for SARIF."""
@@ -85,6 +101,14 @@ class CheckReport:
             )
             for r in self.results
             if not r.passed and document is not None
+        ] + [
+            document.finding(
+                "PROBE_MISMATCH",
+                f"{check.principal} {check.action}: {check.reason}",
+                next(p.path for p in self.spec.probe.principals if p.name == check.principal),
+            )
+            for check in self.live
+            if check.status == MISMATCH and document is not None
         ]
 
     def counts(self) -> dict[str, int]:
@@ -225,15 +249,51 @@ def check_deny(
     return CheckResult(status=HOLDS, passed=True, reason=possibility.reason, **base)
 
 
-def run_check(spec: CheckSpec, settings: LintSettings) -> CheckReport:
-    """Resolve every principal, lint every document, and decide every expectation."""
+class AccountPrincipal(Protocol):
+    """What a live account says a principal has (policycheck.cloud.audit.PrincipalPolicies)."""
+
+    identity: tuple[Policy, ...]
+    trust: Policy | None
+    problems: tuple[str, ...]
+
+
+def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> ResolvedPrincipal:
+    """The principal with the identity and trust policies really attached in the account.
+
+    Control and session policies cannot be read through RAM: the repository's are kept.
+    """
+    policies = PolicySet(
+        identity=live.identity, control=resolved.policies.control, session=resolved.policies.session
+    )
+    return ResolvedPrincipal(resolved.spec, policies, live.trust, tuple(live.problems))
+
+
+def run_check(
+    spec: CheckSpec, settings: LintSettings, account: Mapping[tuple[str, str], AccountPrincipal] | None = None
+) -> CheckReport:
+    """Resolve every principal, lint every document, and decide every expectation.
+
+    With `account` (from `policycheck audit --expect`), principals are read from the live
+    account by (type, name) instead; the ones the account does not have are left out.
+    """
     library = Library(spec, settings)
     principals = {name: library.resolve(principal) for name, principal in sorted(spec.principals.items())}
+    if account is not None:
+        principals = {
+            name: _from_account(resolved, account[(resolved.spec.type or "", name)])
+            for name, resolved in principals.items()
+            if (resolved.spec.type or "", name) in account
+        }
+    absent = tuple(sorted(set(spec.principals) - set(principals)))
     evaluators = {name: Evaluator(principal.policies) for name, principal in principals.items()}
     results = []
     for expectation in spec.expectations:
+        if expectation.principal not in principals:
+            continue
         principal = principals[expectation.principal]
         decide = check_allow if expectation.effect == "allow" else check_deny
         for action in expand(spec, expectation):
             results.append(decide(evaluators[expectation.principal], principal, expectation, action))
-    return CheckReport(spec, principals, results, library.findings, library.documents, settings.fail_on)
+    return CheckReport(
+        spec, principals, results, library.findings, library.documents, settings.fail_on, absent=absent
+    )

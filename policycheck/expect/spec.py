@@ -58,11 +58,35 @@ class PolicySource:
 
 
 @dataclass(frozen=True)
+class ProbePrincipal:
+    """Where a principal's credentials are: a CLI profile, or the names of environment variables."""
+
+    name: str
+    profile: str | None
+    env: Mapping[str, str] | None
+    action: str
+    context: Mapping[str, tuple[str, ...]]
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    endpoint: str | None = None
+    region: str | None = None
+    timeout: float = 10.0
+    principals: tuple[ProbePrincipal, ...] = ()
+
+
+DEFAULT_PROBE_ACTION = "ice:QueryIProductionJob"
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     config: Config
     sources: tuple[PolicySource, ...]
     principals: dict[str, PrincipalSpec] = field(default_factory=dict)
     expectations: tuple[Expectation, ...] = ()
+    probe: ProbeSpec = field(default_factory=ProbeSpec)
 
     def error(self, path: JsonPath, message: str) -> ConfigError:
         """A ConfigError at the element `path` of policycheck.yaml."""
@@ -137,4 +161,23 @@ def read_spec(config: Config) -> CheckSpec:
                         line=config.document.locate(path)[0],
                     )
                 )
-    return CheckSpec(config, sources, principals, tuple(expectations))
+    raw_probe = value.get("probe", {})
+    probed = []
+    for name, raw in raw_probe.get("principals", {}).items():
+        path = ("probe", "principals", name)
+        if name not in principals:
+            raise spec.error(path, f'probe for "{name}", which is not under principals:')
+        probed.append(
+            ProbePrincipal(
+                name=name,
+                profile=raw.get("profile"),
+                env=raw.get("env"),
+                action=raw.get("action", raw_probe.get("action", DEFAULT_PROBE_ACTION)),
+                context=_context(raw.get("context")) or {},
+                path=path,
+            )
+        )
+    probe = ProbeSpec(
+        raw_probe.get("endpoint"), raw_probe.get("region"), raw_probe.get("timeout", 10.0), tuple(probed)
+    )
+    return CheckSpec(config, sources, principals, tuple(expectations), probe)

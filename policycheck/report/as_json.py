@@ -34,7 +34,7 @@ def probe_report(result: ProbeResult) -> str:
     return json.dumps({"version": __version__, **result.as_dict()}, indent=2, ensure_ascii=False) + "\n"
 
 
-def audit_report(result: AuditResult, endpoint: str, principal: str) -> str:
+def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[str, Any]:
     """Principals with their attachments, documents with their findings, and a summary."""
     snapshot = result.snapshot
     findings = result.findings
@@ -88,7 +88,11 @@ def audit_report(result: AuditResult, endpoint: str, principal: str) -> str:
             "complete": result.complete,
         },
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return payload
+
+
+def audit_report(result: AuditResult, endpoint: str, principal: str) -> str:
+    return json.dumps(audit_payload(result, endpoint, principal), indent=2, ensure_ascii=False) + "\n"
 
 
 def statement_ref(match: Match) -> dict[str, Any]:
@@ -184,7 +188,20 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
             for name, p in sorted(report.principals.items())
         },
         "results": [_result(r) for r in report.results],
+        "absent": list(report.absent),
         "findings": [f.as_dict() for f in report.findings],
+        "live": [
+            {
+                "principal": check.principal,
+                "action": check.action,
+                "static": check.static,
+                "static_reason": check.static_reason,
+                "status": check.status,
+                "reason": check.reason,
+                "probe": check.live.as_dict(),
+            }
+            for check in report.live
+        ],
         "summary": {
             "expectations": len(report.spec.expectations),
             "checks": len(report.results),
@@ -192,6 +209,7 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
             "findings": len(report.findings),
             "fail_on": report.fail_on,
             "failed": report.failed,
+            "inconclusive": report.inconclusive,
         },
     }
 

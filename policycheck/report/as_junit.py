@@ -52,6 +52,19 @@ def check_report(report: CheckReport) -> str:
                 ).text = f"{result.status} (accepted): {result.reason}"
         total += len(results)
         failed += failures
+    if report.live:
+        failures = sum(not check.passed for check in report.live)
+        suite = _suite(root, "probe", len(report.live), failures)
+        for check in report.live:
+            case = ElementTree.SubElement(
+                suite, "testcase", classname="probe", name=f"{check.principal} {check.action}"
+            )
+            if not check.passed:
+                ElementTree.SubElement(
+                    case, "failure", message=check.reason, type=check.status
+                ).text = check.reason
+        total += len(report.live)
+        failed += failures
     by_file = groupby(sorted(report.findings, key=lambda f: f.file), key=lambda f: f.file)
     lint_cases = [(file, list(findings)) for file, findings in by_file]
     lint_failures = sum(

@@ -11,6 +11,7 @@ from policycheck.report.as_text import paint, plural, render_findings
 if TYPE_CHECKING:
     from policycheck.expect.check import CheckReport, CheckResult
 
+LIVE_MARKS = {"confirmed": ("✓", "32"), "mismatch": ("✗", "31"), "inconclusive": ("?", "35")}
 MARKS = {"holds": ("✓", "32"), "violated": ("✗", "31"), "conditional": ("~", "33"), "unknown": ("?", "35")}
 
 
@@ -70,6 +71,17 @@ def check_report(report: CheckReport, color: bool) -> str:
                 continue
             for result in group:
                 lines += _line(result, result.action, color)
+    if report.absent:
+        lines += ["", f"Not in the account, not checked: {', '.join(report.absent)}"]
+    if report.live:
+        lines += ["", paint("Live probe", "1", color) + f" ({report.live[0].live.endpoint})"]
+        for check in report.live:
+            mark, code = LIVE_MARKS[check.status]
+            lines.append(
+                f"  {paint(mark, code, color)} {check.principal}: {check.action}, "
+                f"static {check.static}, live {check.live.verdict}"
+            )
+            lines.append(f"      {check.reason}")
     lines.append("")
     if report.findings:
         lines.append(f"Lint findings in the documents checked ({report.documents}):")
@@ -80,7 +92,10 @@ def check_report(report: CheckReport, color: bool) -> str:
     parts = [f"{counts['holds']} hold"] + [
         f"{n} {status}" for status, n in counts.items() if n and status != "holds"
     ]
-    verdict = "FAILED" if report.failed else "passed"
+    verdict = "FAILED" if report.failed else "INCONCLUSIVE" if report.inconclusive else "passed"
+    if report.live:
+        live = {status: sum(c.status == status for c in report.live) for status in LIVE_MARKS}
+        parts.append("live: " + ", ".join(f"{n} {status}" for status, n in live.items() if n))
     lines += [
         "",
         f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "

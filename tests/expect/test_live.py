@@ -1,0 +1,165 @@
+"""check --probe and audit --expect against the emulator's demo world, as `make demo` runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policycheck.cloud.probe import Denial, ProbeResult
+from policycheck.emulator.server import running_emulator
+from policycheck.emulator.world import load_world
+from policycheck.expect.live import CONFIRMED, INCONCLUSIVE, MISMATCH, compare
+from policycheck.expect.spec import ProbePrincipal
+from tests.conftest import REPO
+
+DEMO_KEYS = {
+    "MEDIA_WORKER_ACCESS_KEY_ID": "LTAI5tDEMOmediaWorker001",
+    "MEDIA_WORKER_ACCESS_KEY_SECRET": "demo-media-worker-secret-NOT-REAL",
+    "AUDITOR_ACCESS_KEY_ID": "LTAI5tDEMOauditor0000001",
+    "AUDITOR_ACCESS_KEY_SECRET": "demo-auditor-secret-NOT-REAL",
+    "CONTRACTOR_ACCESS_KEY_ID": "LTAI5tDEMOcontractor0001",
+    "CONTRACTOR_ACCESS_KEY_SECRET": "demo-contractor-secret-NOT-REAL",
+}
+SECRETS = [value for key, value in DEMO_KEYS.items() if key.endswith("SECRET")]
+
+
+@pytest.fixture(scope="module")
+def demo_endpoint():
+    with running_emulator(load_world(str(REPO / "policies/emulator/demo-world.yaml"))) as url:
+        yield url
+
+
+def test_check_probe_confirms_denies_and_finds_the_hidden_control_policy(cli, demo_endpoint):
+    run = cli("check", "--probe", "--endpoint", demo_endpoint, "--format", "json", env=DEMO_KEYS)
+    assert run.code == 1, run.err
+    live = {check["principal"]: check for check in run.json()["live"]}
+    assert (
+        live["media-worker"]["status"] == "confirmed"
+        and live["media-worker"]["probe"]["verdict"] == "allowed"
+    )
+    auditor = live["auditor"]
+    assert (auditor["static"], auditor["probe"]["verdict"], auditor["status"]) == (
+        "deny",
+        "denied",
+        "confirmed",
+    )
+    assert "implicitly denied" in auditor["reason"]
+    contractor = live["contractor"]
+    assert (contractor["static"], contractor["probe"]["verdict"], contractor["status"]) == (
+        "allow",
+        "denied",
+        "mismatch",
+    )
+    assert "control policy that is not in the repository" in contractor["reason"]
+    assert contractor["probe"]["denial"]["policy_type"] == "ControlPolicy"
+    assert all(r["passed"] for r in run.json()["results"])
+    assert not any(secret in run.out + run.err for secret in SECRETS)
+
+
+def test_check_probe_text_and_sarif(cli, demo_endpoint):
+    run = cli("check", "--probe", "--endpoint", demo_endpoint, env=DEMO_KEYS)
+    assert "  ✗ contractor: ice:QueryIProductionJob, static allow, live denied" in run.out
+    assert run.out.rstrip().endswith("live: 2 confirmed, 1 mismatch. Check FAILED.")
+    sarif = json.loads(
+        cli("check", "--probe", "--endpoint", demo_endpoint, "--format", "sarif", env=DEMO_KEYS).out
+    )
+    [result] = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "PROBE_MISMATCH" and "contractor" in result["message"]["text"]
+
+
+def test_missing_credentials_are_inconclusive_not_a_crash(cli, demo_endpoint):
+    run = cli("check", "--probe", "--endpoint", demo_endpoint, "--format", "json")
+    assert run.code == 3, run.out + run.err
+    assert {check["status"] for check in run.json()["live"]} == {"inconclusive"}
+    reasons = {check["principal"]: check["reason"] for check in run.json()["live"]}
+    assert (
+        "environment variable MEDIA_WORKER_ACCESS_KEY_ID, MEDIA_WORKER_ACCESS_KEY_SECRET is not set"
+        in reasons["media-worker"]
+    )
+
+
+def test_a_dead_endpoint_is_inconclusive(cli):
+    run = cli("check", "--probe", "--endpoint", "http://127.0.0.1:9", "--format", "json", env=DEMO_KEYS)
+    assert run.code == 3 and {c["probe"]["verdict"] for c in run.json()["live"]} == {"unreachable"}
+
+
+def test_probe_needs_a_probe_section(cli, tmp_path, write):
+    write("policycheck.yaml", "principals: {}\n")
+    run = cli("check", "--probe", cwd=tmp_path)
+    assert run.code == 2 and "no principals under probe:" in run.err
+
+
+def test_audit_expect_runs_the_expectations_on_what_is_attached(cli, demo_endpoint):
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_KEYS["AUDITOR_ACCESS_KEY_ID"],
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_KEYS["AUDITOR_ACCESS_KEY_SECRET"],
+    }
+    run = cli(
+        "audit",
+        "--all",
+        "--endpoint",
+        demo_endpoint,
+        "--expect",
+        "policycheck.yaml",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert run.code == 1
+    checked = run.json()["expectations"]
+    assert checked["absent"] == ["contractor"]
+    results = {
+        (r["principal"], r["expectation"], r["action"], json.dumps(r["context"])): r
+        for r in checked["results"]
+    }
+    # the account attached the operator's ICE policy but not the corporate-network Deny
+    outside = results[
+        ("media-operator", "deny", "ice:SubmitIProductionJob", '{"acs:SourceIp": ["203.0.113.9"]}')
+    ]
+    assert outside["status"] == "violated"
+    assert "ram://policy/Custom/ice-operator@v1" in {s["file"] for s in outside["statements"]}
+    worker = results[("media-worker", "allow", "ice:QueryIProductionJob", "null")]
+    assert worker["status"] == "holds"
+
+
+def test_audit_expect_bad_config_is_exit_2_before_any_call(cli):
+    run = cli("audit", "--all", "--endpoint", "http://127.0.0.1:9", "--expect", "missing.yaml")
+    assert run.code == 2 and "missing.yaml: no such config file" in run.err
+
+
+PROBED = ProbePrincipal(
+    "p", None, {"access_key_id": "A", "access_key_secret": "B"}, "ice:QueryIProductionJob", {}, ()
+)
+
+
+def live(verdict: str, policy_type: str = "", explicit: bool = False) -> ProbeResult:
+    denial = (
+        Denial(explicit, policy_type, "SubUser", "u", "1", "ice:QueryIProductionJob")
+        if verdict == "denied"
+        else None
+    )
+    return ProbeResult(verdict, "ice:QueryIProductionJob", "http://x", "p", "detail", denial=denial)
+
+
+@pytest.mark.parametrize(
+    ("static", "result", "status", "words"),
+    [
+        ("allow", live("allowed"), CONFIRMED, "as expected"),
+        ("deny", live("denied", "AccountLevelIdentityBasedPolicy"), CONFIRMED, "implicitly denied"),
+        (
+            "allow",
+            live("denied", "ControlPolicy", True),
+            MISMATCH,
+            "control policy that is not in the repository",
+        ),
+        ("allow", live("denied", "SessionPolicy"), MISMATCH, "session policy"),
+        ("allow", live("denied", "AccountLevelIdentityBasedPolicy"), MISMATCH, "differ from the repository"),
+        ("deny", live("allowed"), MISMATCH, "grants more than the repository declares"),
+        ("allow", live("unreachable"), INCONCLUSIVE, "could not tell"),
+        ("conditional", live("denied", "ControlPolicy"), CONFIRMED, "live denied"),
+    ],
+)
+def test_compare(static, result, status, words):
+    check = compare(PROBED, static, "why", result)
+    assert check.status == status and words in check.reason
