@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policycheck.evaluate.glob import Matcher, compile_globs, has_wildcard
@@ -93,18 +94,36 @@ class Decision:
     `matched`: for allow, the allowing statements of every layer; for explicit_deny, the denying
     ones; for implicit_deny, none (`conditions` tells why candidate statements did not apply).
     `resource` is the resource that was matched: `*` for operation-level actions.
+    `conditions` covers every condition of every statement whose action and resource matched;
+    it is worked out when first read, so deciding stays fast for callers that only need the verdict.
     """
 
     decision: str
     matched: tuple[Match, ...]
     denied_by_layer: str | None
     missing_context: tuple[str, ...]
-    conditions: tuple[ConditionResult, ...]
     resource: str = "*"
+    _applicable: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
+    _context: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def allowed(self) -> bool:
         return self.decision == ALLOW
+
+    @cached_property
+    def conditions(self) -> tuple[ConditionResult, ...]:
+        results = []
+        for compiled in self._applicable:
+            match = compiled.match
+            for condition in compiled.conditions:
+                values = self._context.get(condition.key) or ()
+                held = bool(values) and condition.test(values)
+                results.append(
+                    ConditionResult(
+                        match.policy, match.statement, condition.condition, match.layer, held, values
+                    )
+                )
+        return tuple(results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +135,7 @@ class CompiledStatement:
     deny: bool
     resource: Callable[[str], bool]
     conditions: tuple[CompiledCondition, ...]
+    any_resource: bool = False
 
     @property
     def layer(self) -> str:
@@ -198,6 +218,16 @@ def _normalise_context(context: Mapping[str, tuple[str, ...]]) -> dict[str, tupl
 _CACHE_LIMIT = 4096
 
 
+def _spellings(missing: list[CompiledCondition]) -> tuple[str, ...]:
+    """Missing keys sorted by folded name, each in its smallest spelling (order-independent)."""
+    spelled: dict[str, str] = {}
+    for condition in missing:
+        name = condition.condition.key
+        if condition.key not in spelled or name < spelled[condition.key]:
+            spelled[condition.key] = name
+    return tuple(spelled[key] for key in sorted(spelled))
+
+
 class Evaluator:
     """Decides requests against one PolicySet; compiles every pattern once, at construction.
 
@@ -231,6 +261,7 @@ class Evaluator:
                             deny=statement.effect == "Deny",
                             resource=_resource_matcher(statement),
                             conditions=tuple(map(compile_condition, statement.conditions)),
+                            any_resource="*" in statement.resources and not statement.not_resource,
                         )
                     )
         self.statements = tuple(compiled)
@@ -265,47 +296,44 @@ class Evaluator:
         operation_level, candidates = self.candidates(request.action)
         resource = "*" if operation_level else request.resource
         context = _normalise_context(request.context) if request.context else {}
-        allows: dict[str, list[Match]] = {"control": [], "session": [], "identity": []}
-        denies: list[Match] = []
-        results: list[ConditionResult] = []
-        missing: dict[str, str] = {}
+        applicable: list[CompiledStatement] = []
+        allowing: list[CompiledStatement] = []
+        denying: list[CompiledStatement] = []
+        missing: list[CompiledCondition] = []
         for compiled in candidates:
-            if not operation_level and not compiled.resource(resource):
+            if not (operation_level or compiled.any_resource or compiled.resource(resource)):
                 continue
+            applicable.append(compiled)
             applies = True
-            if compiled.conditions:
-                match = compiled.match
-                for condition in compiled.conditions:
-                    values = context.get(condition.key)
-                    if values:
-                        held = condition.test(values)
-                    else:
-                        held = False
-                        values = ()
-                        spelled = condition.condition.key
-                        if condition.key not in missing or spelled < missing[condition.key]:
-                            missing[condition.key] = spelled
-                    results.append(
-                        ConditionResult(
-                            match.policy, match.statement, condition.condition, match.layer, held, values
-                        )
-                    )
-                    applies = applies and held
+            for condition in compiled.conditions:
+                values = context.get(condition.key)
+                if not values:
+                    applies = False
+                    missing.append(condition)
+                elif applies and not condition.test(values):
+                    applies = False  # keep looking: every missing key is reported
             if applies:
-                if compiled.deny:
-                    denies.append(compiled.match)
-                else:
-                    allows[compiled.layer].append(compiled.match)
-        missing_context = tuple(missing[key] for key in sorted(missing))
-        if denies:
-            first = min(LAYERS.index(m.layer) for m in denies)
-            ordered = tuple(sorted(denies, key=lambda m: LAYERS.index(m.layer)))
-            return Decision(EXPLICIT_DENY, ordered, LAYERS[first], missing_context, tuple(results), resource)
-        for layer in LAYERS:
-            if layer in self.required and not allows[layer]:
-                return Decision(IMPLICIT_DENY, (), layer, missing_context, tuple(results), resource)
-        matched = tuple(allows["control"] + allows["session"] + allows["identity"])
-        return Decision(ALLOW, matched, None, missing_context, tuple(results), resource)
+                (denying if compiled.deny else allowing).append(compiled)
+        missing_context = _spellings(missing) if missing else ()
+        # Candidates come in `order`, which runs through the layers in RAM's order: no sorting.
+        if denying:
+            return Decision(
+                EXPLICIT_DENY,
+                tuple(s.match for s in denying),
+                denying[0].layer,
+                missing_context,
+                resource,
+                tuple(applicable),
+                context,
+            )
+        layers = {s.layer for s in allowing}
+        for layer in self.required:
+            if layer not in layers:
+                return Decision(
+                    IMPLICIT_DENY, (), layer, missing_context, resource, tuple(applicable), context
+                )
+        matched = tuple(s.match for s in allowing)
+        return Decision(ALLOW, matched, None, missing_context, resource, tuple(applicable), context)
 
     def could_allow(
         self,
