@@ -61,15 +61,17 @@ def _statement(rng: random.Random, actions: list[str]) -> dict:
         action = [a for a in rng.sample(actions, 4) if rng.random() < 0.5] or [rng.choice(actions)]
     elif roll < 0.9:
         action = [f"{service}:{rng.choice(VERBS)}*"]
-    elif roll < 0.99:
+    elif roll < 0.995:
         action = [f"{service}:*"]
     else:
         action = ["*"]
     raw: dict = {"Effect": "Deny" if rng.random() < 0.1 else "Allow"}
-    if rng.random() < 0.01:
+    if rng.random() < 0.005:
         raw["NotAction"] = [f"{rng.choice(SERVICES)}:*"]
     else:
         raw["Action"] = action
+    # Broad Denies are guard rails with a condition (source IP, transport), as people write them.
+    broad = "NotAction" in raw or action == ["*"] or action[0].endswith(":*")
     roll = rng.random()
     if roll < 0.4:
         raw["Resource"] = "*"
@@ -77,7 +79,7 @@ def _statement(rng: random.Random, actions: list[str]) -> dict:
         raw["Resource"] = [f"acs:{service}:*:{ACCOUNT}:{rng.choice(NOUNS).lower()}/{rng.choice('abcdef')}*"]
     else:
         raw["Resource"] = [f"acs:{service}:cn-*:*:*", f"acs:{service}:*:{ACCOUNT}:x/{rng.randrange(100)}"]
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 or (broad and raw["Effect"] == "Deny"):
         condition: dict = {}
         for _ in range(rng.randint(1, 2)):
             for operator, keys in _condition(rng).items():
@@ -203,10 +205,14 @@ def main() -> None:
     pairs = [(r.action, "*") for r in sample[:200]]
     could_rate, could_done = rate(lambda p: evaluator.could_allow(*p), pairs, args.seconds)
 
-    print(f"policy set: {args.policies} identity policies + 1 control policy, {statements} statements, "
-          f"{conditional} with conditions (seed {args.seed})")
-    print(f"compile: {compile_seconds * 1000:.1f} ms; decisions in sample: {counts}; "
-          f"disagreements with naive: {disagreements}/500")
+    print(
+        f"policy set: {args.policies} identity policies + 1 control policy, {statements} statements, "
+        f"{conditional} with conditions (seed {args.seed})"
+    )
+    print(
+        f"compile: {compile_seconds * 1000:.1f} ms; decisions in sample: {counts}; "
+        f"disagreements with naive: {disagreements}/500"
+    )
     print()
     print(f"{'what':<34}{'per second':>14}{'runs':>10}{'vs naive':>10}")
     print(f"{'evaluate (engine)':<34}{engine_rate:>14,.0f}{engine_done:>10}{engine_rate / naive_rate:>9.0f}x")
