@@ -1,12 +1,16 @@
 """Decisions per second of the evaluation engine, against a naive fnmatch loop in the same run.
 
-    .venv/bin/python bench/bench_explain.py [--policies 1000] [--seed 7] [--seconds 3]
+    .venv/bin/python bench/bench_explain.py [--policies 1000 30] [--seed 7] [--seconds 3]
 
 Generates (seeded, so every run sees the same set) a principal with N identity policies plus a
-control policy, with wildcards, NotAction, Denies and conditions of every family; then measures
-evaluate() over generated requests. The naive baseline scans every statement with
-fnmatch.fnmatchcase (conditions compiled once, as a fair baseline must), and both must agree on
-every decision. Prints a table; the issue's target is 100,000 decisions/s on one core.
+control policy: 14 services x 100 actions; statements name a few actions (65%), a verb prefix
+such as `ecs:Describe*` (25%), a whole service (9.5%), `*` (0.5%) or NotAction (0.5%); 10% are
+Denies (broad ones always with a condition); 40% use Resource `*`; half carry one or two
+conditions (IP, tag, date, bool, number, user agent). Requests are random actions on random
+ARNs with a realistic context. `cand/req` is how many statements match a request's action: the
+work a decision cannot avoid. The naive baseline scans every statement with fnmatch.fnmatchcase
+(conditions compiled once, as a fair baseline must); both must agree on every decision.
+The issue's target is 100,000 decisions/s on one core for 1,000 policies.
 """
 
 from __future__ import annotations
@@ -120,7 +124,8 @@ def requests(count: int, seed: int) -> list[Request]:
     for _ in range(count):
         action = rng.choice(actions)
         service = action.split(":")[0]
-        resource = f"acs:{service}:cn-hangzhou:{ACCOUNT}:{rng.choice(NOUNS).lower()}/{rng.choice('abcxyz')}{rng.randrange(99)}"
+        name = f"{rng.choice(NOUNS).lower()}/{rng.choice('abcxyz')}{rng.randrange(99)}"
+        resource = f"acs:{service}:cn-hangzhou:{ACCOUNT}:{name}"
         context = {
             "acs:SourceIp": (f"10.{rng.randrange(10)}.{rng.randrange(256)}.{rng.randrange(256)}",),
             "acs:CurrentTime": (f"202{rng.randrange(3, 9)}-06-01T12:00:00Z",),
@@ -179,46 +184,61 @@ def rate(function, items: list, seconds: float) -> tuple[float, int]:
             return done / elapsed, done
 
 
+def measure(count: int, seed: int, seconds: float) -> dict:
+    policies = generate(count, seed)
+    sample = requests(5000, seed)
+    start = time.perf_counter()
+    evaluator = Evaluator(policies, operation_level=operation_level)
+    compile_ms = (time.perf_counter() - start) * 1000
+    naive = Naive(policies)
+    decisions = [evaluator.evaluate(r).decision for r in sample[:500]]
+    disagreements = sum(d != naive.decide(r) for d, r in zip(decisions, sample[:500], strict=True))
+    candidates = sum(len(evaluator.candidates(r.action)[1]) for r in sample) / len(sample)
+    engine, _ = rate(evaluator.evaluate, sample, seconds)
+    baseline, _ = rate(naive.decide, sample[: max(50, 200_000 // (count * 3))], seconds)
+    pairs = [(r.action, "*") for r in sample[:200]]
+    could, _ = rate(lambda p: evaluator.could_allow(*p), pairs, seconds)
+    return {
+        "policies": count,
+        "statements": sum(len(p.statements) for p in policies.identity + policies.control),
+        "candidates": candidates,
+        "compile_ms": compile_ms,
+        "engine": engine,
+        "naive": baseline,
+        "could": could,
+        "disagreements": disagreements,
+        "decisions": {d: decisions.count(d) for d in ("allow", "explicit_deny", "implicit_deny")},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--policies", type=int, default=1000)
+    parser.add_argument("--policies", type=int, nargs="+", default=[1000, 30])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
-
-    policies = generate(args.policies, args.seed)
-    statements = sum(len(p.statements) for p in policies.identity + policies.control)
-    conditional = sum(bool(s.conditions) for p in policies.identity for s in p.statements)
-    sample = requests(5000, args.seed)
-
-    start = time.perf_counter()
-    evaluator = Evaluator(policies, operation_level=operation_level)
-    compile_seconds = time.perf_counter() - start
-    naive = Naive(policies)
-
-    decisions = [evaluator.evaluate(r).decision for r in sample[:500]]
-    disagreements = sum(d != naive.decide(r) for d, r in zip(decisions, sample[:500], strict=True))
-    counts = {d: decisions.count(d) for d in ("allow", "explicit_deny", "implicit_deny")}
-
-    engine_rate, engine_done = rate(evaluator.evaluate, sample, args.seconds)
-    naive_rate, naive_done = rate(naive.decide, sample[:200], args.seconds)
-    pairs = [(r.action, "*") for r in sample[:200]]
-    could_rate, could_done = rate(lambda p: evaluator.could_allow(*p), pairs, args.seconds)
-
-    print(
-        f"policy set: {args.policies} identity policies + 1 control policy, {statements} statements, "
-        f"{conditional} with conditions (seed {args.seed})"
-    )
-    print(
-        f"compile: {compile_seconds * 1000:.1f} ms; decisions in sample: {counts}; "
-        f"disagreements with naive: {disagreements}/500"
-    )
-    print()
-    print(f"{'what':<34}{'per second':>14}{'runs':>10}{'vs naive':>10}")
-    print(f"{'evaluate (engine)':<34}{engine_rate:>14,.0f}{engine_done:>10}{engine_rate / naive_rate:>9.0f}x")
-    print(f"{'evaluate (naive fnmatch loop)':<34}{naive_rate:>14,.0f}{naive_done:>10}{1:>9.0f}x")
-    print(f"{'could_allow (any resource/context)':<34}{could_rate:>14,.0f}{could_done:>10}{'':>10}")
-    if disagreements:
+    rows = [measure(count, args.seed, args.seconds) for count in args.policies]
+    print(f"seed {args.seed}; one core; every set also has one control policy (Allow *, Deny ram:*)")
+    header = ["policies", "statements", "cand/req", "compile ms", "engine/s", "naive/s", "ratio", "could/s"]
+    print("".join(f"{h:>12}" for h in header))
+    for r in rows:
+        cells = [
+            r["policies"],
+            r["statements"],
+            f"{r['candidates']:.1f}",
+            f"{r['compile_ms']:.0f}",
+            f"{r['engine']:,.0f}",
+            f"{r['naive']:,.0f}",
+            f"{r['engine'] / r['naive']:.0f}x",
+            f"{r['could']:,.0f}",
+        ]
+        print("".join(f"{c:>12}" for c in cells))
+    for r in rows:
+        print(
+            f"{r['policies']} policies: decisions in a 500-request sample {r['decisions']}, "
+            f"disagreements with the naive loop {r['disagreements']}"
+        )
+    if any(r["disagreements"] for r in rows):
         sys.exit("engine and naive loop disagree")
 
 

@@ -113,7 +113,7 @@ class Decision:
     @cached_property
     def conditions(self) -> tuple[ConditionResult, ...]:
         results = []
-        for compiled in self._applicable:
+        for compiled in sorted(self._applicable, key=_order):
             match = compiled.match
             for condition in compiled.conditions:
                 values = self._context.get(condition.key) or ()
@@ -136,6 +136,8 @@ class CompiledStatement:
     resource: Callable[[str], bool]
     conditions: tuple[CompiledCondition, ...]
     any_resource: bool = False
+    checks: tuple[tuple[str, Callable[[tuple[str, ...]], bool], CompiledCondition], ...] = ()
+    """(folded key, test, condition) per condition: what the hot loop reads."""
 
     @property
     def layer(self) -> str:
@@ -208,11 +210,17 @@ def _normalise_context(context: Mapping[str, tuple[str, ...]]) -> dict[str, tupl
     """Fold keys (keys match case-insensitively); keys differing only in case pool their values."""
     out: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():
-        if isinstance(values, str):
-            values = (values,)
-        folded = fold(key)
-        out[folded] = out[folded] + tuple(values) if folded in out else tuple(values)
+        if type(values) is not tuple:
+            values = (values,) if isinstance(values, str) else tuple(values)
+        folded = key.lower() if key.isascii() else fold(key)
+        out[folded] = out[folded] + values if folded in out else values
     return out
+
+
+def _condition_identity(condition: CompiledCondition) -> tuple:
+    """Conditions with the same operator, key and values give the same result for a request."""
+    c = condition.condition
+    return (c.operator, condition.key, c.values)
 
 
 _CACHE_LIMIT = 4096
@@ -226,6 +234,45 @@ def _spellings(missing: list[CompiledCondition]) -> tuple[str, ...]:
         if condition.key not in spelled or name < spelled[condition.key]:
             spelled[condition.key] = name
     return tuple(spelled[key] for key in sorted(spelled))
+
+
+_PREFIX = 8
+"""Resource patterns are bucketed by their first characters (`acs:oss:`) when those are literal."""
+
+
+class _ActionPlan:
+    """One action's candidate statements, arranged so a request reads few of them.
+
+    Statements on Resource `*` always apply; the others are bucketed by the first _PREFIX
+    characters of their patterns, so a request only checks those that could match its resource.
+    """
+
+    def __init__(self, operation_level: bool, found: tuple[CompiledStatement, ...]) -> None:
+        self.operation_level = operation_level
+        if operation_level:
+            found = tuple(s for s in found if s.resource("*"))
+        self.candidates = found
+        self.always = tuple(s for s in found if s.any_resource)
+        unindexed: list[CompiledStatement] = []
+        buckets: dict[str, list[CompiledStatement]] = {}
+        for compiled in found:
+            statement = compiled.match.statement
+            if compiled.any_resource:
+                continue
+            heads = {r[:_PREFIX] for r in statement.resources}
+            if statement.not_resource or any(len(h) < _PREFIX or has_wildcard(h) for h in heads):
+                unindexed.append(compiled)
+                continue
+            for head in heads:
+                buckets.setdefault(head, []).append(compiled)
+        self.unindexed = tuple(unindexed)
+        self.by_prefix = {
+            head: tuple(sorted({*unindexed, *members}, key=_order)) for head, members in buckets.items()
+        }
+
+
+def _order(compiled: CompiledStatement) -> int:
+    return compiled.order
 
 
 class Evaluator:
@@ -251,22 +298,36 @@ class Evaluator:
         ]
         self.required = tuple(layer for layer, given in layers if given or layer == "identity")
         compiled: list[CompiledStatement] = []
+        shared: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         for layer, given in layers:
             for policy in given:
                 for statement in policy.statements:
+                    conditions = tuple(map(compile_condition, statement.conditions))
+                    tests = tuple(shared.setdefault(_condition_identity(c), c.test) for c in conditions)
                     compiled.append(
                         CompiledStatement(
                             order=len(compiled),
                             match=Match(policy, statement, layer),
                             deny=statement.effect == "Deny",
                             resource=_resource_matcher(statement),
-                            conditions=tuple(map(compile_condition, statement.conditions)),
+                            conditions=conditions,
                             any_resource="*" in statement.resources and not statement.not_resource,
+                            checks=tuple((c.key, t, c) for c, t in zip(conditions, tests, strict=True)),
                         )
                     )
         self.statements = tuple(compiled)
         self._index = _ActionIndex(self.statements)
-        self._candidates: dict[str, tuple[bool, tuple[CompiledStatement, ...]]] = {}
+        self._plans: dict[str, _ActionPlan] = {}
+
+    def _plan(self, action: str) -> _ActionPlan:
+        folded = fold(action)
+        plan = self._plans.get(folded)
+        if plan is None:
+            plan = _ActionPlan(bool(self.operation_level(action)), self._index.lookup(folded))
+            if len(self._plans) >= _CACHE_LIMIT:
+                self._plans.clear()
+            self._plans[folded] = plan
+        return plan
 
     def candidates(self, action: str) -> tuple[bool, tuple[CompiledStatement, ...]]:
         """(operation-level?, statements whose action part applies) for an action, cached.
@@ -274,18 +335,8 @@ class Evaluator:
         For an operation-level action the statements are already narrowed to those whose
         Resource matches `*`, the only resource such a request can have.
         """
-        folded = fold(action)
-        cached = self._candidates.get(folded)
-        if cached is None:
-            operation_level = bool(self.operation_level(action))
-            found = self._index.lookup(folded)
-            if operation_level:
-                found = tuple(s for s in found if s.resource("*"))
-            cached = (operation_level, found)
-            if len(self._candidates) >= _CACHE_LIMIT:
-                self._candidates.clear()
-            self._candidates[folded] = cached
-        return cached
+        plan = self._plan(action)
+        return plan.operation_level, plan.candidates
 
     def statements_for_action(self, action: str) -> tuple[CompiledStatement, ...]:
         """Every statement whose Action/NotAction applies to the action, whatever its Resource."""
@@ -293,29 +344,39 @@ class Evaluator:
 
     def evaluate(self, request: Request) -> Decision:
         """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""
-        operation_level, candidates = self.candidates(request.action)
-        resource = "*" if operation_level else request.resource
+        plan = self._plan(request.action)
+        if plan.operation_level:
+            resource = "*"
+            applicable = plan.candidates
+        else:
+            resource = request.resource
+            checked = plan.by_prefix.get(resource[:_PREFIX], plan.unindexed)
+            applicable = plan.always + tuple([s for s in checked if s.resource(resource)])
         context = _normalise_context(request.context) if request.context else {}
-        applicable: list[CompiledStatement] = []
         allowing: list[CompiledStatement] = []
         denying: list[CompiledStatement] = []
         missing: list[CompiledCondition] = []
-        for compiled in candidates:
-            if not (operation_level or compiled.any_resource or compiled.resource(resource)):
-                continue
-            applicable.append(compiled)
+        seen: dict[Callable, bool] = {}  # identical conditions share one test: run it once
+        for compiled in applicable:
             applies = True
-            for condition in compiled.conditions:
-                values = context.get(condition.key)
+            for key, test, condition in compiled.checks:
+                values = context.get(key)
                 if not values:
                     applies = False
                     missing.append(condition)
-                elif applies and not condition.test(values):
-                    applies = False  # keep looking: every missing key is reported
+                elif applies:
+                    held = seen.get(test)
+                    if held is None:
+                        held = seen[test] = test(values)
+                    applies = held  # once false, keep looking: every missing key is reported
             if applies:
                 (denying if compiled.deny else allowing).append(compiled)
         missing_context = _spellings(missing) if missing else ()
-        # Candidates come in `order`, which runs through the layers in RAM's order: no sorting.
+        # Matches are listed in statement order, which runs through the layers in RAM's order.
+        if len(denying) > 1:
+            denying.sort(key=_order)
+        if len(allowing) > 1:
+            allowing.sort(key=_order)
         if denying:
             return Decision(
                 EXPLICIT_DENY,
