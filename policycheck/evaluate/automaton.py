@@ -2,9 +2,9 @@
 
 Each pattern is a small NFA (positions in the pattern; `*` loops). Running all of them in
 lockstep over one string is a product automaton whose states we explore breadth-first, so the
-first string found for each outcome is a shortest one. Characters that no pattern names behave
-identically, so one unused character stands for all of them; named characters are grouped by
-the set of pattern positions that accept them. That makes the search exact, not a sample.
+first string found for each outcome is a shortest one. From a state, characters that no live
+pattern position names behave identically, so one unused character stands for all of them and
+only the named ones are tried one by one. That makes the search exact, not a sample.
 """
 
 from __future__ import annotations
@@ -69,26 +69,16 @@ class _Nfa:
         return out
 
 
-def alphabet(patterns: Sequence[Tokens]) -> tuple[list[str], str]:
-    """One representative character per class of characters the patterns cannot tell apart.
-
-    Returns (representatives, fresh) where fresh is a character no pattern names (it stands for
-    every such character and is among the representatives).
-    """
-    sets = {token for tokens in patterns for token in tokens if isinstance(token, frozenset)}
-    named = set().union(*sets) if sets else set()
+def fresh_char(patterns: Sequence[Tokens]) -> str:
+    """A character no pattern names: it stands for every such character in a search."""
+    named = set().union(*(t for tokens in patterns for t in tokens if isinstance(t, frozenset)))
     fresh = next((c for c in _FRESH if c not in named), None)
     code = 0x100
     while fresh is None:
         if chr(code) not in named and chr(code).isprintable():
             fresh = chr(code)
         code += 1
-    classes: dict[frozenset[frozenset[str]], str] = {}
-    for char in sorted(named):
-        signature = frozenset(s for s in sets if char in s)
-        if signature not in classes:
-            classes[signature] = char
-    return [*classes.values(), fresh], fresh
+    return fresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +119,7 @@ class Exploration:
 
     def __iter__(self) -> Iterator[tuple[Hashable, str]]:
         nfas = [_Nfa(tokens) for tokens in self.patterns]
-        _, fresh = alphabet(self.patterns)
+        fresh = fresh_char(self.patterns)
         start = tuple(n.start for n in nfas)
         reported: set[Hashable] = set()
         seen = {(start, False)}

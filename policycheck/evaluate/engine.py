@@ -51,7 +51,7 @@ class PolicySet:
     session: Policy | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Match:
     """A statement that applied to the request (action, resource and conditions matched)."""
 
@@ -67,8 +67,11 @@ class Match:
         """`Statement[1] of deny.json` — how reasons name a statement."""
         return f"{format_path(self.statement.path)} of {self.policy.source}"
 
+    def __repr__(self) -> str:  # the Policy inside would print every statement
+        return f"Match({self.describe()}, {self.effect}, {self.layer})"
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class ConditionResult:
     """One condition of a statement whose action and resource matched, and how it came out.
 
@@ -85,6 +88,12 @@ class ConditionResult:
     @property
     def missing(self) -> bool:
         return not self.values
+
+    def __repr__(self) -> str:
+        c = self.condition
+        where = f"{format_path(c.path)} of {self.policy.source}"
+        test = f"{c.operator} {c.key} {list(c.values)}"
+        return f"ConditionResult({where}, {test}, held={self.held}, values={self.values})"
 
 
 @dataclass(frozen=True)

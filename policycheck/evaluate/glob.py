@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-WILDCARDS = frozenset("*?")
-
 Matcher = Callable[[str], bool]
 
 
