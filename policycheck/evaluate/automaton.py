@@ -92,8 +92,9 @@ class SearchResult:
 class Exploration:
     """Every string over the patterns' alphabet, breadth-first, grouped by outcome, lazily.
 
-    Iterating yields (outcome, shortest string) the first time each outcome is reached, so a
-    caller can stop at the first useful one; `complete` is True once everything was explored
+    Iterating yields (outcome, a shortest string) for each outcome reached, so a caller can stop
+    at the first useful one (an outcome first reached by "" is yielded with the next, non-empty
+    string that reaches it, if any); `complete` is True once everything was explored
     and False if the state budget ran out first.
 
     `classify` maps "which patterns match this string" to an outcome (None: not interesting).
@@ -122,6 +123,7 @@ class Exploration:
         fresh = fresh_char(self.patterns)
         start = tuple(n.start for n in nfas)
         reported: set[Hashable] = set()
+        empty: list[Hashable] = []  # an outcome of "" waits for a non-empty string, which reads better
         seen = {(start, False)}
         queue = deque([(start, False, "")])
         while queue:
@@ -131,6 +133,12 @@ class Exploration:
                 key = (outcome, has_fresh) if self.track_fresh else outcome
                 if key not in reported:
                     reported.add(key)
+                    if text:
+                        yield key, text
+                    else:
+                        empty.append(key)
+                elif text and key in empty:
+                    empty.remove(key)
                     yield key, text
             for char in _live_chars(state, nfas, fresh):
                 nxt = tuple(n.step(mask, char) if mask else 0 for mask, n in zip(state, nfas, strict=True))
@@ -138,9 +146,11 @@ class Exploration:
                 if (nxt, nxt_fresh) in seen or (self.dead is not None and self.dead(nxt)):
                     continue
                 if len(seen) >= self.limit:
+                    yield from ((key, "") for key in empty)
                     return
                 seen.add((nxt, nxt_fresh))
                 queue.append((nxt, nxt_fresh, text + char))
+        yield from ((key, "") for key in empty)
         self.complete = True
 
 
