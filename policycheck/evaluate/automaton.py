@@ -124,7 +124,7 @@ class Exploration:
         start = tuple(n.start for n in nfas)
         reported: set[Hashable] = set()
         empty: list[Hashable] = []  # an outcome of "" waits for a non-empty string, which reads better
-        seen = {(start, False)}
+        seen: set[tuple[tuple[int, ...], bool]] = set()  # the start may come round once more, non-empty
         queue = deque([(start, False, "")])
         while queue:
             state, has_fresh, text = queue.popleft()
