@@ -142,7 +142,7 @@ class CompiledStatement:
     order: int
     match: Match
     deny: bool
-    resource: Callable[[str], bool]
+    resource: Callable[[str], object]
     conditions: tuple[CompiledCondition, ...]
     any_resource: bool = False
     checks: tuple[tuple[str, Callable[[tuple[str, ...]], bool], CompiledCondition], ...] = ()
@@ -153,12 +153,12 @@ class CompiledStatement:
         return self.match.layer
 
 
-def _resource_matcher(statement: Statement) -> Callable[[str], bool]:
+def _resource_matcher(statement: Statement) -> Callable[[str], object]:
     """Resources match case-sensitively (UNCONFIRMED in RAM's docs); NotResource inverts."""
     matches = compile_globs(statement.resources)
     if statement.not_resource:
         return lambda resource: not matches(resource)
-    return matches
+    return matches  # truthy/falsy, not always a bool: it is on the hot path
 
 
 class _ActionIndex:
@@ -203,7 +203,7 @@ class _ActionIndex:
                 if matcher(action):
                     found[id(compiled)] = compiled
         for matcher, negated, compiled in self.everywhere:
-            if matcher(action) != negated:
+            if bool(matcher(action)) != negated:
                 found[id(compiled)] = compiled
         return tuple(sorted(found.values(), key=lambda s: s.order))
 
