@@ -2,15 +2,15 @@
 
 Each pattern is a small NFA (positions in the pattern; `*` loops). Running all of them in
 lockstep over one string is a product automaton whose states we explore breadth-first, so the
-first string found for each outcome is a shortest one. Characters that no pattern names behave
-identically, so one unused character stands for all of them; named characters are grouped by
-the set of pattern positions that accept them. That makes the search exact, not a sample.
+first string found for each outcome is a shortest one. From a state, characters that no live
+pattern position names behave identically, so one unused character stands for all of them and
+only the named ones are tried one by one. That makes the search exact, not a sample.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 STAR = "*"
@@ -69,26 +69,16 @@ class _Nfa:
         return out
 
 
-def alphabet(patterns: Sequence[Tokens]) -> tuple[list[str], str]:
-    """One representative character per class of characters the patterns cannot tell apart.
-
-    Returns (representatives, fresh) where fresh is a character no pattern names (it stands for
-    every such character and is among the representatives).
-    """
-    sets = {token for tokens in patterns for token in tokens if isinstance(token, frozenset)}
-    named = set().union(*sets) if sets else set()
+def fresh_char(patterns: Sequence[Tokens]) -> str:
+    """A character no pattern names: it stands for every such character in a search."""
+    named = set().union(*(t for tokens in patterns for t in tokens if isinstance(t, frozenset)))
     fresh = next((c for c in _FRESH if c not in named), None)
     code = 0x100
     while fresh is None:
         if chr(code) not in named and chr(code).isprintable():
             fresh = chr(code)
         code += 1
-    classes: dict[frozenset[frozenset[str]], str] = {}
-    for char in sorted(named):
-        signature = frozenset(s for s in sets if char in s)
-        if signature not in classes:
-            classes[signature] = char
-    return [*classes.values(), fresh], fresh
+    return fresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +89,71 @@ class SearchResult:
     complete: bool
 
 
+class Exploration:
+    """Every string over the patterns' alphabet, breadth-first, grouped by outcome, lazily.
+
+    Iterating yields (outcome, a shortest string) for each outcome reached, so a caller can stop
+    at the first useful one (an outcome first reached by "" is yielded with the next, non-empty
+    string that reaches it, if any); `complete` is True once everything was explored
+    and False if the state budget ran out first.
+
+    `classify` maps "which patterns match this string" to an outcome (None: not interesting).
+    `dead` prunes states from which nothing interesting can follow. With `track_fresh`, the
+    outcome becomes (outcome, string holds the fresh character), so a caller can ask for a
+    string that contains a character no pattern names.
+
+    From each state only the characters that a live pattern position names are tried, plus the
+    fresh character for all the others: characters no live position names act alike there.
+    """
+
+    def __init__(
+        self,
+        patterns: Sequence[Tokens],
+        classify: Callable[[tuple[bool, ...]], Hashable | None],
+        dead: Callable[[tuple[int, ...]], bool] | None = None,
+        limit: int = 20000,
+        track_fresh: bool = False,
+    ) -> None:
+        self.patterns, self.classify, self.dead = patterns, classify, dead
+        self.limit, self.track_fresh = limit, track_fresh
+        self.complete = False
+
+    def __iter__(self) -> Iterator[tuple[Hashable, str]]:
+        nfas = [_Nfa(tokens) for tokens in self.patterns]
+        fresh = fresh_char(self.patterns)
+        start = tuple(n.start for n in nfas)
+        reported: set[Hashable] = set()
+        empty: list[Hashable] = []  # an outcome of "" waits for a non-empty string, which reads better
+        seen: set[tuple[tuple[int, ...], bool]] = set()  # the start may come round once more, non-empty
+        queue = deque([(start, False, "")])
+        while queue:
+            state, has_fresh, text = queue.popleft()
+            outcome = self.classify(tuple(bool(mask & n.final) for mask, n in zip(state, nfas, strict=True)))
+            if outcome is not None:
+                key = (outcome, has_fresh) if self.track_fresh else outcome
+                if key not in reported:
+                    reported.add(key)
+                    if text:
+                        yield key, text
+                    else:
+                        empty.append(key)
+                elif text and key in empty:
+                    empty.remove(key)
+                    yield key, text
+            for char in _live_chars(state, nfas, fresh):
+                nxt = tuple(n.step(mask, char) if mask else 0 for mask, n in zip(state, nfas, strict=True))
+                nxt_fresh = self.track_fresh and (has_fresh or char == fresh)
+                if (nxt, nxt_fresh) in seen or (self.dead is not None and self.dead(nxt)):
+                    continue
+                if len(seen) >= self.limit:
+                    yield from ((key, "") for key in empty)
+                    return
+                seen.add((nxt, nxt_fresh))
+                queue.append((nxt, nxt_fresh, text + char))
+        yield from ((key, "") for key in empty)
+        self.complete = True
+
+
 def search(
     patterns: Sequence[Tokens],
     classify: Callable[[tuple[bool, ...]], Hashable | None],
@@ -106,35 +161,21 @@ def search(
     limit: int = 20000,
     track_fresh: bool = False,
 ) -> SearchResult:
-    """Explore every string over the patterns' alphabet, breadth-first, grouping by outcome.
+    """Run an Exploration to the end: every outcome with a shortest string for it."""
+    exploration = Exploration(patterns, classify, dead, limit, track_fresh)
+    found = dict(exploration)
+    return SearchResult(found, exploration.complete)
 
-    `classify` maps "which patterns match this string" to an outcome (None: not interesting).
-    `dead` prunes states from which nothing interesting can follow. With `track_fresh`, the
-    outcome key becomes (outcome, string holds the fresh character), so a caller can ask for a
-    string that contains a character no pattern names.
-    """
-    nfas = [_Nfa(tokens) for tokens in patterns]
-    chars, fresh = alphabet(patterns)
-    start = tuple(n.start for n in nfas)
-    found: dict[Hashable, str] = {}
-    seen = {(start, False)}
-    queue = deque([(start, False, "")])
-    while queue:
-        state, has_fresh, text = queue.popleft()
-        outcome = classify(tuple(bool(mask & n.final) for mask, n in zip(state, nfas, strict=True)))
-        if outcome is not None:
-            key = (outcome, has_fresh) if track_fresh else outcome
-            found.setdefault(key, text)
-        for char in chars:
-            nxt = tuple(n.step(mask, char) for mask, n in zip(state, nfas, strict=True))
-            nxt_fresh = track_fresh and (has_fresh or char == fresh)
-            if (nxt, nxt_fresh) in seen or (dead is not None and dead(nxt)):
-                continue
-            if len(seen) >= limit:
-                return SearchResult(found, complete=False)
-            seen.add((nxt, nxt_fresh))
-            queue.append((nxt, nxt_fresh, text + char))
-    return SearchResult(found, complete=True)
+
+def _live_chars(state: tuple[int, ...], nfas: list[_Nfa], fresh: str) -> list[str]:
+    """The characters named at the live positions of a state (sorted), then the fresh one."""
+    named: set[str] = set()
+    for mask, nfa in zip(state, nfas, strict=True):
+        if mask:
+            for i, token in enumerate(nfa.tokens):
+                if mask >> i & 1 and isinstance(token, frozenset):
+                    named |= token
+    return [*sorted(named), fresh]
 
 
 def covers(cover: Sequence[str], pattern: str, limit: int = 20000) -> bool | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policycheck.evaluate.glob import Matcher, compile_globs, has_wildcard
@@ -50,7 +51,7 @@ class PolicySet:
     session: Policy | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Match:
     """A statement that applied to the request (action, resource and conditions matched)."""
 
@@ -66,8 +67,11 @@ class Match:
         """`Statement[1] of deny.json` — how reasons name a statement."""
         return f"{format_path(self.statement.path)} of {self.policy.source}"
 
+    def __repr__(self) -> str:  # the Policy inside would print every statement
+        return f"Match({self.describe()}, {self.effect}, {self.layer})"
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, repr=False)
 class ConditionResult:
     """One condition of a statement whose action and resource matched, and how it came out.
 
@@ -85,6 +89,12 @@ class ConditionResult:
     def missing(self) -> bool:
         return not self.values
 
+    def __repr__(self) -> str:
+        c = self.condition
+        where = f"{format_path(c.path)} of {self.policy.source}"
+        test = f"{c.operator} {c.key} {list(c.values)}"
+        return f"ConditionResult({where}, {test}, held={self.held}, values={self.values})"
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -93,18 +103,36 @@ class Decision:
     `matched`: for allow, the allowing statements of every layer; for explicit_deny, the denying
     ones; for implicit_deny, none (`conditions` tells why candidate statements did not apply).
     `resource` is the resource that was matched: `*` for operation-level actions.
+    `conditions` covers every condition of every statement whose action and resource matched;
+    it is worked out when first read, so deciding stays fast for callers that only need the verdict.
     """
 
     decision: str
     matched: tuple[Match, ...]
     denied_by_layer: str | None
     missing_context: tuple[str, ...]
-    conditions: tuple[ConditionResult, ...]
     resource: str = "*"
+    _applicable: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
+    _context: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def allowed(self) -> bool:
         return self.decision == ALLOW
+
+    @cached_property
+    def conditions(self) -> tuple[ConditionResult, ...]:
+        results = []
+        for compiled in sorted(self._applicable, key=_order):
+            match = compiled.match
+            for condition in compiled.conditions:
+                values = self._context.get(condition.key) or ()
+                held = bool(values) and condition.test(values)
+                results.append(
+                    ConditionResult(
+                        match.policy, match.statement, condition.condition, match.layer, held, values
+                    )
+                )
+        return tuple(results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +142,23 @@ class CompiledStatement:
     order: int
     match: Match
     deny: bool
-    resource: Callable[[str], bool]
+    resource: Callable[[str], object]
     conditions: tuple[CompiledCondition, ...]
+    any_resource: bool = False
+    checks: tuple[tuple[str, Callable[[tuple[str, ...]], bool], CompiledCondition], ...] = ()
+    """(folded key, test, condition) per condition: what the hot loop reads."""
 
     @property
     def layer(self) -> str:
         return self.match.layer
 
 
-def _resource_matcher(statement: Statement) -> Callable[[str], bool]:
+def _resource_matcher(statement: Statement) -> Callable[[str], object]:
     """Resources match case-sensitively (UNCONFIRMED in RAM's docs); NotResource inverts."""
     matches = compile_globs(statement.resources)
     if statement.not_resource:
         return lambda resource: not matches(resource)
-    return matches
+    return matches  # truthy/falsy, not always a bool: it is on the hot path
 
 
 class _ActionIndex:
@@ -172,7 +203,7 @@ class _ActionIndex:
                 if matcher(action):
                     found[id(compiled)] = compiled
         for matcher, negated, compiled in self.everywhere:
-            if matcher(action) != negated:
+            if bool(matcher(action)) != negated:
                 found[id(compiled)] = compiled
         return tuple(sorted(found.values(), key=lambda s: s.order))
 
@@ -188,14 +219,69 @@ def _normalise_context(context: Mapping[str, tuple[str, ...]]) -> dict[str, tupl
     """Fold keys (keys match case-insensitively); keys differing only in case pool their values."""
     out: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():
-        if isinstance(values, str):
-            values = (values,)
-        folded = fold(key)
-        out[folded] = out[folded] + tuple(values) if folded in out else tuple(values)
+        if type(values) is not tuple:
+            values = (values,) if isinstance(values, str) else tuple(values)
+        folded = key.lower() if key.isascii() else fold(key)
+        out[folded] = out[folded] + values if folded in out else values
     return out
 
 
+def _condition_identity(condition: CompiledCondition) -> tuple:
+    """Conditions with the same operator, key and values give the same result for a request."""
+    c = condition.condition
+    return (c.operator, condition.key, c.values)
+
+
 _CACHE_LIMIT = 4096
+
+
+def _spellings(missing: list[CompiledCondition]) -> tuple[str, ...]:
+    """Missing keys sorted by folded name, each in its smallest spelling (order-independent)."""
+    spelled: dict[str, str] = {}
+    for condition in missing:
+        name = condition.condition.key
+        if condition.key not in spelled or name < spelled[condition.key]:
+            spelled[condition.key] = name
+    return tuple(spelled[key] for key in sorted(spelled))
+
+
+_PREFIX = 8
+"""Resource patterns are bucketed by their first characters (`acs:oss:`) when those are literal."""
+
+
+class _ActionPlan:
+    """One action's candidate statements, arranged so a request reads few of them.
+
+    Statements on Resource `*` always apply; the others are bucketed by the first _PREFIX
+    characters of their patterns, so a request only checks those that could match its resource.
+    """
+
+    def __init__(self, operation_level: bool, found: tuple[CompiledStatement, ...]) -> None:
+        self.operation_level = operation_level
+        if operation_level:
+            found = tuple(s for s in found if s.resource("*"))
+        self.candidates = found
+        self.always = tuple(s for s in found if s.any_resource)
+        unindexed: list[CompiledStatement] = []
+        buckets: dict[str, list[CompiledStatement]] = {}
+        for compiled in found:
+            statement = compiled.match.statement
+            if compiled.any_resource:
+                continue
+            heads = {r[:_PREFIX] for r in statement.resources}
+            if statement.not_resource or any(len(h) < _PREFIX or has_wildcard(h) for h in heads):
+                unindexed.append(compiled)
+                continue
+            for head in heads:
+                buckets.setdefault(head, []).append(compiled)
+        self.unindexed = tuple(unindexed)
+        self.by_prefix = {
+            head: tuple(sorted({*unindexed, *members}, key=_order)) for head, members in buckets.items()
+        }
+
+
+def _order(compiled: CompiledStatement) -> int:
+    return compiled.order
 
 
 class Evaluator:
@@ -221,21 +307,36 @@ class Evaluator:
         ]
         self.required = tuple(layer for layer, given in layers if given or layer == "identity")
         compiled: list[CompiledStatement] = []
+        shared: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         for layer, given in layers:
             for policy in given:
                 for statement in policy.statements:
+                    conditions = tuple(map(compile_condition, statement.conditions))
+                    tests = tuple(shared.setdefault(_condition_identity(c), c.test) for c in conditions)
                     compiled.append(
                         CompiledStatement(
                             order=len(compiled),
                             match=Match(policy, statement, layer),
                             deny=statement.effect == "Deny",
                             resource=_resource_matcher(statement),
-                            conditions=tuple(map(compile_condition, statement.conditions)),
+                            conditions=conditions,
+                            any_resource="*" in statement.resources and not statement.not_resource,
+                            checks=tuple((c.key, t, c) for c, t in zip(conditions, tests, strict=True)),
                         )
                     )
         self.statements = tuple(compiled)
         self._index = _ActionIndex(self.statements)
-        self._candidates: dict[str, tuple[bool, tuple[CompiledStatement, ...]]] = {}
+        self._plans: dict[str, _ActionPlan] = {}
+
+    def _plan(self, action: str) -> _ActionPlan:
+        folded = fold(action)
+        plan = self._plans.get(folded)
+        if plan is None:
+            plan = _ActionPlan(bool(self.operation_level(action)), self._index.lookup(folded))
+            if len(self._plans) >= _CACHE_LIMIT:
+                self._plans.clear()
+            self._plans[folded] = plan
+        return plan
 
     def candidates(self, action: str) -> tuple[bool, tuple[CompiledStatement, ...]]:
         """(operation-level?, statements whose action part applies) for an action, cached.
@@ -243,18 +344,8 @@ class Evaluator:
         For an operation-level action the statements are already narrowed to those whose
         Resource matches `*`, the only resource such a request can have.
         """
-        folded = fold(action)
-        cached = self._candidates.get(folded)
-        if cached is None:
-            operation_level = bool(self.operation_level(action))
-            found = self._index.lookup(folded)
-            if operation_level:
-                found = tuple(s for s in found if s.resource("*"))
-            cached = (operation_level, found)
-            if len(self._candidates) >= _CACHE_LIMIT:
-                self._candidates.clear()
-            self._candidates[folded] = cached
-        return cached
+        plan = self._plan(action)
+        return plan.operation_level, plan.candidates
 
     def statements_for_action(self, action: str) -> tuple[CompiledStatement, ...]:
         """Every statement whose Action/NotAction applies to the action, whatever its Resource."""
@@ -262,50 +353,57 @@ class Evaluator:
 
     def evaluate(self, request: Request) -> Decision:
         """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""
-        operation_level, candidates = self.candidates(request.action)
-        resource = "*" if operation_level else request.resource
+        plan = self._plan(request.action)
+        if plan.operation_level:
+            resource = "*"
+            applicable = plan.candidates
+        else:
+            resource = request.resource
+            checked = plan.by_prefix.get(resource[:_PREFIX], plan.unindexed)
+            applicable = plan.always + tuple([s for s in checked if s.resource(resource)])
         context = _normalise_context(request.context) if request.context else {}
-        allows: dict[str, list[Match]] = {"control": [], "session": [], "identity": []}
-        denies: list[Match] = []
-        results: list[ConditionResult] = []
-        missing: dict[str, str] = {}
-        for compiled in candidates:
-            if not operation_level and not compiled.resource(resource):
-                continue
+        allowing: list[CompiledStatement] = []
+        denying: list[CompiledStatement] = []
+        missing: list[CompiledCondition] = []
+        seen: dict[Callable, bool] = {}  # identical conditions share one test: run it once
+        for compiled in applicable:
             applies = True
-            if compiled.conditions:
-                match = compiled.match
-                for condition in compiled.conditions:
-                    values = context.get(condition.key)
-                    if values:
-                        held = condition.test(values)
-                    else:
-                        held = False
-                        values = ()
-                        spelled = condition.condition.key
-                        if condition.key not in missing or spelled < missing[condition.key]:
-                            missing[condition.key] = spelled
-                    results.append(
-                        ConditionResult(
-                            match.policy, match.statement, condition.condition, match.layer, held, values
-                        )
-                    )
-                    applies = applies and held
+            for key, test, condition in compiled.checks:
+                values = context.get(key)
+                if not values:
+                    applies = False
+                    missing.append(condition)
+                elif applies:
+                    held = seen.get(test)
+                    if held is None:
+                        held = seen[test] = test(values)
+                    applies = held  # once false, keep looking: every missing key is reported
             if applies:
-                if compiled.deny:
-                    denies.append(compiled.match)
-                else:
-                    allows[compiled.layer].append(compiled.match)
-        missing_context = tuple(missing[key] for key in sorted(missing))
-        if denies:
-            first = min(LAYERS.index(m.layer) for m in denies)
-            ordered = tuple(sorted(denies, key=lambda m: LAYERS.index(m.layer)))
-            return Decision(EXPLICIT_DENY, ordered, LAYERS[first], missing_context, tuple(results), resource)
-        for layer in LAYERS:
-            if layer in self.required and not allows[layer]:
-                return Decision(IMPLICIT_DENY, (), layer, missing_context, tuple(results), resource)
-        matched = tuple(allows["control"] + allows["session"] + allows["identity"])
-        return Decision(ALLOW, matched, None, missing_context, tuple(results), resource)
+                (denying if compiled.deny else allowing).append(compiled)
+        missing_context = _spellings(missing) if missing else ()
+        # Matches are listed in statement order, which runs through the layers in RAM's order.
+        if len(denying) > 1:
+            denying.sort(key=_order)
+        if len(allowing) > 1:
+            allowing.sort(key=_order)
+        if denying:
+            return Decision(
+                EXPLICIT_DENY,
+                tuple(s.match for s in denying),
+                denying[0].layer,
+                missing_context,
+                resource,
+                tuple(applicable),
+                context,
+            )
+        layers = {s.layer for s in allowing}
+        for layer in self.required:
+            if layer not in layers:
+                return Decision(
+                    IMPLICIT_DENY, (), layer, missing_context, resource, tuple(applicable), context
+                )
+        matched = tuple(s.match for s in allowing)
+        return Decision(ALLOW, matched, None, missing_context, resource, tuple(applicable), context)
 
     def could_allow(
         self,

@@ -127,7 +127,7 @@ class CompiledCondition:
                 return value in self.condition.values
             if op.relation == EQUALS_FOLDED:
                 return fold(value) in {fold(v) for v in self.condition.values}
-            return compile_globs(self.condition.values)(value)
+            return bool(compile_globs(self.condition.values)(value))
         parsed = _REQUEST_PARSERS[op.family](value)
         if parsed is None:
             return None

@@ -194,32 +194,45 @@ def _dodge(
     return (UNKNOWN if undecided else UNSAT), {}
 
 
-def _resource_combinations(
-    statements: list[CompiledStatement], pattern: str
-) -> tuple[dict[frozenset[int], str], bool]:
-    """Which sets of statements can match one resource matching `pattern`; a resource for each."""
+def _resource_combinations(statements: list[CompiledStatement], pattern: str) -> automaton.Exploration:
+    """Which sets of statements can match one resource matching `pattern`; a resource for each.
+
+    Statements whose Resource holds `*` match every resource (with NotResource: none), so they
+    stay out of the automaton; statements with the same patterns share one group.
+    """
+    always = frozenset(s.order for s in statements if "*" in s.match.statement.resources) - frozenset(
+        s.order for s in statements if s.match.statement.not_resource
+    )
     patterns: list[automaton.Tokens] = [automaton.glob_tokens(pattern)]
-    groups: list[tuple[int, range, bool]] = []
+    groups: dict[tuple[tuple[str, ...], bool], tuple[range, list[int]]] = {}
     for compiled in statements:
-        resources = compiled.match.statement.resources
-        groups.append(
-            (
-                compiled.order,
-                range(len(patterns), len(patterns) + len(resources)),
-                compiled.match.statement.not_resource,
-            )
-        )
-        patterns.extend(automaton.glob_tokens(r) for r in resources)
+        statement = compiled.match.statement
+        if "*" in statement.resources:
+            continue
+        key = (tuple(sorted(set(statement.resources))), statement.not_resource)
+        if key not in groups:
+            groups[key] = (range(len(patterns), len(patterns) + len(key[0])), [])
+            patterns.extend(automaton.glob_tokens(r) for r in key[0])
+        groups[key][1].append(compiled.order)
+    members = [(rng, frozenset(orders), negated) for (_, negated), (rng, orders) in groups.items()]
 
     def classify(accepts: tuple[bool, ...]) -> Hashable | None:
         if not accepts[0]:
             return None
-        return frozenset(
-            order for order, members, negated in groups if any(accepts[i] for i in members) != negated
-        )
+        out = set(always)
+        for rng, orders, negated in members:
+            if any(accepts[i] for i in rng) != negated:
+                out |= orders
+        return frozenset(out)
 
-    result = automaton.search(patterns, classify, lambda state: state[0] == 0, limit=RESOURCE_STATES)
-    return result.found, result.complete
+    return automaton.Exploration(patterns, classify, lambda state: state[0] == 0, limit=RESOURCE_STATES)
+
+
+def _unavoidable(deny: CompiledStatement, given: dict[str, tuple[str, ...]], all_given: bool) -> bool:
+    """A Deny that fires whatever the context: no condition, or every condition pinned and true."""
+    return all(condition.key in given or all_given for condition in deny.conditions) and all(
+        condition.holds(given.get(condition.key)) for condition in deny.conditions
+    )
 
 
 def _no_allow_reason(evaluator: Evaluator, action: str, layer: str, operation_level: bool) -> str:
@@ -262,22 +275,27 @@ def could_allow(
                 False, None, (), _no_allow_reason(evaluator, action, layer, operation_level), ()
             )
     relevant = [s for s in candidates if s.deny or s.layer in evaluator.required]
+    if not operation_level and any_resource:
+        # A Deny on every resource that no context dodges settles it before any search.
+        for deny in relevant:
+            statement = deny.match.statement
+            universal = "*" in statement.resources and not statement.not_resource
+            if deny.deny and universal and _unavoidable(deny, given, not any_context):
+                scope = "the given context" if not any_context else "every context"
+                return Possibility(False, None, (), f"denied by {deny.match.describe()} for {scope}", ())
+    exploration = None
     if operation_level or not any_resource:
         fixed = "*" if operation_level else resource
-        combinations = {frozenset(s.order for s in relevant if s.resource(fixed)): fixed}
-        complete = True
+        combinations = [(frozenset(s.order for s in relevant if s.resource(fixed)), fixed)]
     else:
-        combinations, complete = _resource_combinations(relevant, resource)
+        # Lazily, shortest resources first: the first combination that works ends the search.
+        combinations = exploration = _resource_combinations(relevant, resource)
     denies = [s for s in relevant if s.deny]
-    by_order = {s.order: s for s in relevant}
-    undecided: list[str] = [] if complete else ["too many resource pattern states to explore"]
+    undecided: list[str] = []
     reasons: list[str] = []
     tried = 0
     missing_layer: set[str] = set()
-    ranked = sorted(
-        combinations.items(), key=lambda item: (sum(by_order[o].deny for o in item[0]), len(item[1]), item[1])
-    )
-    for orders, witness_resource in ranked:
+    for orders, witness_resource in combinations:
         per_layer = []
         for layer in LAYERS:
             if layer not in evaluator.required:
@@ -311,6 +329,8 @@ def could_allow(
             else:
                 continue
             break
+    if exploration is not None and not exploration.complete and tried <= COMBINATIONS:
+        undecided.insert(0, "too many resource pattern states to explore")
     if not reasons:
         scope = f"resource matching {resource!r}" if any_resource and not operation_level else "resource"
         layer = next((la for la in LAYERS if la in missing_layer), "identity")

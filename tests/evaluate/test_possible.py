@@ -294,3 +294,12 @@ def test_an_interval_of_one_point_yields_that_point():
     condition = {"NumericGreaterThanEquals": {"acs:N": "10"}, "NumericLessThanEquals": {"acs:N": "10.0"}}
     answer = check(evaluator(policy(statement(condition=condition))), "x:Y", single_valued=True)
     assert answer.witness.context == {"acs:N": ("10",)}
+
+
+def test_date_window_before_the_epoch():
+    window = {
+        "DateGreaterThan": {"acs:CurrentTime": "1969-12-31T23:59:59Z"},
+        "DateLessThan": {"acs:CurrentTime": "1970-01-01T00:00:00Z"},
+    }
+    answer = check(evaluator(policy(statement(condition=window))), "x:Y")
+    assert answer.witness.context == {"acs:CurrentTime": ("1969-12-31T23:59:59.5Z",)}

@@ -1,0 +1,119 @@
+"""Typed value parsers and the pattern automaton: agreement with the references they mirror."""
+
+import doctest
+import ipaddress
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policycheck.evaluate import automaton, glob, values
+from policycheck.evaluate.glob import compile_globs
+from policycheck.evaluate.values import (
+    DATE_END,
+    DATE_MIN,
+    format_date,
+    parse_bool,
+    parse_date,
+    parse_ip,
+    parse_number,
+)
+
+
+@pytest.mark.parametrize("module", [values, glob])
+def test_docstring_examples(module):
+    failures, tried = doctest.testmod(module)
+    assert tried > 0 and failures == 0
+
+
+def _reference_ip(text: str):
+    if "%" in text or "/" in text:
+        return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address.version, int(address)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(["0", "00", "1", "01", "9", "99", "255", "256", "1000", "", " 1", "+1", "٣"]),
+        min_size=3,
+        max_size=5,
+    ).map(".".join)
+)
+def test_fast_ipv4_parse_agrees_with_ipaddress(text):
+    assert parse_ip(text) == _reference_ip(text)
+
+
+@given(st.text(alphabet="0123456789abcdefABCDEF.:-+TZtrueflsxe %/", max_size=24))
+def test_typed_grammars_are_disjoint(text):
+    """No string is two of number, date, IP address, bool: the solver relies on it."""
+    parsed = [parse_number(text), parse_date(text), parse_ip(text), parse_bool(text)]
+    assert sum(p is not None for p in parsed) <= 1
+
+
+@given(st.integers(int(DATE_MIN), int(DATE_END) - 1), st.integers(0, 999))
+def test_dates_round_trip_through_format(seconds, millis):
+    instant = Decimal(seconds) + Decimal(millis) / 1000
+    assert parse_date(format_date(instant)) == instant
+
+
+def test_date_zones_and_bounds():
+    assert parse_date("2024-01-01T08:00:00+08:00") == parse_date("2024-01-01T00:00:00Z")
+    assert parse_date("2024-01-01T08:00:00+0800") == parse_date("2024-01-01T00:00:00-00:00")
+    assert parse_date("0001-01-01T00:00:00+00:01") is None  # before year 1 in UTC
+    assert parse_date("2023-02-29") is None and parse_date("2024-02-29") is not None
+    assert parse_date("2024-01-01T24:00:00Z") is None and parse_date("2024-01-01T00:00:60Z") is None
+
+
+PATTERN_CHARS = "ab*?:"
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.text(alphabet=PATTERN_CHARS, max_size=5), min_size=1, max_size=3),
+    st.text(alphabet="ab:*?x", max_size=7),
+)
+def test_automaton_agrees_with_the_regex_matcher(patterns, text):
+    """Running one string through the NFAs gives what compile_globs says, pattern by pattern."""
+    nfas = [automaton._Nfa(automaton.glob_tokens(p)) for p in patterns]
+    states = [n.start for n in nfas]
+    for char in text:
+        states = [n.step(s, char) for s, n in zip(states, nfas, strict=True)]
+    assert [bool(s & n.final) for s, n in zip(states, nfas, strict=True)] == [
+        bool(compile_globs([p])(text)) for p in patterns
+    ]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=PATTERN_CHARS, max_size=4), min_size=1, max_size=3))
+def test_search_finds_exactly_the_reachable_match_sets(patterns):
+    """Every outcome the search reports has a witness; strings it did not report do not exist."""
+    tokens = [automaton.glob_tokens(p) for p in patterns]
+    result = automaton.search(tokens, lambda accepts: accepts)
+    assert result.complete
+    for outcome, witness in result.found.items():
+        assert tuple(bool(compile_globs([p])(witness)) for p in patterns) == outcome
+    chars = sorted(set("".join(patterns).replace("*", "").replace("?", ""))) + ["x"]
+    for length in range(5):
+        for combo in _strings(chars, length):
+            assert tuple(bool(compile_globs([p])(combo)) for p in patterns) in result.found
+
+
+def _strings(chars, length):
+    if length == 0:
+        yield ""
+        return
+    for head in _strings(chars, length - 1):
+        for char in chars:
+            yield head + char
+
+
+def test_glob_regex_escapes_everything_but_wildcards():
+    assert re.fullmatch(glob.glob_regex("a.b+(c)*"), "a.b+(c)zz")
+    assert not re.fullmatch(glob.glob_regex("a.b"), "axb")
