@@ -77,6 +77,8 @@ def _compile(schema: dict[str, Any] | bool, base: str, compiled: dict[int, Check
 
 def _k_type(arg: str | list[str], schema: dict, base: str, compiled: dict) -> Check:
     tests = [_TYPES[name] for name in ([arg] if isinstance(arg, str) else arg)]
+    if len(tests) == 1:
+        return tests[0]
     return lambda v: any(test(v) for test in tests)
 
 
@@ -154,8 +156,21 @@ def _k_pattern(arg: str, schema: dict, base: str, compiled: dict) -> Check:
     return lambda v: not isinstance(v, str) or regex.search(v) is not None
 
 
+def _types_of(schema: Any) -> frozenset[str] | None:
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    if declared is None:
+        return None
+    names = frozenset([declared] if isinstance(declared, str) else declared)
+    # JSON Schema's "number" includes integers
+    return names | {"integer"} if "number" in names else names
+
+
 def _k_one_of(arg: list[Any], schema: dict, base: str, compiled: dict) -> Check:
     checks = [_compile(sub, base, compiled) for sub in arg]
+    types = [_types_of(sub) for sub in arg]
+    if all(t is not None for t in types) and sum(map(len, types)) == len(frozenset().union(*types)):
+        # branches of disjoint types can never both hold: "exactly one" is "any"
+        return lambda v: any(check(v) for check in checks)
     return lambda v: sum(1 for check in checks if check(v)) == 1
 
 

@@ -9,9 +9,13 @@ only the named ones are tried one by one. That makes the search exact, not a sam
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from policycheck.evaluate.glob import glob_regex
 
 STAR = "*"
 ANY = "?"
@@ -182,11 +186,28 @@ def covers(cover: Sequence[str], pattern: str, limit: int = 20000) -> bool | Non
     """Whether every string `pattern` matches is matched by one of the `cover` patterns.
 
     None when the search ran out of budget (then nothing is claimed). Exact otherwise: the
-    search looks for a string matching `pattern` and none of `cover`.
+    common shapes are decided directly (a literal, `*`, a `prefix*` cover); the rest by a search
+    for a string matching `pattern` and none of `cover`. Answers are kept: lint asks the same
+    questions again and again across a corpus.
 
     >>> covers(["ice:Get*"], "ice:GetMedia*"), covers(["ice:Get*"], "ice:*"), covers(["a*", "b*"], "?")
     (True, False, False)
     """
+    return _covers(tuple(cover), pattern, limit)
+
+
+@lru_cache(maxsize=65536)
+def _covers(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
+    if "*" in cover or pattern in cover:
+        return True
+    if "*" not in pattern and "?" not in pattern:
+        return any(_glob(c).fullmatch(pattern) is not None for c in cover)
+    for candidate in cover:
+        head = candidate[:-1]
+        if candidate.endswith("*") and "*" not in head and "?" not in head:
+            literal = pattern[: len(head)]
+            if len(literal) == len(head) and "*" not in literal and "?" not in literal and literal == head:
+                return True
     tokens = [glob_tokens(pattern), *map(glob_tokens, cover)]
     result = search(
         tokens, lambda matched: True if matched[0] and not any(matched[1:]) else None, limit=limit
@@ -194,3 +215,8 @@ def covers(cover: Sequence[str], pattern: str, limit: int = 20000) -> bool | Non
     if result.found:
         return False
     return True if result.complete else None
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(glob_regex(pattern), re.DOTALL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from policycheck import catalog
 from policycheck.evaluate.automaton import covers
 from policycheck.model import Statement
@@ -44,7 +46,7 @@ def check_actions(context: RuleContext) -> None:
                 continue
             if service.match(name):
                 continue
-            suggestions = _suggest(service, name)
+            suggestions = _suggest(service.ram_code, name)
             hint = (
                 f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?"
                 if suggestions
@@ -58,8 +60,11 @@ def check_actions(context: RuleContext) -> None:
             )
 
 
-def _suggest(service: catalog.ServiceCatalog, name: str) -> tuple[str, ...]:
+@lru_cache(maxsize=4096)
+def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     """Nearest real names; for a pattern, the nearest real prefix with its tail (Qeury* -> Query*)."""
+    service = catalog.service(ram_code)
+    assert service is not None
     if not catalog.has_wildcard(name):
         return service.nearest(name)
     cut = min(i for i in (name.find("*"), name.find("?")) if i >= 0)
