@@ -12,18 +12,16 @@ NotAction are generally not case-sensitive"), and `*` / `?` are RAM's only wildc
 from __future__ import annotations
 
 import json
-import re
-import string
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import policycheck.catalog.data as catalog_data
 from policycheck.data import list_files, read_text
+from policycheck.patterns import fold, has_wildcard, wildcard_regex
 
 _GLOBAL_KEYS_FILE = "global-condition-keys.json"
 _MATCH_CACHE_LIMIT = 4096
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 ALL_RESOURCES: tuple[str, ...] = ("*",)
 """The resource types of an action that cannot be scoped to a resource ("All Resources")."""
@@ -120,31 +118,6 @@ class ConditionKeyInfo:
     type: str
     description: str
     confirmed: bool
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII letters only, so look-alikes (the Kelvin sign, a long s) never fold
-    into a real name the way `str.casefold` would fold them."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-
-
-def has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
-@lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a RAM wildcard pattern: `*` is any run of characters, `?` exactly one.
-
-    Nothing else is special (unlike fnmatch, `[` is literal). Case-insensitive, like Action matching.
-
-    >>> bool(wildcard_regex("Query*").fullmatch("queryiproductionjob"))
-    True
-    >>> bool(wildcard_regex("Get?ole").fullmatch("GetRole")), bool(wildcard_regex("[a]").fullmatch("a"))
-    (True, False)
-    """
-    parts = ("." if char == "?" else ".*" if char == "*" else re.escape(char) for char in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
 def _read_data(file_name: str) -> dict:

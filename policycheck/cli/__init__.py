@@ -82,6 +82,29 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+SEVERITY_CHOICES = ("error", "security_warning", "warning", "suggestion", "info")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """--format, --output and --color, the same for every command that writes a report."""
+    parser.add_argument(
+        "--format", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})"
+    )
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
+    )
+
+
+def wants_color(args: argparse.Namespace) -> bool:
+    """Colour for a text report: --color, else only when stdout is a terminal without NO_COLOR."""
+    from policycheck.report import use_color
+
+    if args.output not in (None, "-"):
+        return args.color == "always"
+    return use_color(sys.stdout, args.color)
+
+
 def write_output(text: str, destination: str | None) -> None:
     """Write a report to --output FILE (atomically, so CI never reads half a file) or stdout."""
     if destination in (None, "-"):

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from policycheck.cli import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, UsageError, write_output
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    SEVERITY_CHOICES,
+    UsageError,
+    add_output_arguments,
+    wants_color,
+    write_output,
+)
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
 DESCRIPTION = f"""\
@@ -34,6 +43,7 @@ configuration error; 3 nothing at or above --fail-on, but part of the account co
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    add_output_arguments(parser, ("text", "json", "sarif"))
     who = parser.add_argument_group("what to read (at least one; each may repeat)")
     who.add_argument("--user", action="append", default=[], metavar="NAME", help="a RAM user")
     who.add_argument("--role", action="append", default=[], metavar="NAME", help="a RAM role")
@@ -42,10 +52,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--all", action="store_true", help="every user, group and role, and unattached custom policies"
     )
     add_connection_arguments(parser, region=False)
-    parser.add_argument(
-        "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument(
         "--save", metavar="DIR", help="write the fetched documents and principals.json to DIR"
     )
@@ -57,12 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--fail-on",
-        choices=("error", "security_warning", "warning", "suggestion", "info"),
+        choices=SEVERITY_CHOICES,
         default="warning",
         help="exit 1 when a finding is at or above this severity (default: warning)",
-    )
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
     )
 
 
@@ -131,12 +134,10 @@ def run(args: argparse.Namespace) -> int:
         findings = result.findings + (checked.as_findings() if checked else [])
         text = lint_report(sorted(findings, key=Finding.sort_key))
     else:
-        from policycheck.report import use_color
         from policycheck.report.as_text import audit_report
         from policycheck.report.check_text import check_report
 
-        stream = sys.stdout if args.output in (None, "-") else None
-        color = use_color(stream, args.color) if stream else args.color == "always"
+        color = wants_color(args)
         text = audit_report(result, endpoint, caller.principal, color)
         if checked is not None:
             text += "\n" + check_report(checked, color)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 
-from policycheck.cli import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, UsageError, write_output
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    SEVERITY_CHOICES,
+    UsageError,
+    add_output_arguments,
+    wants_color,
+    write_output,
+)
 
 DESCRIPTION = """\
 Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
@@ -35,17 +43,11 @@ mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    add_output_arguments(parser, ("text", "json", "sarif", "junit"))
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
     parser.add_argument(
-        "--format",
-        choices=("text", "json", "sarif", "junit"),
-        default="text",
-        help="output format (default: text)",
-    )
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument(
         "--fail-on",
-        choices=("error", "security_warning", "warning", "suggestion", "info"),
+        choices=SEVERITY_CHOICES,
         help="least lint severity that fails the check (default: lint.fail_on, else warning)",
     )
     parser.add_argument(
@@ -57,9 +59,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--endpoint",
         metavar="URL",
         help="with --probe: send the calls here (e.g. the emulator's URL) instead of probe.endpoint",
-    )
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
     )
 
 
@@ -90,10 +89,9 @@ def run(args: argparse.Namespace) -> int:
 
         text = check_report(report)
     else:
-        from policycheck.report import use_color
         from policycheck.report.check_text import check_report
 
-        color = use_color(sys.stdout, args.color) if args.output in (None, "-") else args.color == "always"
+        color = wants_color(args)
         text = check_report(report, color)
     write_output(text, args.output)
     if report.failed:

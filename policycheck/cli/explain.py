@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, write_output
+from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, add_output_arguments, wants_color, write_output
 
 DESCRIPTION = """\
 Evaluate one request against identity policies (plus optional control and session policies)
@@ -29,6 +29,7 @@ exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    add_output_arguments(parser, ("text", "json"))
     parser.add_argument(
         "policies", nargs="+", metavar="POLICY", help="identity policy files (or folders, globs)"
     )
@@ -57,13 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--any-context", action="store_true", help="could some values of the keys not given make it allowed?"
     )
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
-    )
 
 
 def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
@@ -79,7 +73,6 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 
 def run(args: argparse.Namespace) -> int:
     import os
-    import sys
 
     from policycheck.evaluate import Evaluator, PolicySet, Request
     from policycheck.expect.sources import PolicyError, load_policies
@@ -106,10 +99,9 @@ def run(args: argparse.Namespace) -> int:
 
         text = explain_report(decision, possibility)
     else:
-        from policycheck.report import use_color
         from policycheck.report.explain_text import explain_report
 
-        color = use_color(sys.stdout, args.color) if args.output in (None, "-") else args.color == "always"
+        color = wants_color(args)
         text = explain_report(evaluator, request, decision, possibility, color)
     write_output(text, args.output)
     allowed = possibility.possible if possibility else decision.allowed

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, write_output
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    SEVERITY_CHOICES,
+    UsageError,
+    add_output_arguments,
+    wants_color,
+    write_output,
+)
 
 DESCRIPTION = """\
 Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
@@ -26,14 +33,11 @@ Principal) are detected; control and session policies need --kind or lint.kinds.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    add_output_arguments(parser, ("text", "json", "sarif"))
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs to lint")
     parser.add_argument(
-        "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument(
         "--fail-on",
-        choices=("error", "security_warning", "warning", "suggestion", "info"),
+        choices=SEVERITY_CHOICES,
         help="exit 1 when a finding is at or above this severity (default: warning, or lint.fail_on)",
     )
     parser.add_argument(
@@ -42,9 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="treat every file as this kind of policy (default: detect trust policies, else identity)",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,11 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
         text = lint_report(findings)
     else:
-        from policycheck.report import use_color
         from policycheck.report.as_text import lint_report
 
-        stream = sys.stdout if args.output in (None, "-") else None
-        color = use_color(stream, args.color) if stream else args.color == "always"
+        color = wants_color(args)
         text = lint_report(findings, len(result.files), result.failed, settings.fail_on, color)
     write_output(text, args.output)
     return EXIT_FAILED if result.failed else EXIT_OK

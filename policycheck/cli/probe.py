@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
-from policycheck.cli import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK, UsageError, write_output
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    UsageError,
+    add_output_arguments,
+    wants_color,
+    write_output,
+)
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
 DESCRIPTION = f"""\
@@ -41,6 +48,7 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    add_output_arguments(parser, ("text", "json"))
     parser.add_argument(
         "--action",
         default="ice:QueryIProductionJob",
@@ -49,13 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--job-id", metavar="ID", help="query this job and show its status and result")
     add_connection_arguments(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,11 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
         text = probe_report(result)
     else:
-        from policycheck.report import use_color
         from policycheck.report.as_text import probe_report
 
-        stream = sys.stdout if args.output in (None, "-") else None
-        color = use_color(stream, args.color) if stream else args.color == "always"
+        color = wants_color(args)
         text = probe_report(result, color)
     write_output(text, args.output)
     return VERDICT_EXIT.get(result.verdict, EXIT_INCONCLUSIVE)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from policycheck.evaluate.glob import glob_regex
+from policycheck.patterns import glob_regex
 
 STAR = "*"
 ANY = "?"

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from policycheck.evaluate.glob import Matcher, compile_globs, has_wildcard
+from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
-from policycheck.evaluate.values import fold
 from policycheck.model import Condition, Policy, Statement, format_path
+from policycheck.patterns import fold, has_wildcard
 
 if TYPE_CHECKING:
     from policycheck.evaluate.possible import Possibility

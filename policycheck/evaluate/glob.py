@@ -9,21 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from policycheck.patterns import glob_regex, has_wildcard
+
 Matcher = Callable[[str], object]
 """Truthy when the string matches."""
-
-
-def has_wildcard(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
-
-
-def glob_regex(pattern: str) -> str:
-    """The regular expression (without anchors) a pattern stands for.
-
-    >>> glob_regex("ecs:Describe*"), glob_regex("a?b.c")
-    ('ecs:Describe.*', 'a.b\\\\.c')
-    """
-    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
 def _always(_: str) -> bool:

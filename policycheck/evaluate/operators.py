@@ -25,7 +25,6 @@ from functools import lru_cache
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.values import (
     IpRange,
-    fold,
     parse_bool,
     parse_date,
     parse_ip,
@@ -33,6 +32,7 @@ from policycheck.evaluate.values import (
     parse_number,
 )
 from policycheck.model import Condition
+from policycheck.patterns import fold
 
 STRING, NUMERIC, DATE, BOOL, IP = "string", "numeric", "date", "bool", "ip"
 FAMILIES = (STRING, NUMERIC, DATE, BOOL, IP)

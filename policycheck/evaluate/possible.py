@@ -32,7 +32,7 @@ from policycheck.evaluate import automaton
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.operators import CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
-from policycheck.evaluate.values import fold
+from policycheck.patterns import fold
 
 RESOURCE_STATES = 20000
 """Budget of product-automaton states explored over resource patterns."""

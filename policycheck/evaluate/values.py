@@ -11,6 +11,8 @@ import ipaddress
 import re
 from decimal import ROUND_FLOOR, Decimal
 
+from policycheck.patterns import fold
+
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DATE = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
@@ -19,24 +21,8 @@ _DATE = re.compile(
 )
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _DOTTED_QUAD = re.compile(r"\.".join([_OCTET] * 4))
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 SECONDS_PER_DAY = 86400
-
-
-def fold(text: str) -> str:
-    """Fold ASCII letters to lower case, and nothing else.
-
-    RAM says action names and the *IgnoreCase operators are case-insensitive without saying how
-    non-ASCII letters fold; folding only A-Z keeps the rule exact and per character (every
-    documented action, key and value is ASCII).
-
-    >>> fold("ice:QueryIProductionJob")
-    'ice:queryiproductionjob'
-    >>> fold("ÉCOLE")
-    'École'
-    """
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def parse_number(text: str) -> Decimal | None:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from policycheck import catalog
+from policycheck import catalog, patterns
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
@@ -120,7 +120,7 @@ class CheckReport:
 
 def expand(spec: CheckSpec, expectation: Expectation) -> tuple[str, ...]:
     """The concrete actions an expectation's action stands for (wildcards over the catalog)."""
-    if not catalog.has_wildcard(expectation.action):
+    if not patterns.has_wildcard(expectation.action):
         return (expectation.action,)
     found = catalog.expand(expectation.action)
     if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from policycheck import catalog
+from policycheck import catalog, patterns
 from policycheck.evaluate.automaton import covers
 from policycheck.model import Statement
 from policycheck.rules import ALL_KINDS, PERMISSION_KINDS, Rule, RuleContext
@@ -32,12 +32,12 @@ def check_actions(context: RuleContext) -> None:
                 )
                 continue
             service_code, name = parts
-            if catalog.has_wildcard(service_code):
+            if patterns.has_wildcard(service_code):
                 continue
             service = catalog.service(service_code)
             if service is None:
-                if catalog.fold(service_code) not in uncatalogued:
-                    uncatalogued.add(catalog.fold(service_code))
+                if patterns.fold(service_code) not in uncatalogued:
+                    uncatalogued.add(patterns.fold(service_code))
                     context.report(
                         "UNKNOWN_SERVICE",
                         path,
@@ -52,7 +52,7 @@ def check_actions(context: RuleContext) -> None:
                 if suggestions
                 else ""
             )
-            what = "matches no" if catalog.has_wildcard(name) else "is not an"
+            what = "matches no" if patterns.has_wildcard(name) else "is not an"
             context.report(
                 "UNKNOWN_ACTION",
                 path,
@@ -65,7 +65,7 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     """Nearest real names; for a pattern, the nearest real prefix with its tail (Qeury* -> Query*)."""
     service = catalog.service(ram_code)
     assert service is not None
-    if not catalog.has_wildcard(name):
+    if not patterns.has_wildcard(name):
         return service.nearest(name)
     cut = min(i for i in (name.find("*"), name.find("?")) if i >= 0)
     literal, tail = name[:cut], name[cut:]
@@ -73,13 +73,13 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
         return ()
     import difflib
 
-    prefixes = {catalog.fold(a.name[: len(literal)]): a.name[: len(literal)] for a in service.actions}
-    close = difflib.get_close_matches(catalog.fold(literal), prefixes, n=20, cutoff=0.75)
+    prefixes = {patterns.fold(a.name[: len(literal)]): a.name[: len(literal)] for a in service.actions}
+    close = difflib.get_close_matches(patterns.fold(literal), prefixes, n=20, cutoff=0.75)
     return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
 
 
 def _matches_star(resource: str) -> bool:
-    return catalog.wildcard_regex(resource).fullmatch("*") is not None
+    return patterns.wildcard_regex(resource).fullmatch("*") is not None
 
 
 def check_resource_mismatch(context: RuleContext) -> None:
@@ -107,11 +107,11 @@ def _operation_level_actions(statement: Statement) -> list[str]:
     found: list[str] = []
     for action in statement.actions:
         parts = _split(action)
-        if parts is None or action == "*" or catalog.has_wildcard(parts[0]):
+        if parts is None or action == "*" or patterns.has_wildcard(parts[0]):
             continue
         expanded = catalog.expand(action) or ()
         if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
-            found.append(action if catalog.has_wildcard(action) else expanded[0].full_name)
+            found.append(action if patterns.has_wildcard(action) else expanded[0].full_name)
     return found
 
 
@@ -125,8 +125,8 @@ def _covers_other(folded: list[str], cover: int, index: int) -> bool:
 def check_redundant(context: RuleContext) -> None:
     """An action named twice, or one another wildcard in the same list already covers."""
     for statement in context.policy.statements:
-        folded = [catalog.fold(action) for action in statement.actions]
-        wildcards = [i for i, a in enumerate(folded) if catalog.has_wildcard(a)]
+        folded = [patterns.fold(action) for action in statement.actions]
+        wildcards = [i for i, a in enumerate(folded) if patterns.has_wildcard(a)]
         for index, action in enumerate(folded):
             path = context.element_path(statement, statement.action_key, index)
             if action in folded[:index]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from policycheck import catalog
+from policycheck import catalog, patterns
 from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, OPERATORS, STRING
 from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
 from policycheck.model import Condition, Statement
@@ -83,7 +83,7 @@ def _check_key(context: RuleContext, condition: Condition, family: str) -> None:
             f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>',
         )
         return
-    if catalog.fold(key.split(":", 1)[0]) != "acs":
+    if patterns.fold(key.split(":", 1)[0]) != "acs":
         return
     info = catalog.global_condition_key(key)
     if info is None:

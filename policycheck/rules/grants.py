@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from policycheck import catalog
+from policycheck import patterns
 from policycheck.evaluate.automaton import covers
 from policycheck.model import Statement
 from policycheck.rules import PERMISSION_KINDS, Rule, RuleContext
@@ -55,11 +55,11 @@ def check_grants(context: RuleContext) -> None:
             )
 
 
-def _covered(cover: tuple[str, ...], patterns: tuple[str, ...], fold: bool) -> bool:
-    """Every pattern is covered by the union of `cover` (exactly; False if undecided)."""
-    if fold:
-        cover, patterns = tuple(map(catalog.fold, cover)), tuple(map(catalog.fold, patterns))
-    return all(covers(cover, pattern) is True for pattern in patterns)
+def _covered(cover: tuple[str, ...], wanted: tuple[str, ...], ignore_case: bool) -> bool:
+    """Every pattern of `wanted` is covered by the union of `cover` (exactly; False if undecided)."""
+    if ignore_case:
+        cover, wanted = tuple(map(patterns.fold, cover)), tuple(map(patterns.fold, wanted))
+    return all(covers(cover, pattern) is True for pattern in wanted)
 
 
 def check_shadowed(context: RuleContext) -> None:
@@ -73,8 +73,8 @@ def check_shadowed(context: RuleContext) -> None:
         if statement.effect != "Allow" or statement.not_action or statement.not_resource:
             continue
         for deny in denies:
-            if _covered(deny.actions, statement.actions, fold=True) and _covered(
-                deny.resources, statement.resources, fold=False
+            if _covered(deny.actions, statement.actions, ignore_case=True) and _covered(
+                deny.resources, statement.resources, ignore_case=False
             ):
                 context.report(
                     "SHADOWED_STATEMENT",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from policycheck.evaluate import Evaluator, PolicySet, Request
-from policycheck.evaluate.values import fold
 from policycheck.model import Policy, build_policy
+from policycheck.patterns import fold
 
 
 def operation_level(action: str) -> bool:

@@ -1,0 +1,57 @@
+"""RAM's text rules shared by the catalog, the rules and the evaluator: case folding and wildcards.
+
+One definition each, so lint, catalog look-ups and evaluation can never disagree about what
+matches what.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """Fold ASCII letters to lower case, and nothing else.
+
+    RAM says action names and the *IgnoreCase operators are case-insensitive without saying how
+    non-ASCII letters fold; folding only A-Z keeps the rule exact and per character (every
+    documented action, key and value is ASCII), and look-alikes (the Kelvin sign, a long s) never
+    fold into a real name the way `str.casefold` would fold them.
+
+    >>> fold("ice:QueryIProductionJob")
+    'ice:queryiproductionjob'
+    >>> fold("ÉCOLE")
+    'École'
+    """
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def glob_regex(pattern: str) -> str:
+    """The regular expression (without anchors) a RAM pattern stands for.
+
+    `*` is any run of characters (none too), `?` exactly one; nothing else is special (unlike
+    fnmatch, `[` is literal) and there is no escape character.
+
+    >>> glob_regex("ecs:Describe*"), glob_regex("a?b.c")
+    ('ecs:Describe.*', 'a.b\\\\.c')
+    """
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+@lru_cache(maxsize=4096)
+def wildcard_regex(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
+    """A compiled pattern; case-insensitive by default, like Action matching.
+
+    >>> bool(wildcard_regex("Query*").fullmatch("queryiproductionjob"))
+    True
+    >>> bool(wildcard_regex("Get?ole").fullmatch("GetRole")), bool(wildcard_regex("[a]").fullmatch("a"))
+    (True, False)
+    """
+    flags = re.DOTALL | (re.IGNORECASE | re.ASCII if ignore_case else 0)
+    return re.compile(glob_regex(pattern), flags)
