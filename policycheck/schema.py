@@ -265,8 +265,9 @@ def _leaf_errors(error: Any) -> Iterator[Any]:
         yield error
 
 
-def _describe(error: Any) -> tuple[str, JsonPath]:
-    """A message for one jsonschema error, and the path to point at."""
+def _describe(error: Any) -> tuple[str, JsonPath] | None:
+    """A message for one jsonschema error, and the path to point at; None for an error that
+    only repeats another (a "which keys" rule on a value that is not even an object)."""
     path: JsonPath = tuple(error.absolute_path)
     where = _where(path)
     instance = error.instance
@@ -297,6 +298,8 @@ def _describe(error: Any) -> tuple[str, JsonPath]:
         and isinstance(error.validator_value, list)
         and all(set(branch) == {"required"} for branch in error.validator_value)
     ):
+        if not isinstance(instance, dict):
+            return None
         present = [n for branch in error.validator_value for n in branch["required"] if n in instance]
         found = " and ".join(present) if present else "neither"
         return f"{where}: {message or error.message} (found {found})", path
@@ -327,6 +330,9 @@ def validate(document: Document, schema_name: str) -> list[Finding]:
     findings: dict[tuple[JsonPath, str], Finding] = {}
     for error in _validator(schema_name).iter_errors(document.value):
         for leaf in _leaf_errors(error):
-            message, path = _describe(leaf)
+            described = _describe(leaf)
+            if described is None:
+                continue
+            message, path = described
             findings.setdefault((path, message), document.finding("SCHEMA", message, path))
     return sorted(findings.values(), key=Finding.sort_key)

@@ -150,3 +150,17 @@ def test_unique_items_follows_json_equality(items, unique):
 def test_schema_ids_are_unique_and_named_after_their_files():
     for name in SCHEMAS:
         assert load_schema(name)["$id"].endswith("/" + name)
+
+
+def test_a_statement_that_is_not_an_object_gets_one_clear_finding():
+    """Found by the property tests: a "which keys" rule on a non-object used to crash."""
+    from policycheck.load import load_bytes
+    from policycheck.schema import validate
+
+    document = load_bytes(b'{"Version": null, "Statement": [null]}', "p.json")
+    found = {(f.path, f.message.split(";")[0]) for f in validate(document, "ram-policy.schema.json")}
+    assert (
+        "Statement[0]",
+        "a statement is an object of Effect, Action or NotAction, Resource, and optionally Condition",
+    ) in found
+    assert all("found neither" not in message for _, message in found)
