@@ -161,6 +161,6 @@ def test_a_statement_that_is_not_an_object_gets_one_clear_finding():
     found = {(f.path, f.message.split(";")[0]) for f in validate(document, "ram-policy.schema.json")}
     assert (
         "Statement[0]",
-        "a statement is an object of Effect, Action or NotAction, Resource, and optionally Condition",
+        "Statement[0]: a statement is an object of Effect, Action or NotAction, Resource, and optionally Condition",
     ) in found
     assert all("found neither" not in message for _, message in found)
