@@ -163,3 +163,14 @@ def live(verdict: str, policy_type: str = "", explicit: bool = False) -> ProbeRe
 def test_compare(static, result, status, words):
     check = compare(PROBED, static, "why", result)
     assert check.status == status and words in check.reason
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
+def test_no_report_of_check_probe_holds_a_secret(cli, demo_endpoint, tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    env = {**DEMO_KEYS, "DEBUG": "sdk"}
+    run = cli("check", "--probe", "--endpoint", demo_endpoint, "--format", fmt, "--output", str(out), env=env)
+    assert run.code == 1
+    everything = out.read_text() + run.out + run.err
+    assert "contractor" in everything
+    assert not any(secret in everything for secret in SECRETS)
