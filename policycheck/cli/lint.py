@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 
 from policycheck.cli import (
@@ -79,4 +80,8 @@ def run(args: argparse.Namespace) -> int:
         color = wants_color(args)
         text = lint_report(findings, len(result.files), result.failed, settings.fail_on, color)
     write_output(text, args.output)
+    if not result.files:
+        sys.stderr.write(
+            f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
+        )
     return EXIT_FAILED if result.failed else EXIT_OK

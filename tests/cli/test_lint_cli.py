@@ -216,3 +216,10 @@ def test_entry_point_script_runs(tmp_path):
     assert script.exists() or shutil.which("policycheck")
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("policycheck ")
+
+
+def test_a_folder_without_policies_warns(cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    run = cli("lint", str(tmp_path))
+    assert run.code == 0 and "No findings in 0 files." in run.out
+    assert run.err.strip() == f"policycheck: warning: no policy files (.json, .yaml, .yml) in {tmp_path}"
