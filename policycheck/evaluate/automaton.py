@@ -222,7 +222,22 @@ def _covers(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
         # pattern's first wildcard can take a character no cover has at that position (and a
         # string long enough to differ from every literal), so some string escapes them all.
         return False
+    if _escapes(cover, pattern):
+        return False
     return _covers_by_search(cover, pattern, limit)
+
+
+def _escapes(cover: tuple[str, ...], pattern: str) -> bool:
+    """Whether a quick guess at a string `pattern` matches is matched by no cover.
+
+    Guesses: every wildcard replaced by one character no pattern names, and then every `*`
+    left empty. A guess no cover matches proves `pattern` is not covered; otherwise the
+    search decides. Most non-covering answers (`acs:oss:*:1:a` against `acs:oss:*:1:b`) stop here.
+    """
+    fresh = fresh_char([glob_tokens(pattern), *map(glob_tokens, cover)])
+    filled = pattern.replace("*", fresh).replace("?", fresh)
+    guesses = (filled, pattern.replace("*", "").replace("?", fresh))
+    return any(not any(_glob(c).fullmatch(guess) for c in cover) for guess in guesses)
 
 
 def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:

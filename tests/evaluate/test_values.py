@@ -125,6 +125,13 @@ def test_covers_decides_prefix_covers_both_ways():
     assert automaton.covers(["a*", "b*"], "?") is False
 
 
+def test_covers_answers_no_from_a_guess_and_yes_from_the_search():
+    arns = ("acs:oss:*:1:a-bucket", "acs:oss:*:1:b-bucket/*")
+    assert automaton.covers(arns, "acs:oss:*:1:c-bucket") is False
+    assert automaton.covers(arns, "*") is False
+    assert automaton.covers(("acs:oss:*:1:*", "x"), "acs:oss:cn-*:1:a?") is True
+
+
 def _strings(chars, length):
     if length == 0:
         yield ""
