@@ -8,6 +8,7 @@ emulator.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -117,6 +118,8 @@ def write_output(text: str, destination: str | None) -> None:
             handle.write(text)
         os.replace(temporary, destination)
     except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)  # e.g. the destination is a folder: leave nothing behind
         raise UsageError(f"cannot write {destination}: {error.strerror or error}") from None
 
 
