@@ -22,12 +22,11 @@ def check_actions(context: RuleContext) -> None:
         for index, action in enumerate(statement.actions):
             if action == "*":
                 continue
-            path = context.element_path(statement, statement.action_key, index)
             parts = _split(action)
             if parts is None:
                 context.report(
                     "UNKNOWN_ACTION",
-                    path,
+                    context.element_path(statement, statement.action_key, index),
                     f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo',
                 )
                 continue
@@ -40,7 +39,7 @@ def check_actions(context: RuleContext) -> None:
                     uncatalogued.add(patterns.fold(service_code))
                     context.report(
                         "UNKNOWN_SERVICE",
-                        path,
+                        context.element_path(statement, statement.action_key, index),
                         f'no action catalog for service "{service_code}": its actions are not checked',
                     )
                 continue
@@ -55,7 +54,7 @@ def check_actions(context: RuleContext) -> None:
             what = "matches no" if patterns.has_wildcard(name) else "is not an"
             context.report(
                 "UNKNOWN_ACTION",
-                path,
+                context.element_path(statement, statement.action_key, index),
                 f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}',
             )
 
@@ -125,14 +124,15 @@ def _covers_other(folded: list[str], cover: int, index: int) -> bool:
 def check_redundant(context: RuleContext) -> None:
     """An action named twice, or one another wildcard in the same list already covers."""
     for statement in context.policy.statements:
+        if len(statement.actions) < 2:
+            continue
         folded = [patterns.fold(action) for action in statement.actions]
         wildcards = [i for i, a in enumerate(folded) if patterns.has_wildcard(a)]
         for index, action in enumerate(folded):
-            path = context.element_path(statement, statement.action_key, index)
             if action in folded[:index]:
                 context.report(
                     "REDUNDANT",
-                    path,
+                    context.element_path(statement, statement.action_key, index),
                     f'"{statement.actions[index]}" is listed twice in {statement.action_key}',
                 )
                 continue
@@ -140,7 +140,7 @@ def check_redundant(context: RuleContext) -> None:
             if cover is not None:
                 context.report(
                     "REDUNDANT",
-                    path,
+                    context.element_path(statement, statement.action_key, index),
                     f'"{statement.actions[index]}" is already covered by "{statement.actions[cover]}" '
                     f"in the same {statement.action_key}",
                 )
