@@ -13,6 +13,9 @@ from policycheck.model import JsonPath, format_path
 Positions = dict[JsonPath, int]
 """JSON path -> character offset in the text; for object members, the offset of the key."""
 
+_COUNT_LIMIT = 16384
+"""Texts up to this size are not indexed by line: two C-level scans per position are cheaper."""
+
 MAX_DEPTH = 32
 """Deeper than any policy needs (a policy nests 6 levels); bounds parsers' stacks too."""
 
@@ -68,6 +71,10 @@ class Document:
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
+        if len(self.text) <= _COUNT_LIMIT:
+            # a policy-sized text: counting is cheaper than building the index
+            start = self.text.rfind("\n", 0, offset) + 1
+            return self.text.count("\n", 0, start) + 1, offset - start + 1
         if self._line_starts is None:
             starts = [0]
             find = self.text.find
