@@ -70,10 +70,10 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     literal, tail = name[:cut], name[cut:]
     if not literal:
         return ()
-    import difflib
+    from policycheck.suggest import close_matches
 
     prefixes = {patterns.fold(a.name[: len(literal)]): a.name[: len(literal)] for a in service.actions}
-    close = difflib.get_close_matches(patterns.fold(literal), prefixes, n=20, cutoff=0.75)
+    close = close_matches(patterns.fold(literal), prefixes, n=20, cutoff=0.75)
     return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
 
 

@@ -6,7 +6,6 @@ Operators and value grammars come from the evaluator (policycheck.evaluate.opera
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from policycheck import catalog, patterns
@@ -14,6 +13,7 @@ from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, OPERATORS, S
 from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
 from policycheck.model import Condition, Statement
 from policycheck.rules import ALL_KINDS, Rule, RuleContext
+from policycheck.suggest import close_matches
 
 _KEY = re.compile(r"[A-Za-z0-9_-]+:[^\s:][^\s]*")
 
@@ -45,7 +45,7 @@ def _operator_hint(name: str) -> str:
     folded = {op.lower(): op for op in OPERATORS}
     if base.lower() in folded:
         return f'; operators are case-sensitive: write "{folded[base.lower()]}"'
-    close = difflib.get_close_matches(base, list(OPERATORS), n=2, cutoff=0.6)
+    close = close_matches(base, list(OPERATORS), n=2, cutoff=0.6)
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
@@ -88,7 +88,7 @@ def _check_key(context: RuleContext, condition: Condition, family: str) -> None:
     info = catalog.global_condition_key(key)
     if info is None:
         names = catalog.global_condition_key_names()
-        close = difflib.get_close_matches(key.lower(), [n.lower() for n in names], n=2, cutoff=0.6)
+        close = close_matches(key.lower(), [n.lower() for n in names], n=2, cutoff=0.6)
         spelled = [next(n for n in names if n.lower() == c) for c in close]
         hint = f"; did you mean {' or '.join(spelled)}?" if spelled else ""
         context.report(
