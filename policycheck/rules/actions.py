@@ -20,43 +20,45 @@ def check_actions(context: RuleContext) -> None:
     for statement in context.policy.statements:
         uncatalogued: set[str] = set()
         for index, action in enumerate(statement.actions):
-            if action == "*":
+            problem = _action_problem(action)
+            if problem is None:
                 continue
-            parts = _split(action)
-            if parts is None:
-                context.report(
-                    "UNKNOWN_ACTION",
-                    context.element_path(statement, statement.action_key, index),
-                    f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo',
-                )
-                continue
-            service_code, name = parts
-            if patterns.has_wildcard(service_code):
-                continue
-            service = catalog.service(service_code)
-            if service is None:
-                if patterns.fold(service_code) not in uncatalogued:
-                    uncatalogued.add(patterns.fold(service_code))
-                    context.report(
-                        "UNKNOWN_SERVICE",
-                        context.element_path(statement, statement.action_key, index),
-                        f'no action catalog for service "{service_code}": its actions are not checked',
-                    )
-                continue
-            if service.match(name):
-                continue
-            suggestions = _suggest(service.ram_code, name)
-            hint = (
-                f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?"
-                if suggestions
-                else ""
-            )
-            what = "matches no" if patterns.has_wildcard(name) else "is not an"
-            context.report(
-                "UNKNOWN_ACTION",
-                context.element_path(statement, statement.action_key, index),
-                f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}',
-            )
+            code, message, service = problem
+            if service:  # UNKNOWN_SERVICE: once per service and statement
+                if service in uncatalogued:
+                    continue
+                uncatalogued.add(service)
+            context.report(code, context.element_path(statement, statement.action_key, index), message)
+
+
+@lru_cache(maxsize=8192)
+def _action_problem(action: str) -> tuple[str, str, str] | None:
+    """(code, message, folded service for UNKNOWN_SERVICE or "") for one Action value, or None.
+
+    A pure function of the value and the packaged catalog, so answers are kept: a corpus of
+    policies names the same actions again and again.
+    """
+    if action == "*":
+        return None
+    parts = _split(action)
+    if parts is None:
+        message = f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo'
+        return "UNKNOWN_ACTION", message, ""
+    service_code, name = parts
+    if patterns.has_wildcard(service_code):
+        return None
+    service = catalog.service(service_code)
+    if service is None:
+        message = f'no action catalog for service "{service_code}": its actions are not checked'
+        return "UNKNOWN_SERVICE", message, patterns.fold(service_code)
+    if service.match(name):
+        return None
+    suggestions = _suggest(service.ram_code, name)
+    hint = (
+        f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?" if suggestions else ""
+    )
+    what = "matches no" if patterns.has_wildcard(name) else "is not an"
+    return "UNKNOWN_ACTION", f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}', ""
 
 
 @lru_cache(maxsize=4096)
