@@ -105,15 +105,24 @@ def check_resource_mismatch(context: RuleContext) -> None:
 
 def _operation_level_actions(statement: Statement) -> list[str]:
     """The statement's actions (wildcards expanded per service) whose resource is All Resources."""
-    found: list[str] = []
-    for action in statement.actions:
-        parts = _split(action)
-        if parts is None or action == "*" or patterns.has_wildcard(parts[0]):
-            continue
-        expanded = catalog.expand(action) or ()
-        if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
-            found.append(action if patterns.has_wildcard(action) else expanded[0].full_name)
-    return found
+    return [shown for action in statement.actions if (shown := _operation_level(action))]
+
+
+@lru_cache(maxsize=8192)
+def _operation_level(action: str) -> str | None:
+    """How to name an Action value in RESOURCE_MISMATCH if all it matches is authorized per
+    operation (the pattern itself, or the catalog's spelling of a name); else None.
+
+    A pure function of the value and the packaged catalog: `ice:*` expands to 400 actions,
+    which need not be looked at again for every statement that grants it.
+    """
+    parts = _split(action)
+    if parts is None or action == "*" or patterns.has_wildcard(parts[0]):
+        return None
+    expanded = catalog.expand(action) or ()
+    if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
+        return action if patterns.has_wildcard(action) else expanded[0].full_name
+    return None
 
 
 def _covers_other(folded: list[str], cover: int, index: int) -> bool:
