@@ -12,7 +12,6 @@ import contextlib
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from policycheck import __version__
@@ -58,7 +57,30 @@ class UsageError(Exception):
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples in descriptions as written."""
+    """Keeps the examples in descriptions as written.
+
+    argparse builds a formatter for every argument it adds, and its default width comes from
+    shutil, whose import (with zlib, bz2 and lzma) is a tenth of `lint`'s start-up; the width
+    is worked out here the way shutil.get_terminal_size does it.
+    """
+
+    def __init__(self, prog: str, **options) -> None:
+        options.setdefault("width", _terminal_columns() - 2)  # argparse's own margin
+        super().__init__(prog, **options)
+
+
+def _terminal_columns() -> int:
+    """$COLUMNS, else the width of the terminal on stdout, else 80 (as shutil.get_terminal_size)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _chosen_command(argv: Sequence[str]) -> str | None:
@@ -74,12 +96,15 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"policycheck {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="policycheck")
     chosen = _chosen_command(argv)
     for name, (module, summary) in COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, formatter_class=HelpFormatter, epilog=EPILOG)
-        if name == chosen:
-            importlib.import_module(module).add_arguments(sub)
+        # With a command named, only its parser is built: the others would only be listed
+        # by `policycheck --help` or an unknown command, which name none.
+        if chosen is None or name == chosen:
+            sub = commands.add_parser(name, help=summary, formatter_class=HelpFormatter, epilog=EPILOG)
+            if name == chosen:
+                importlib.import_module(module).add_arguments(sub)
     return parser
 
 
@@ -153,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as bug:  # noqa: BLE001 - last line of defence: one line, not a traceback
         if os.environ.get("POLICYCHECK_DEBUG"):
             raise
+        import traceback
+
         # Only the type and where: an exception's text may carry user data or secrets.
         frame = traceback.extract_tb(bug.__traceback__)[-1]
         error(
