@@ -1,7 +1,9 @@
 """Conditions: UNKNOWN_CONDITION_OPERATOR, INVALID_CONDITION_VALUE, INVALID_CONDITION_KEY.
 
 Operators and value grammars come from the evaluator (policycheck.evaluate.operators and
-.values), so lint calls a value invalid exactly when evaluation could never match it.
+.values), so lint calls a value invalid exactly when evaluation could never match it. They are
+imported when a policy first has a condition: the value parsers bring decimal and ipaddress,
+which linting a policy without conditions never needs (a tenth of `lint`'s start-up).
 """
 
 from __future__ import annotations
@@ -10,33 +12,17 @@ import re
 from functools import lru_cache
 
 from policycheck import catalog, patterns
-from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, OPERATORS, STRING
-from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
 from policycheck.model import Condition, JsonPath, Statement
 from policycheck.rules import ALL_KINDS, Rule, RuleContext
-from policycheck.suggest import close_matches
 
 _KEY = re.compile(r"[A-Za-z0-9_-]+:[^\s:][^\s]*")
-
-_PARSERS = {NUMERIC: parse_number, DATE: parse_date, IP: parse_network, BOOL: parse_bool}
-_FORMS = {
-    NUMERIC: "a number such as 10 or 2.5",
-    DATE: "an ISO 8601 date and time such as 2026-01-31T00:00:00Z",
-    IP: "an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8",
-    BOOL: '"true" or "false"',
-}
-_KEY_TYPES = {"String": STRING, "Numeric": NUMERIC, "Date": DATE, "Bool": BOOL, "IP": IP}
-_FAMILY_OPERATORS = {
-    STRING: "String*",
-    NUMERIC: "Numeric*",
-    DATE: "Date*",
-    BOOL: "Bool",
-    IP: "IpAddress or NotIpAddress",
-}
 _AWS_ONLY = re.compile(r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?")
 
 
 def _operator_hint(name: str) -> str:
+    from policycheck.evaluate.operators import OPERATORS
+    from policycheck.suggest import close_matches
+
     qualified = _AWS_ONLY.fullmatch(name)
     base = qualified.group(2) if qualified else name
     if base in OPERATORS and base != name:
@@ -61,20 +47,31 @@ def _condition_problems(operator: str, key: str, values: tuple[str, ...]) -> tup
     A pure function of its arguments (and the packaged key catalog), so answers are kept:
     the same conditions recur across a corpus of policies.
     """
+    from policycheck.evaluate.operators import OPERATORS
+
     family = OPERATORS[operator].family
     return (*_value_problems(operator, values, family), *_key_problems(operator, key, family))
 
 
 def _value_problems(operator: str, values: tuple[str, ...], family: str) -> list[Problem]:
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+    from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
+
+    parse = {NUMERIC: parse_number, DATE: parse_date, IP: parse_network, BOOL: parse_bool}.get(family)
+    forms = {
+        NUMERIC: "a number such as 10 or 2.5",
+        DATE: "an ISO 8601 date and time such as 2026-01-31T00:00:00Z",
+        IP: "an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8",
+        BOOL: '"true" or "false"',
+    }
     problems: list[Problem] = []
-    parse = _PARSERS.get(family)
     for index, value in enumerate(values):
         if parse is not None and parse(value) is None:
             problems.append(
                 (
                     index,
                     "INVALID_CONDITION_VALUE",
-                    f'{operator} needs {_FORMS[family]}, not "{value}": this value never matches',
+                    f'{operator} needs {forms[family]}, not "{value}": this value never matches',
                     None,
                 )
             )
@@ -96,6 +93,9 @@ def _value_problems(operator: str, values: tuple[str, ...], family: str) -> list
 
 
 def _key_problems(operator: str, key: str, family: str) -> list[Problem]:
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+    from policycheck.suggest import close_matches
+
     if not _KEY.fullmatch(key):
         message = f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>'
         return [(None, "INVALID_CONDITION_KEY", message, None)]
@@ -108,17 +108,34 @@ def _key_problems(operator: str, key: str, family: str) -> list[Problem]:
         spelled = [next(n for n in names if n.lower() == c) for c in close]
         hint = f"; did you mean {' or '.join(spelled)}?" if spelled else ""
         return [(None, "INVALID_CONDITION_KEY", f"{key} is not a global condition key of RAM{hint}", None)]
-    expected = _KEY_TYPES[info.type]
+    expected = {"String": STRING, "Numeric": NUMERIC, "Date": DATE, "Bool": BOOL, "IP": IP}[info.type]
     if expected == family:
         return []
     message = (
         f"{info.name} holds {info.type} values; {operator} compares them as "
-        f"{family} values: use {_FAMILY_OPERATORS[expected]}"
+        f"{family} values: use {_operator_names(expected)}"
     )
     return [(None, "INVALID_CONDITION_KEY", message, "warning")]
 
 
+def _operator_names(family: str) -> str:
+    """How a message names the operators of a value family."""
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+
+    return {
+        STRING: "String*",
+        NUMERIC: "Numeric*",
+        DATE: "Date*",
+        BOOL: "Bool",
+        IP: "IpAddress or NotIpAddress",
+    }[family]
+
+
 def check_conditions(context: RuleContext) -> None:
+    if not any(statement.conditions for statement in context.policy.statements):
+        return
+    from policycheck.evaluate.operators import OPERATORS
+
     for statement in context.policy.statements:
         reported: set[str] = set()
         for condition in statement.conditions:
