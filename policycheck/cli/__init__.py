@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -154,6 +155,10 @@ def error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # A command allocates many small containers that live as long as it does (parsed documents,
+    # models, findings); the default thresholds (700, 10, 10) rescan them over and over, a
+    # fifth of the time of `lint` over a large folder. Nothing relies on prompt collection.
+    gc.set_threshold(50_000, 20, 100)
     for stream in (sys.stdout, sys.stderr):
         # Never crash on text a terminal cannot show (odd file names, lone surrogates).
         if hasattr(stream, "reconfigure"):
