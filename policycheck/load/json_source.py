@@ -18,7 +18,8 @@ from policycheck.load.document import MAX_DEPTH, Document, Positions
 from policycheck.model import JsonPath, format_path
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_TOKEN = r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+'
+"""A JSON token; compiled by scan(), which only documents with duplicate keys need."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -67,7 +68,7 @@ def scan(text: str) -> tuple[Positions, list[tuple[JsonPath, int, int]], int]:
     stack: list[list[Any]] = []
     max_depth = 0
     previous = ""
-    for match in _TOKEN.finditer(text):
+    for match in re.finditer(_TOKEN, text):
         token = match.group()
         first = token[0]
         if first == ",":

@@ -15,15 +15,16 @@ from policycheck import catalog, patterns
 from policycheck.model import Condition, JsonPath, Statement
 from policycheck.rules import ALL_KINDS, Rule, RuleContext
 
-_KEY = re.compile(r"[A-Za-z0-9_-]+:[^\s:][^\s]*")
-_AWS_ONLY = re.compile(r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?")
+# Compiled on first use (re keeps them): only cached or rarely run functions need them.
+_KEY = r"[A-Za-z0-9_-]+:[^\s:][^\s]*"
+_AWS_ONLY = r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?"
 
 
 def _operator_hint(name: str) -> str:
     from policycheck.evaluate.operators import OPERATORS
     from policycheck.suggest import close_matches
 
-    qualified = _AWS_ONLY.fullmatch(name)
+    qualified = re.fullmatch(_AWS_ONLY, name)
     base = qualified.group(2) if qualified else name
     if base in OPERATORS and base != name:
         return f'; RAM documents no ForAnyValue:/ForAllValues:/IfExists forms: use "{base}"'
@@ -96,7 +97,7 @@ def _key_problems(operator: str, key: str, family: str) -> list[Problem]:
     from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
     from policycheck.suggest import close_matches
 
-    if not _KEY.fullmatch(key):
+    if not re.fullmatch(_KEY, key):
         message = f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>'
         return [(None, "INVALID_CONDITION_KEY", message, None)]
     if patterns.fold(key.split(":", 1)[0]) != "acs":
