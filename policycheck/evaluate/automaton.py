@@ -73,6 +73,16 @@ class _Nfa:
         return out
 
 
+@lru_cache(maxsize=4096)
+def _nfa(tokens: Tokens) -> _Nfa:
+    """One automaton per pattern, shared: its table of steps fills up across searches.
+
+    A step depends only on the pattern, the state and the character, so sharing never changes
+    an answer; lint and the "could it ever" analysis explore the same patterns again and again.
+    """
+    return _Nfa(tokens)
+
+
 def fresh_char(patterns: Sequence[Tokens]) -> str:
     """A character no pattern names: it stands for every such character in a search."""
     named = set().union(*(t for tokens in patterns for t in tokens if isinstance(t, frozenset)))
@@ -123,7 +133,7 @@ class Exploration:
         self.complete = False
 
     def __iter__(self) -> Iterator[tuple[Hashable, str]]:
-        nfas = [_Nfa(tokens) for tokens in self.patterns]
+        nfas = [_nfa(tokens) for tokens in self.patterns]
         fresh = fresh_char(self.patterns)
         start = tuple(n.start for n in nfas)
         reported: set[Hashable] = set()
