@@ -92,6 +92,7 @@ def main() -> None:
     corpus = generate(args.count, args.seed)
     if args.write_aws:
         Path(args.write_aws).write_text("".join(json.dumps(text) + "\n" for text in corpus.aws))
+        emit({"written": len(corpus.aws)})
         return
     blobs = [text.encode() for text in corpus.ram]
     result = {
