@@ -7,10 +7,17 @@ Loopback only; bounded by --requests and --seconds, whichever ends first.
     .venv/bin/python bench/bench_emulator.py                  # media-worker: signed and authorized
     .venv/bin/python bench/bench_emulator.py --key root       # signed, authorization skipped (root)
     .venv/bin/python bench/bench_emulator.py --requests 5000 --concurrency 32
+    .venv/bin/python bench/bench_emulator.py --baseline       # the same client, a do-nothing server
+    .venv/bin/python bench/bench_emulator.py --json           # one JSON line (bench/run.py)
 
 Prints one table: requests, errors, requests/second, latency p50/p99/max, and the emulator
 process's CPU time per request (client and server share the machine). No thresholds here:
 the target (>= 300 requests/second on a 2-core machine) is read off the table.
+
+--baseline serves every request with the same HTTP server class and handler but a stub in
+place of the emulator (no signature check, no authorization, no database: a fixed
+QueryIProductionJob answer), so `emulator / baseline` is the share of the client's ceiling on
+this machine that the emulator's own work leaves. The server's peak memory comes from wait4.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from common import emit
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO_WORLD = REPO / "policies" / "emulator" / "demo-world.yaml"
 DEMO_JOB = "0123456789abcdef0123456789abcdef"
@@ -39,6 +48,20 @@ SERVE = (
     "parser = argparse.ArgumentParser()\n"
     "emulator.add_arguments(parser)\n"
     "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
+)
+SERVE_STUB = (
+    "import json, sys\n"
+    "from policycheck.emulator.server import EmulatorServer, HttpResponse\n"
+    "BODY = json.dumps({'RequestId': 'BENCH', 'JobId': sys.argv[1], 'Status': 'Success'}).encode()\n"
+    "class Stub:\n"
+    "    def handle(self, request):\n"
+    "        return HttpResponse(200, BODY, 'application/json;charset=utf-8', 'BENCH')\n"
+    "server = EmulatorServer(Stub(), 0)\n"
+    "print('stub listening on', server.url, flush=True)\n"
+    "try:\n"
+    "    server.serve_forever()\n"
+    "except KeyboardInterrupt:\n"
+    "    server.server_close()\n"
 )
 
 
@@ -125,10 +148,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="client threads (default 16)")
     parser.add_argument("--seconds", type=float, default=60.0, help="stop after this long (default 60)")
     parser.add_argument("--key", choices=sorted(KEYS), default="worker", help="whose AccessKey signs")
+    parser.add_argument("--baseline", action="store_true", help="a do-nothing server instead of the emulator")
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-emulator-") as folder:
-        server = subprocess.Popen(
-            [
+        if args.baseline:
+            command = [sys.executable, "-c", SERVE_STUB, DEMO_JOB]
+        else:
+            database = os.path.join(folder, "bench.db")
+            command = [
                 sys.executable,
                 "-c",
                 SERVE,
@@ -137,11 +165,10 @@ def main() -> int:
                 "--port",
                 "0",
                 "--db",
-                os.path.join(folder, "bench.db"),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+                database,
+            ]
+        # cwd: a `python -c` child imports from its working folder first, never the source tree
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=folder)
         try:
             url = server.stdout.readline().split()[-1]
             before = cpu_seconds(server.pid)
@@ -151,14 +178,30 @@ def main() -> int:
             after = cpu_seconds(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
-            server.communicate(timeout=30)
+            server.stdout.read()
+            _, status, usage = os.wait4(server.pid, 0)
+            server.returncode = os.waitstatus_to_exitcode(status)
+            server_peak = usage.ru_maxrss / 1024
+    server_cpu = None
+    if before is not None and after is not None and result["requests"]:
+        server_cpu = (after - before) / result["requests"] * 1000
+    if args.json:
+        emit(
+            {
+                **result,
+                "server": "stub" if args.baseline else "emulator",
+                "concurrency": args.concurrency,
+                "server_cpu_ms": server_cpu,
+                "server_peak_mb": round(server_peak, 1),
+            }
+        )
+        return 0
     print(
-        f"emulator, signed QueryIProductionJob via aliyun-python-sdk-core, key={args.key}, "
+        f"{'stub server' if args.baseline else 'emulator'}, signed QueryIProductionJob via "
+        f"aliyun-python-sdk-core, key={args.key}, "
         f"concurrency={args.concurrency}, {os.cpu_count()} CPUs"
     )
-    server_cpu = "n/a"
-    if before is not None and after is not None and result["requests"]:
-        server_cpu = f"{(after - before) / result['requests'] * 1000:.2f}"
+    server_cpu = "n/a" if server_cpu is None else f"{server_cpu:.2f}"
     print(
         f"{'requests':>9} {'errors':>7} {'seconds':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
         f" {'server CPU ms/req':>18}"

@@ -1,6 +1,6 @@
 """Decisions per second of the evaluation engine, against a naive fnmatch loop in the same run.
 
-    .venv/bin/python bench/bench_explain.py [--policies 1000 30] [--seed 7] [--seconds 3]
+    .venv/bin/python bench/bench_explain.py [--policies 1000 30] [--seed 7] [--seconds 3] [--json]
 
 Generates (seeded, so every run sees the same set) a principal with N identity policies plus a
 control policy: 14 services x 100 actions; statements name a few actions (65%), a verb prefix
@@ -20,13 +20,12 @@ import fnmatch
 import random
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import emit
 
-from policycheck.evaluate import Evaluator, PolicySet, Request  # noqa: E402
-from policycheck.evaluate.operators import compile_condition  # noqa: E402
-from policycheck.model import build_policy  # noqa: E402
+from policycheck.evaluate import Evaluator, PolicySet, Request
+from policycheck.evaluate.operators import compile_condition
+from policycheck.model import build_policy
 
 SERVICES = ["ecs", "oss", "rds", "slb", "vpc", "ram", "kms", "ice", "mts", "cms", "sls", "fc", "nas", "cdn"]
 VERBS = ["Describe", "List", "Get", "Create", "Delete", "Modify", "Start", "Stop", "Submit", "Query"]
@@ -216,8 +215,14 @@ def main() -> None:
     parser.add_argument("--policies", type=int, nargs="+", default=[1000, 30])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--json", action="store_true", help="one JSON line per set (for bench/run.py)")
     args = parser.parse_args()
     rows = [measure(count, args.seed, args.seconds) for count in args.policies]
+    if args.json:
+        emit({"rows": rows})
+        if any(r["disagreements"] for r in rows):
+            sys.exit("engine and naive loop disagree")
+        return
     print(f"seed {args.seed}; one core; every set also has one control policy (Allow *, Deny ram:*)")
     header = ["policies", "statements", "cand/req", "compile ms", "engine/s", "naive/s", "ratio", "could/s"]
     print("".join(f"{h:>12}" for h in header))

@@ -61,7 +61,7 @@ class LintSettings:
         """--kind wins, then the first `kinds:` glob that matches, then detection."""
         if self.kind:
             return self.kind
-        relative = self.relative(path)
+        relative = self.relative(path) if self.kinds else ""
         for pattern, kind in self.kinds:
             if matches_any(relative, (pattern,)):
                 return kind
@@ -69,6 +69,8 @@ class LintSettings:
 
     def apply(self, findings: Iterable[Finding], path: str) -> list[Finding]:
         """Severity overrides and ignore rules, for findings of the file at `path`."""
+        if not self.ignore and not self.severity:
+            return list(findings)
         relative = self.relative(path)
         kept = []
         for finding in findings:
@@ -139,7 +141,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
         if found.explicit
         or not (
             os.path.basename(found.path) == CONFIG_NAME
-            or matches_any(settings.relative(found.path), settings.exclude)
+            or (settings.exclude and matches_any(settings.relative(found.path), settings.exclude))
         )
     ]
     return LintResult(files, settings.fail_on)

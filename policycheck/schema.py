@@ -27,15 +27,65 @@ Check = Callable[[Any], bool]
 _ANNOTATIONS = frozenset(
     {"$schema", "$id", "$comment", "title", "description", "x-message", "$defs", "default"}
 )
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+_KEYWORDS = frozenset(
+    {
+        "type",
+        "const",
+        "enum",
+        "required",
+        "properties",
+        "additionalProperties",
+        "patternProperties",
+        "propertyNames",
+        "items",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "minProperties",
+        "maxProperties",
+        "minimum",
+        "maximum",
+        "pattern",
+        "uniqueItems",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+        "$ref",
+        "if",
+        "then",
+        "else",
+    }
+)
+_TYPE_TESTS = {
+    "object": "isinstance({0}, dict)",
+    "array": "isinstance({0}, list)",
+    "string": "isinstance({0}, str)",
+    "boolean": "isinstance({0}, bool)",
+    "null": "{0} is None",
+    "integer": "(isinstance({0}, int) and not isinstance({0}, bool))",
+    "number": "(isinstance({0}, (int, float)) and not isinstance({0}, bool))",
 }
+_SIZE_KEYWORDS = {
+    "minItems": ("array", "len({0}) >= {1}"),
+    "maxItems": ("array", "len({0}) <= {1}"),
+    "minLength": ("string", "len({0}) >= {1}"),
+    "maxLength": ("string", "len({0}) <= {1}"),
+    "minProperties": ("object", "len({0}) >= {1}"),
+    "maxProperties": ("object", "len({0}) <= {1}"),
+}
+_BOUND_KEYWORDS = {"minimum": "{0} >= {1}", "maximum": "{0} <= {1}"}
+_GUARDS = {
+    "object": "isinstance({0}, dict)",
+    "array": "isinstance({0}, list)",
+    "string": "isinstance({0}, str)",
+    # minimum/maximum apply to booleans too, as they always have here (True is an int)
+    "bound": "isinstance({0}, (int, float))",
+}
+_LEAF_KEYWORDS = frozenset(
+    {"type", "const", "enum", "pattern", "required", *_SIZE_KEYWORDS, *_BOUND_KEYWORDS}
+)
 
 
 @cache
@@ -54,106 +104,10 @@ def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
     return node, file
 
 
-def _compile(schema: dict[str, Any] | bool, base: str, compiled: dict[int, Check]) -> Check:
-    """Turn a (sub)schema into a predicate; raises ValueError on an unsupported keyword."""
-    if schema is True:
-        return lambda value: True
-    if schema is False:
-        return lambda value: False
-    key = id(schema)
-    if key in compiled:
-        return compiled[key]
-    checks: list[Check] = []
-    # A $ref may point back up (recursion): register a forwarder before compiling children.
-    compiled[key] = lambda value: all(check(value) for check in checks)
-    unknown = set(schema) - _ANNOTATIONS - _KEYWORDS.keys()
-    if unknown:
-        raise ValueError(f"schema keyword(s) {sorted(unknown)} not supported by the fast checker")
-    for keyword, argument in schema.items():
-        if keyword in _KEYWORDS:
-            checks.append(_KEYWORDS[keyword](argument, schema, base, compiled))
-    return compiled[key]
-
-
-def _k_type(arg: str | list[str], schema: dict, base: str, compiled: dict) -> Check:
-    tests = [_TYPES[name] for name in ([arg] if isinstance(arg, str) else arg)]
-    if len(tests) == 1:
-        return tests[0]
-    return lambda v: any(test(v) for test in tests)
-
-
-def _k_const(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    return lambda v: v == arg and type(v) is type(arg)
-
-
-def _k_enum(arg: list[Any], schema: dict, base: str, compiled: dict) -> Check:
-    return lambda v: any(v == option and type(v) is type(option) for option in arg)
-
-
-def _k_required(arg: list[str], schema: dict, base: str, compiled: dict) -> Check:
-    return lambda v: not isinstance(v, dict) or all(name in v for name in arg)
-
-
-def _k_properties(arg: dict[str, Any], schema: dict, base: str, compiled: dict) -> Check:
-    checks = {name: _compile(sub, base, compiled) for name, sub in arg.items()}
-    return lambda v: (
-        not isinstance(v, dict) or all(checks[name](item) for name, item in v.items() if name in checks)
-    )
-
-
-def _k_additional(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    known = frozenset(schema.get("properties", ()))
-    patterns = [re.compile(p) for p in schema.get("patternProperties", ())]
-    check = _compile(arg, base, compiled)
-    return lambda v: (
-        not isinstance(v, dict)
-        or all(
-            check(item)
-            for name, item in v.items()
-            if name not in known and not any(p.search(name) for p in patterns)
-        )
-    )
-
-
-def _k_pattern_properties(arg: dict[str, Any], schema: dict, base: str, compiled: dict) -> Check:
-    checks = [(re.compile(p), _compile(sub, base, compiled)) for p, sub in arg.items()]
-    return lambda v: (
-        not isinstance(v, dict)
-        or all(check(item) for name, item in v.items() for pattern, check in checks if pattern.search(name))
-    )
-
-
-def _k_property_names(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    check = _compile(arg, base, compiled)
-    return lambda v: not isinstance(v, dict) or all(check(name) for name in v)
-
-
-def _k_items(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    check = _compile(arg, base, compiled)
-    return lambda v: not isinstance(v, list) or all(check(item) for item in v)
-
-
-def _bound(kind: type | tuple[type, ...], measure: Callable[[Any], int], compare: Callable[[int, int], bool]):
-    def keyword(arg: int, schema: dict, base: str, compiled: dict) -> Check:
-        return lambda v: not isinstance(v, kind) or compare(measure(v), arg)
-
-    return keyword
-
-
-def _k_unique_items(arg: bool, schema: dict, base: str, compiled: dict) -> Check:
-    def unique(v: Any) -> bool:
-        if not arg or not isinstance(v, list):
-            return True
-        # JSON equality: 1 and true differ, key order does not matter
-        seen = {json.dumps([type(item).__name__, item], sort_keys=True) for item in v}
-        return len(seen) == len(v)
-
-    return unique
-
-
-def _k_pattern(arg: str, schema: dict, base: str, compiled: dict) -> Check:
-    regex = re.compile(arg)
-    return lambda v: not isinstance(v, str) or regex.search(v) is not None
+def _unique(items: list[Any]) -> bool:
+    """uniqueItems with JSON equality: 1 and true differ, key order does not matter."""
+    seen = {json.dumps([type(item).__name__, item], sort_keys=True) for item in items}
+    return len(seen) == len(items)
 
 
 def _types_of(schema: Any) -> frozenset[str] | None:
@@ -165,82 +119,220 @@ def _types_of(schema: Any) -> frozenset[str] | None:
     return names | {"integer"} if "number" in names else names
 
 
-def _k_one_of(arg: list[Any], schema: dict, base: str, compiled: dict) -> Check:
-    checks = [_compile(sub, base, compiled) for sub in arg]
-    types = [_types_of(sub) for sub in arg]
-    if all(t is not None for t in types) and sum(map(len, types)) == len(frozenset().union(*types)):
-        # branches of disjoint types can never both hold: "exactly one" is "any"
-        return lambda v: any(check(v) for check in checks)
-    return lambda v: sum(1 for check in checks if check(v)) == 1
+class _Compiler:
+    """Writes one Python function per (sub)schema and compiles them together.
+
+    A closure per keyword costs a call and a generator per keyword per value; generated code
+    tests a whole schema node in one frame, with small leaf schemas (`{"type": "string",
+    "minLength": 1}`) inlined where they are used. Only the shipped schemas are compiled, and
+    every value in the source is written with repr() or kept in a constant table.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[int, str] = {}
+        self.functions: list[str] = []
+        self.namespace: dict[str, Any] = {"_unique": _unique, "_always": lambda v: True}
+        self.namespace["_never"] = lambda v: False
+        self.namespace["_missing"] = object()
+        self.tables: list[str] = []
+
+    def constant(self, value: Any) -> str:
+        """A name for a value the generated code needs (a regex, a list, a table)."""
+        name = f"_k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def literal(self, value: Any) -> str:
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return repr(value)
+        return self.constant(value)
+
+    def function(self, schema: dict[str, Any] | bool, base: str) -> str:
+        """The name of the function that checks `schema` (compiling it on first use)."""
+        if schema is True:
+            return "_always"
+        if schema is False:
+            return "_never"
+        key = id(schema)
+        if key in self.names:
+            return self.names[key]
+        if set(schema) - _ANNOTATIONS == {"$ref"}:
+            target, file = _resolve(schema["$ref"], base)
+            self.names[key] = self.function(target, file)
+            return self.names[key]
+        name = f"_n{len(self.names)}"
+        # Registered before its body: a $ref may lead back here (recursion).
+        self.names[key] = name
+        body = self.body(schema, base)
+        lines = [f"def {name}(v):", *(f"    {line}" for line in body), "    return True"]
+        self.functions.append("\n".join(lines))
+        return name
+
+    def test(self, schema: dict[str, Any] | bool, base: str, var: str) -> str:
+        """A boolean expression for `schema` on `var`: inlined for a leaf, else a call."""
+        if isinstance(schema, dict) and set(schema) - _ANNOTATIONS <= _LEAF_KEYWORDS:
+            _check_keywords(schema)
+            parts = self.leaf(schema, var)
+            return "(" + " and ".join(parts) + ")" if parts else "True"
+        return f"{self.function(schema, base)}({var})"
+
+    def leaf(self, schema: dict[str, Any], var: str) -> list[str]:
+        """Conditions (all must hold) for the leaf keywords of a schema."""
+        parts: list[str] = []
+        types = schema.get("type")
+        known = None
+        if types is not None:
+            names = [types] if isinstance(types, str) else types
+            parts.append("(" + " or ".join(_TYPE_TESTS[t].format(var) for t in names) + ")")
+            known = names[0] if len(names) == 1 else None
+        if "const" in schema:
+            arg = schema["const"]
+            parts.append(f"({var} == {self.literal(arg)} and type({var}) is {type(arg).__name__})")
+        if "enum" in schema:
+            options = schema["enum"]
+            if all(type(option) is str for option in options):
+                parts.append(f"(type({var}) is str and {var} in {self.constant(frozenset(options))})")
+            else:
+                table = self.constant(tuple(options))
+                parts.append(f"any({var} == o and type({var}) is type(o) for o in {table})")
+        for keyword, (kind, test) in _SIZE_KEYWORDS.items():
+            if keyword in schema:
+                check = test.format(var, int(schema[keyword]))
+                parts.append(check if known == kind else f"(not {_GUARDS[kind].format(var)} or {check})")
+        for keyword, test in _BOUND_KEYWORDS.items():
+            if keyword in schema:
+                check = test.format(var, self.literal(schema[keyword]))
+                parts.append(f"(not {_GUARDS['bound'].format(var)} or {check})")
+        if "pattern" in schema:
+            regex = self.constant(re.compile(schema["pattern"]))
+            check = f"{regex}.search({var}) is not None"
+            parts.append(check if known == "string" else f"(not isinstance({var}, str) or {check})")
+        if schema.get("required"):
+            check = " and ".join(f"{name!r} in {var}" for name in schema["required"])
+            parts.append(f"({check})" if known == "object" else f"(not isinstance({var}, dict) or {check})")
+        return parts
+
+    def body(self, schema: dict[str, Any], base: str) -> list[str]:
+        _check_keywords(schema)
+        lines = [f"if not {part}: return False" for part in self.leaf(schema, "v")]
+        types = schema.get("type")
+        known = types if isinstance(types, str) else None
+
+        def guarded(kind: str, block: list[str]) -> list[str]:
+            if known == kind:
+                return block
+            return [f"if {_GUARDS[kind].format('v')}:", *(f"    {line}" for line in block)]
+
+        if any(k in schema for k in ("properties", "additionalProperties", "patternProperties")):
+            lines += guarded("object", self.members(schema, base))
+        if "propertyNames" in schema:
+            test = self.test(schema["propertyNames"], base, "k")
+            lines += guarded("object", ["for k in v:", f"    if not {test}: return False"])
+        if "items" in schema:
+            test = self.test(schema["items"], base, "x")
+            lines += guarded("array", ["for x in v:", f"    if not {test}: return False"])
+        if schema.get("uniqueItems"):
+            lines += guarded("array", ["if not _unique(v): return False"])
+        for branch in schema.get("allOf", ()):
+            # every branch must hold: its checks go straight into this function
+            if branch is False or isinstance(branch, dict):
+                lines += ["return False"] if branch is False else self.body(branch, base)
+        for keyword in ("anyOf", "oneOf"):
+            if keyword in schema:
+                lines.append(self.combination(keyword, schema[keyword], base))
+        if "not" in schema:
+            lines.append(f"if {self.test(schema['not'], base, 'v')}: return False")
+        if "$ref" in schema:
+            target, file = _resolve(schema["$ref"], base)
+            lines.append(f"if not {self.function(target, file)}(v): return False")
+        if "if" in schema:
+            condition = self.test(schema["if"], base, "v")
+            then = self.test(schema.get("then", True), base, "v")
+            otherwise = self.test(schema.get("else", True), base, "v")
+            lines.append(f"if not ({then} if {condition} else {otherwise}): return False")
+        return lines
+
+    def members(self, schema: dict[str, Any], base: str) -> list[str]:
+        """properties, patternProperties and additionalProperties in one pass over the members."""
+        additional = schema.get("additionalProperties", True)
+        if not schema.get("patternProperties"):
+            return self.named_members(schema, base, additional)
+        properties = {name: self.function(sub, base) for name, sub in schema.get("properties", {}).items()}
+        table = self.constant(properties)
+        self.tables.append(table)  # names now, functions once compiled
+        lines = [
+            "for k, x in v.items():",
+            f"    f = {table}.get(k)",
+            "    matched = f is not None",
+            "    if matched and not f(x): return False",
+        ]
+        for pattern, sub in schema["patternProperties"].items():
+            lines += [
+                f"    if {self.constant(re.compile(pattern))}.search(k):",
+                "        matched = True",
+                f"        if not {self.function(sub, base)}(x): return False",
+            ]
+        if additional is not True:
+            lines.append(f"    if not matched and not {self.test(additional, base, 'x')}: return False")
+        return lines
+
+    def named_members(self, schema: dict[str, Any], base: str, additional: Any) -> list[str]:
+        """Members when no patternProperties apply: unknown names checked in one set operation."""
+        properties = schema.get("properties", {})
+        known = self.constant(frozenset(properties))
+        lines = []
+        if additional is False:
+            lines.append(f"if not {known}.issuperset(v): return False")
+        elif additional is not True:
+            test = self.test(additional, base, "x")
+            if properties:
+                lines += ["for k, x in v.items():", f"    if k not in {known} and not {test}: return False"]
+            else:
+                lines += ["for x in v.values():", f"    if not {test}: return False"]
+        for name, sub in properties.items():
+            if sub is not True:
+                test = self.test(sub, base, "x")
+                lines.append(f"x = v.get({name!r}, _missing)")
+                lines.append(f"if x is not _missing and not {test}: return False")
+        return lines
+
+    def combination(self, keyword: str, branches: list[Any], base: str) -> str:
+        tests = [self.test(branch, base, "v") for branch in branches]
+        types = [_types_of(branch) for branch in branches]
+        disjoint = all(t is not None for t in types) and sum(map(len, types)) == len(
+            frozenset().union(*types)
+        )
+        if keyword == "anyOf" or disjoint:
+            # branches of disjoint types can never both hold: "exactly one" is "any"
+            return f"if not ({' or '.join(tests)}): return False"
+        if len(tests) == 2:
+            return f"if bool({tests[0]}) == bool({tests[1]}): return False"
+        return f"if [{', '.join(f'bool({t})' for t in tests)}].count(True) != 1: return False"
+
+    def build(self, schema: dict[str, Any] | bool, base: str) -> Check:
+        entry = self.function(schema, base)
+        source = "\n\n".join(self.functions)
+        exec(compile(source, f"<checker for {base}>", "exec"), self.namespace)  # noqa: S102
+        for table in self.tables:
+            self.namespace[table] = {k: self.namespace[f] for k, f in self.namespace[table].items()}
+        return self.namespace[entry]
 
 
-def _k_any_of(arg: list[Any], schema: dict, base: str, compiled: dict) -> Check:
-    checks = [_compile(sub, base, compiled) for sub in arg]
-    return lambda v: any(check(v) for check in checks)
+def _check_keywords(schema: dict[str, Any]) -> None:
+    unknown = set(schema) - _ANNOTATIONS - _KEYWORDS
+    if unknown:
+        raise ValueError(f"schema keyword(s) {sorted(unknown)} not supported by the fast checker")
 
 
-def _k_all_of(arg: list[Any], schema: dict, base: str, compiled: dict) -> Check:
-    checks = [_compile(sub, base, compiled) for sub in arg]
-    return lambda v: all(check(v) for check in checks)
-
-
-def _k_not(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    check = _compile(arg, base, compiled)
-    return lambda v: not check(v)
-
-
-def _k_ref(arg: str, schema: dict, base: str, compiled: dict) -> Check:
-    target, file = _resolve(arg, base)
-    return _compile(target, file, compiled)
-
-
-def _k_if(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    condition = _compile(arg, base, compiled)
-    then = _compile(schema.get("then", True), base, compiled)
-    otherwise = _compile(schema.get("else", True), base, compiled)
-    return lambda v: then(v) if condition(v) else otherwise(v)
-
-
-def _k_skip(arg: Any, schema: dict, base: str, compiled: dict) -> Check:
-    """Keywords evaluated by a sibling (then/else by if)."""
-    return lambda v: True
-
-
-_KEYWORDS = {
-    "type": _k_type,
-    "const": _k_const,
-    "enum": _k_enum,
-    "required": _k_required,
-    "properties": _k_properties,
-    "additionalProperties": _k_additional,
-    "patternProperties": _k_pattern_properties,
-    "propertyNames": _k_property_names,
-    "items": _k_items,
-    "minItems": _bound(list, len, int.__ge__),
-    "maxItems": _bound(list, len, int.__le__),
-    "minLength": _bound(str, len, int.__ge__),
-    "maxLength": _bound(str, len, int.__le__),
-    "minProperties": _bound(dict, len, int.__ge__),
-    "maxProperties": _bound(dict, len, int.__le__),
-    "minimum": _bound((int, float), lambda v: v, lambda a, b: a >= b),
-    "maximum": _bound((int, float), lambda v: v, lambda a, b: a <= b),
-    "pattern": _k_pattern,
-    "uniqueItems": _k_unique_items,
-    "oneOf": _k_one_of,
-    "anyOf": _k_any_of,
-    "allOf": _k_all_of,
-    "not": _k_not,
-    "$ref": _k_ref,
-    "if": _k_if,
-    "then": _k_skip,
-    "else": _k_skip,
-}
+def compile_checker(schema: dict[str, Any] | bool, base: str) -> Check:
+    """A yes/no checker for a schema; raises ValueError on a keyword it does not implement."""
+    return _Compiler().build(schema, base)
 
 
 @cache
 def fast_check(name: str) -> Check:
     """The compiled yes/no checker of a shipped schema."""
-    return _compile(load_schema(name), name, {})
+    return compile_checker(load_schema(name), name)
 
 
 @cache

@@ -98,10 +98,10 @@ class ServiceCatalog:
         """
         if limit <= 0:
             return ()
-        import difflib  # only "did you mean" needs it; kept off the import path of lint
+        from policycheck.suggest import close_matches  # only "did you mean" needs it
 
         folded = fold(name)
-        close = difflib.get_close_matches(folded, self._folded_names, n=limit, cutoff=0.6)
+        close = close_matches(folded, self._folded_names, n=limit, cutoff=0.6)
         return tuple(self._by_folded_name[match].name for match in close)
 
 

@@ -3,22 +3,31 @@
 A pure library: no files, no printing. Build an Evaluator once per principal's PolicySet (every
 pattern is compiled then) and call evaluate() or could_allow() as often as needed. The semantics,
 including every choice RAM's documentation leaves open, are in docs/evaluation.md.
+
+The names below are imported on first use: `lint` needs only the pattern automaton of this
+package, and importing the engine (with its decimal and ipaddress parsers) would slow its start.
 """
 
-from policycheck.evaluate.engine import (
-    ALLOW,
-    EXPLICIT_DENY,
-    IMPLICIT_DENY,
-    LAYERS,
-    ConditionResult,
-    Decision,
-    Evaluator,
-    Match,
-    PolicySet,
-    Request,
-    evaluate,
-)
-from policycheck.evaluate.possible import Possibility
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policycheck.evaluate.engine import (
+        ALLOW,
+        EXPLICIT_DENY,
+        IMPLICIT_DENY,
+        LAYERS,
+        ConditionResult,
+        Decision,
+        Evaluator,
+        Match,
+        PolicySet,
+        Request,
+        evaluate,
+    )
+    from policycheck.evaluate.possible import Possibility
 
 __all__ = [
     "ALLOW",
@@ -34,3 +43,13 @@ __all__ = [
     "Request",
     "evaluate",
 ]
+_HOMES = {name: "policycheck.evaluate.engine" for name in __all__} | {
+    "Possibility": "policycheck.evaluate.possible"
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

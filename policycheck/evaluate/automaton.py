@@ -73,6 +73,16 @@ class _Nfa:
         return out
 
 
+@lru_cache(maxsize=4096)
+def _nfa(tokens: Tokens) -> _Nfa:
+    """One automaton per pattern, shared: its table of steps fills up across searches.
+
+    A step depends only on the pattern, the state and the character, so sharing never changes
+    an answer; lint and the "could it ever" analysis explore the same patterns again and again.
+    """
+    return _Nfa(tokens)
+
+
 def fresh_char(patterns: Sequence[Tokens]) -> str:
     """A character no pattern names: it stands for every such character in a search."""
     named = set().union(*(t for tokens in patterns for t in tokens if isinstance(t, frozenset)))
@@ -123,7 +133,7 @@ class Exploration:
         self.complete = False
 
     def __iter__(self) -> Iterator[tuple[Hashable, str]]:
-        nfas = [_Nfa(tokens) for tokens in self.patterns]
+        nfas = [_nfa(tokens) for tokens in self.patterns]
         fresh = fresh_char(self.patterns)
         start = tuple(n.start for n in nfas)
         reported: set[Hashable] = set()
@@ -186,14 +196,20 @@ def covers(cover: Sequence[str], pattern: str, limit: int = 20000) -> bool | Non
     """Whether every string `pattern` matches is matched by one of the `cover` patterns.
 
     None when the search ran out of budget (then nothing is claimed). Exact otherwise: the
-    common shapes are decided directly (a literal, `*`, a `prefix*` cover); the rest by a search
-    for a string matching `pattern` and none of `cover`. Answers are kept: lint asks the same
-    questions again and again across a corpus.
+    common shapes are decided directly (a literal, `*`, covers that are all literals or
+    `prefix*`); the rest by a search for a string matching `pattern` and none of `cover`.
+    Answers are kept: lint asks the same questions again and again across a corpus.
 
     >>> covers(["ice:Get*"], "ice:GetMedia*"), covers(["ice:Get*"], "ice:*"), covers(["a*", "b*"], "?")
     (True, False, False)
     """
     return _covers(tuple(cover), pattern, limit)
+
+
+def _is_prefix_pattern(pattern: str) -> bool:
+    """`literal*`: one trailing star and no other wildcard."""
+    head = pattern[:-1]
+    return pattern.endswith("*") and "*" not in head and "?" not in head
 
 
 @lru_cache(maxsize=65536)
@@ -202,12 +218,40 @@ def _covers(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
         return True
     if "*" not in pattern and "?" not in pattern:
         return any(_glob(c).fullmatch(pattern) is not None for c in cover)
+    # `pattern` has a wildcard; its strings all start with `head`, its literal part.
+    head = pattern[: min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)]
+    simple = True
     for candidate in cover:
-        head = candidate[:-1]
-        if candidate.endswith("*") and "*" not in head and "?" not in head:
-            literal = pattern[: len(head)]
-            if len(literal) == len(head) and "*" not in literal and "?" not in literal and literal == head:
+        if _is_prefix_pattern(candidate):
+            if head.startswith(candidate[:-1]):
                 return True
+        elif "*" in candidate or "?" in candidate:
+            simple = False
+    if simple:
+        # Every cover is a literal or a `prefix*` whose prefix is not a prefix of `head`. The
+        # pattern's first wildcard can take a character no cover has at that position (and a
+        # string long enough to differ from every literal), so some string escapes them all.
+        return False
+    if _escapes(cover, pattern):
+        return False
+    return _covers_by_search(cover, pattern, limit)
+
+
+def _escapes(cover: tuple[str, ...], pattern: str) -> bool:
+    """Whether a quick guess at a string `pattern` matches is matched by no cover.
+
+    Guesses: every wildcard replaced by one character no pattern names, and then every `*`
+    left empty. A guess no cover matches proves `pattern` is not covered; otherwise the
+    search decides. Most non-covering answers (`acs:oss:*:1:a` against `acs:oss:*:1:b`) stop here.
+    """
+    fresh = fresh_char([glob_tokens(pattern), *map(glob_tokens, cover)])
+    filled = pattern.replace("*", fresh).replace("?", fresh)
+    guesses = (filled, pattern.replace("*", "").replace("?", fresh))
+    return any(not any(_glob(c).fullmatch(guess) for c in cover) for guess in guesses)
+
+
+def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
+    """The general case: look for a string `pattern` matches and no cover does."""
     tokens = [glob_tokens(pattern), *map(glob_tokens, cover)]
     result = search(
         tokens, lambda matched: True if matched[0] and not any(matched[1:]) else None, limit=limit

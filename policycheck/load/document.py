@@ -13,6 +13,9 @@ from policycheck.model import JsonPath, format_path
 Positions = dict[JsonPath, int]
 """JSON path -> character offset in the text; for object members, the offset of the key."""
 
+_COUNT_LIMIT = 16384
+"""Texts up to this size are not indexed by line: two C-level scans per position are cheaper."""
+
 MAX_DEPTH = 32
 """Deeper than any policy needs (a policy nests 6 levels); bounds parsers' stacks too."""
 
@@ -22,8 +25,9 @@ class Document:
     """One file (or one document embedded in another file) after loading.
 
     `parsed` is false when the file could not be read as data; `findings` then says why.
-    Positions are computed on first use: most documents have no finding at all,
-    and for JSON the positions need a second, slower pass over the text.
+    Positions are found on first use: most documents have no finding at all. A loader gives
+    either `index_positions` (every position at once, with the nesting depth) or
+    `find_offset` (one path at a time, for JSON).
     """
 
     source: str
@@ -33,6 +37,7 @@ class Document:
     yaml: bool = False
     findings: list[Finding] = field(default_factory=list)
     index_positions: Callable[[], tuple[Positions, int]] | None = None
+    find_offset: Callable[[JsonPath], int] | None = None
     _positions: Positions | None = None
     _depth: int = 0
     _line_starts: list[int] | None = None
@@ -49,12 +54,16 @@ class Document:
         Checked only for documents that already failed the schema (a schema-valid policy
         nests 6 levels), and before anything recursive walks the value.
         """
-        _ = self.positions
-        if self._depth <= MAX_DEPTH:
+        if self.find_offset is not None:
+            depth = nesting(self.value)
+        else:
+            _ = self.positions
+            depth = self._depth
+        if depth <= MAX_DEPTH:
             return None
         return self.finding_at(
             "JSON_SYNTAX",
-            f"the document nests {self._depth} levels deep; policycheck reads at most {MAX_DEPTH} "
+            f"the document nests {depth} levels deep; policycheck reads at most {MAX_DEPTH} "
             "(a policy needs 6)",
             1,
             1,
@@ -62,6 +71,10 @@ class Document:
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
+        if len(self.text) <= _COUNT_LIMIT:
+            # a policy-sized text: counting is cheaper than building the index
+            start = self.text.rfind("\n", 0, offset) + 1
+            return self.text.count("\n", 0, start) + 1, offset - start + 1
         if self._line_starts is None:
             starts = [0]
             find = self.text.find
@@ -75,6 +88,8 @@ class Document:
 
     def locate(self, path: JsonPath) -> tuple[int, int]:
         """Line and column of the element at `path`, or of its nearest existing ancestor."""
+        if self.find_offset is not None:
+            return self.line_column(self.find_offset(path))
         positions = self.positions
         while path not in positions and path:
             path = path[:-1]
@@ -102,3 +117,22 @@ class Document:
             column=column,
             path=format_path(path),
         )
+
+
+def nesting(value: Any) -> int:
+    """How deeply lists and objects nest in a value (0 for a scalar), without recursion.
+
+    >>> nesting({"a": [1, {"b": []}]}), nesting("x")
+    (4, 0)
+    """
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in item)
+    return deepest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -90,6 +89,8 @@ def find_files(paths: list[str]) -> list[FoundFile]:
         if given == "-":
             result[given] = FoundFile(given, explicit=True)
         elif _GLOB_CHARS & set(given) and not os.path.exists(given):
+            import glob  # only for a pattern
+
             matches = sorted(glob.glob(given, recursive=True))
             if not matches:
                 raise PathNotFound(f"no file matches {given}")

@@ -1,20 +1,25 @@
 """JSON text -> Document, fast for the common case and exact where a finding needs it.
 
 The value comes from the C parser (`json`), which is an order of magnitude faster than any
-position-keeping parser in Python. Positions come from a second pass, `scan`, that runs only
-when something must be located: a finding, or a duplicate key the first pass noticed.
+position-keeping parser in Python. Positions are found only when something must be located:
+a finding walks down to its element, letting the C parser skip every sibling on the way
+(`JsonLocator`); a duplicate key, which the first pass only notices, needs `scan`, a full
+tokenising pass that records every element and every repeated key.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from json.decoder import scanstring
 from typing import Any
 
 from policycheck.load.document import MAX_DEPTH, Document, Positions
 from policycheck.model import JsonPath, format_path
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_TOKEN = r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+'
+"""A JSON token; compiled by scan(), which only documents with duplicate keys need."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -63,7 +68,7 @@ def scan(text: str) -> tuple[Positions, list[tuple[JsonPath, int, int]], int]:
     stack: list[list[Any]] = []
     max_depth = 0
     previous = ""
-    for match in _TOKEN.finditer(text):
+    for match in re.finditer(_TOKEN, text):
         token = match.group()
         first = token[0]
         if first == ",":
@@ -110,19 +115,80 @@ def scan(text: str) -> tuple[Positions, list[tuple[JsonPath, int, int]], int]:
     return positions, duplicates, max_depth
 
 
-def _index(text: str) -> tuple[Positions, int]:
-    positions, _, depth = scan(text)
-    return positions, depth
+class JsonLocator:
+    """Where elements of well-formed JSON text without duplicate keys start, found on demand.
+
+    To reach `Statement[3].Action`, it reads the root's members up to "Statement", then
+    skips statements 0 to 2 with the C parser, then reads statement 3's members up to
+    "Action": Python touches only the containers on the way, never a whole document. What
+    it read is kept, so the next finding in the same document continues from there.
+    Offsets follow `scan`: an object member's is its key's, a list item's its value's.
+
+    >>> locator = JsonLocator('{"a": [1, {"b": 2}], "c": 3}')
+    >>> locator.offset(("a", 1, "b")), locator.offset(("c",)), locator.offset(("a", 7, "x"))
+    (11, 21, 1)
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        start = _WHITESPACE.match(text).end()
+        # path -> (offset shown for it, offset where its value starts)
+        self.found: dict[JsonPath, tuple[int, int]] = {(): (start, start)}
+        # container path -> [children read, text index, value still to skip (or -1), finished]
+        self.progress: dict[JsonPath, list[Any]] = {}
+
+    def offset(self, path: JsonPath) -> int:
+        """Offset of the element at `path`, or of its nearest existing ancestor."""
+        reached: JsonPath = ()
+        for depth, key in enumerate(path):
+            child = path[: depth + 1]
+            if child not in self.found and not self._read_until(reached, key):
+                break
+            reached = child
+        return self.found[reached][0]
+
+    def _read_until(self, container: JsonPath, key: str | int) -> bool:
+        """Read the container's children until `key`; False if it has no such child."""
+        text = self.text
+        start = self.found[container][1]
+        is_object = text[start] == "{"
+        if not is_object and text[start] != "[":
+            return False  # a scalar has no children
+        state = self.progress.get(container)
+        if state is None:
+            at = _WHITESPACE.match(text, start + 1).end()
+            state = self.progress[container] = [0, at, -1, text[at] in "}]"]
+        while True:
+            count, at, pending, finished = state
+            if pending >= 0:
+                _, end = _LENIENT_DECODER.scan_once(text, pending)
+                end = _WHITESPACE.match(text, end).end()
+                finished = text[end] != ","
+                at = end if finished else _WHITESPACE.match(text, end + 1).end()
+                state[1:] = [at, -1, finished]
+            if finished:
+                return False
+            if is_object:
+                name, after = scanstring(text, at + 1)
+                colon = _WHITESPACE.match(text, after).end()
+                value_at = _WHITESPACE.match(text, colon + 1).end()
+            else:
+                name, value_at = count, at
+            self.found[(*container, name)] = (at, value_at)
+            state[0], state[2] = count + 1, value_at
+            if name == key and type(name) is type(key):
+                return True
 
 
 def load_json(text: str, source: str) -> Document:
     """Parse JSON text into a Document; every problem becomes a finding, never an exception."""
-    document = Document(source=source, text=text, index_positions=lambda: _index(text))
+    document = Document(source=source, text=text, find_offset=JsonLocator(text).offset)
     try:
         document.value = _DECODER.decode(text)
         document.parsed = True
     except _Duplicate:
         positions, duplicates, depth = scan(text)
+        document.find_offset = None
         document.index_positions = lambda: (positions, depth)
         too_deep = document.depth_finding()
         if too_deep:

@@ -20,44 +20,45 @@ def check_actions(context: RuleContext) -> None:
     for statement in context.policy.statements:
         uncatalogued: set[str] = set()
         for index, action in enumerate(statement.actions):
-            if action == "*":
+            problem = _action_problem(action)
+            if problem is None:
                 continue
-            path = context.element_path(statement, statement.action_key, index)
-            parts = _split(action)
-            if parts is None:
-                context.report(
-                    "UNKNOWN_ACTION",
-                    path,
-                    f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo',
-                )
-                continue
-            service_code, name = parts
-            if patterns.has_wildcard(service_code):
-                continue
-            service = catalog.service(service_code)
-            if service is None:
-                if patterns.fold(service_code) not in uncatalogued:
-                    uncatalogued.add(patterns.fold(service_code))
-                    context.report(
-                        "UNKNOWN_SERVICE",
-                        path,
-                        f'no action catalog for service "{service_code}": its actions are not checked',
-                    )
-                continue
-            if service.match(name):
-                continue
-            suggestions = _suggest(service.ram_code, name)
-            hint = (
-                f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?"
-                if suggestions
-                else ""
-            )
-            what = "matches no" if patterns.has_wildcard(name) else "is not an"
-            context.report(
-                "UNKNOWN_ACTION",
-                path,
-                f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}',
-            )
+            code, message, service = problem
+            if service:  # UNKNOWN_SERVICE: once per service and statement
+                if service in uncatalogued:
+                    continue
+                uncatalogued.add(service)
+            context.report(code, context.element_path(statement, statement.action_key, index), message)
+
+
+@lru_cache(maxsize=8192)
+def _action_problem(action: str) -> tuple[str, str, str] | None:
+    """(code, message, folded service for UNKNOWN_SERVICE or "") for one Action value, or None.
+
+    A pure function of the value and the packaged catalog, so answers are kept: a corpus of
+    policies names the same actions again and again.
+    """
+    if action == "*":
+        return None
+    parts = _split(action)
+    if parts is None:
+        message = f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo'
+        return "UNKNOWN_ACTION", message, ""
+    service_code, name = parts
+    if patterns.has_wildcard(service_code):
+        return None
+    service = catalog.service(service_code)
+    if service is None:
+        message = f'no action catalog for service "{service_code}": its actions are not checked'
+        return "UNKNOWN_SERVICE", message, patterns.fold(service_code)
+    if service.match(name):
+        return None
+    suggestions = _suggest(service.ram_code, name)
+    hint = (
+        f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?" if suggestions else ""
+    )
+    what = "matches no" if patterns.has_wildcard(name) else "is not an"
+    return "UNKNOWN_ACTION", f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}', ""
 
 
 @lru_cache(maxsize=4096)
@@ -71,10 +72,10 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     literal, tail = name[:cut], name[cut:]
     if not literal:
         return ()
-    import difflib
+    from policycheck.suggest import close_matches
 
     prefixes = {patterns.fold(a.name[: len(literal)]): a.name[: len(literal)] for a in service.actions}
-    close = difflib.get_close_matches(patterns.fold(literal), prefixes, n=20, cutoff=0.75)
+    close = close_matches(patterns.fold(literal), prefixes, n=20, cutoff=0.75)
     return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
 
 
@@ -104,15 +105,24 @@ def check_resource_mismatch(context: RuleContext) -> None:
 
 def _operation_level_actions(statement: Statement) -> list[str]:
     """The statement's actions (wildcards expanded per service) whose resource is All Resources."""
-    found: list[str] = []
-    for action in statement.actions:
-        parts = _split(action)
-        if parts is None or action == "*" or patterns.has_wildcard(parts[0]):
-            continue
-        expanded = catalog.expand(action) or ()
-        if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
-            found.append(action if patterns.has_wildcard(action) else expanded[0].full_name)
-    return found
+    return [shown for action in statement.actions if (shown := _operation_level(action))]
+
+
+@lru_cache(maxsize=8192)
+def _operation_level(action: str) -> str | None:
+    """How to name an Action value in RESOURCE_MISMATCH if all it matches is authorized per
+    operation (the pattern itself, or the catalog's spelling of a name); else None.
+
+    A pure function of the value and the packaged catalog: `ice:*` expands to 400 actions,
+    which need not be looked at again for every statement that grants it.
+    """
+    parts = _split(action)
+    if parts is None or action == "*" or patterns.has_wildcard(parts[0]):
+        return None
+    expanded = catalog.expand(action) or ()
+    if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
+        return action if patterns.has_wildcard(action) else expanded[0].full_name
+    return None
 
 
 def _covers_other(folded: list[str], cover: int, index: int) -> bool:
@@ -125,14 +135,15 @@ def _covers_other(folded: list[str], cover: int, index: int) -> bool:
 def check_redundant(context: RuleContext) -> None:
     """An action named twice, or one another wildcard in the same list already covers."""
     for statement in context.policy.statements:
+        if len(statement.actions) < 2:
+            continue
         folded = [patterns.fold(action) for action in statement.actions]
         wildcards = [i for i, a in enumerate(folded) if patterns.has_wildcard(a)]
         for index, action in enumerate(folded):
-            path = context.element_path(statement, statement.action_key, index)
             if action in folded[:index]:
                 context.report(
                     "REDUNDANT",
-                    path,
+                    context.element_path(statement, statement.action_key, index),
                     f'"{statement.actions[index]}" is listed twice in {statement.action_key}',
                 )
                 continue
@@ -140,7 +151,7 @@ def check_redundant(context: RuleContext) -> None:
             if cover is not None:
                 context.report(
                     "REDUNDANT",
-                    path,
+                    context.element_path(statement, statement.action_key, index),
                     f'"{statement.actions[index]}" is already covered by "{statement.actions[cover]}" '
                     f"in the same {statement.action_key}",
                 )

@@ -1,42 +1,30 @@
 """Conditions: UNKNOWN_CONDITION_OPERATOR, INVALID_CONDITION_VALUE, INVALID_CONDITION_KEY.
 
 Operators and value grammars come from the evaluator (policycheck.evaluate.operators and
-.values), so lint calls a value invalid exactly when evaluation could never match it.
+.values), so lint calls a value invalid exactly when evaluation could never match it. They are
+imported when a policy first has a condition: the value parsers bring decimal and ipaddress,
+which linting a policy without conditions never needs (a tenth of `lint`'s start-up).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
+from functools import lru_cache
 
 from policycheck import catalog, patterns
-from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, OPERATORS, STRING
-from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
-from policycheck.model import Condition, Statement
+from policycheck.model import Condition, JsonPath, Statement
 from policycheck.rules import ALL_KINDS, Rule, RuleContext
 
-_KEY = re.compile(r"[A-Za-z0-9_-]+:[^\s:][^\s]*")
-
-_PARSERS = {NUMERIC: parse_number, DATE: parse_date, IP: parse_network, BOOL: parse_bool}
-_FORMS = {
-    NUMERIC: "a number such as 10 or 2.5",
-    DATE: "an ISO 8601 date and time such as 2026-01-31T00:00:00Z",
-    IP: "an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8",
-    BOOL: '"true" or "false"',
-}
-_KEY_TYPES = {"String": STRING, "Numeric": NUMERIC, "Date": DATE, "Bool": BOOL, "IP": IP}
-_FAMILY_OPERATORS = {
-    STRING: "String*",
-    NUMERIC: "Numeric*",
-    DATE: "Date*",
-    BOOL: "Bool",
-    IP: "IpAddress or NotIpAddress",
-}
-_AWS_ONLY = re.compile(r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?")
+# Compiled on first use (re keeps them): only cached or rarely run functions need them.
+_KEY = r"[A-Za-z0-9_-]+:[^\s:][^\s]*"
+_AWS_ONLY = r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?"
 
 
 def _operator_hint(name: str) -> str:
-    qualified = _AWS_ONLY.fullmatch(name)
+    from policycheck.evaluate.operators import OPERATORS
+    from policycheck.suggest import close_matches
+
+    qualified = re.fullmatch(_AWS_ONLY, name)
     base = qualified.group(2) if qualified else name
     if base in OPERATORS and base != name:
         return f'; RAM documents no ForAnyValue:/ForAllValues:/IfExists forms: use "{base}"'
@@ -45,73 +33,114 @@ def _operator_hint(name: str) -> str:
     folded = {op.lower(): op for op in OPERATORS}
     if base.lower() in folded:
         return f'; operators are case-sensitive: write "{folded[base.lower()]}"'
-    close = difflib.get_close_matches(base, list(OPERATORS), n=2, cutoff=0.6)
+    close = close_matches(base, list(OPERATORS), n=2, cutoff=0.6)
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
-def _check_values(context: RuleContext, statement: Statement, condition: Condition, family: str) -> None:
-    raw = context.document.value["Statement"][statement.index]["Condition"][condition.operator][condition.key]
-    for index, value in enumerate(condition.values):
-        path = condition.path if isinstance(raw, str) else (*condition.path, index)
-        parse = _PARSERS.get(family)
+Problem = tuple[int | None, str, str, str | None]
+"""(index of the value, or None for the condition as a whole; code; message; severity or None)."""
+
+
+@lru_cache(maxsize=8192)
+def _condition_problems(operator: str, key: str, values: tuple[str, ...]) -> tuple[Problem, ...]:
+    """What is wrong with one operator/key/values triple of a known operator, in report order.
+
+    A pure function of its arguments (and the packaged key catalog), so answers are kept:
+    the same conditions recur across a corpus of policies.
+    """
+    from policycheck.evaluate.operators import OPERATORS
+
+    family = OPERATORS[operator].family
+    return (*_value_problems(operator, values, family), *_key_problems(operator, key, family))
+
+
+def _value_problems(operator: str, values: tuple[str, ...], family: str) -> list[Problem]:
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+    from policycheck.evaluate.values import parse_bool, parse_date, parse_network, parse_number
+
+    parse = {NUMERIC: parse_number, DATE: parse_date, IP: parse_network, BOOL: parse_bool}.get(family)
+    forms = {
+        NUMERIC: "a number such as 10 or 2.5",
+        DATE: "an ISO 8601 date and time such as 2026-01-31T00:00:00Z",
+        IP: "an IPv4 or IPv6 address or CIDR block such as 10.0.0.0/8",
+        BOOL: '"true" or "false"',
+    }
+    problems: list[Problem] = []
+    for index, value in enumerate(values):
         if parse is not None and parse(value) is None:
-            context.report(
-                "INVALID_CONDITION_VALUE",
-                path,
-                f'{condition.operator} needs {_FORMS[family]}, not "{value}": this value never matches',
+            problems.append(
+                (
+                    index,
+                    "INVALID_CONDITION_VALUE",
+                    f'{operator} needs {forms[family]}, not "{value}": this value never matches',
+                    None,
+                )
             )
-        elif family == STRING and "Like" not in condition.operator and ("*" in value or "?" in value):
-            context.report(
-                "INVALID_CONDITION_VALUE",
-                path,
-                f'"{value}" has a wildcard, but {condition.operator} compares literally; '
-                "use StringLike (or StringNotLike) for patterns",
-                severity="warning",
+        elif family == STRING and "Like" not in operator and ("*" in value or "?" in value):
+            problems.append(
+                (
+                    index,
+                    "INVALID_CONDITION_VALUE",
+                    f'"{value}" has a wildcard, but {operator} compares literally; '
+                    "use StringLike (or StringNotLike) for patterns",
+                    "warning",
+                )
             )
-    if family == BOOL and len(condition.values) > 1:
-        context.report(
-            "INVALID_CONDITION_VALUE", condition.path, "Bool takes exactly one value, true or false"
+    if family == BOOL and len(values) > 1:
+        problems.append(
+            (None, "INVALID_CONDITION_VALUE", "Bool takes exactly one value, true or false", None)
         )
+    return problems
 
 
-def _check_key(context: RuleContext, condition: Condition, family: str) -> None:
-    key = condition.key
-    if not _KEY.fullmatch(key):
-        context.report(
-            "INVALID_CONDITION_KEY",
-            condition.path,
-            f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>',
-        )
-        return
+def _key_problems(operator: str, key: str, family: str) -> list[Problem]:
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+    from policycheck.suggest import close_matches
+
+    if not re.fullmatch(_KEY, key):
+        message = f'"{key}" is not a condition key: write acs:<key> for a global key or <ram-code>:<key>'
+        return [(None, "INVALID_CONDITION_KEY", message, None)]
     if patterns.fold(key.split(":", 1)[0]) != "acs":
-        return
+        return []
     info = catalog.global_condition_key(key)
     if info is None:
         names = catalog.global_condition_key_names()
-        close = difflib.get_close_matches(key.lower(), [n.lower() for n in names], n=2, cutoff=0.6)
+        close = close_matches(key.lower(), [n.lower() for n in names], n=2, cutoff=0.6)
         spelled = [next(n for n in names if n.lower() == c) for c in close]
         hint = f"; did you mean {' or '.join(spelled)}?" if spelled else ""
-        context.report(
-            "INVALID_CONDITION_KEY", condition.path, f"{key} is not a global condition key of RAM{hint}"
-        )
-        return
-    expected = _KEY_TYPES[info.type]
-    if expected != family:
-        context.report(
-            "INVALID_CONDITION_KEY",
-            condition.path,
-            f"{info.name} holds {info.type} values; {condition.operator} compares them as "
-            f"{family} values: use {_FAMILY_OPERATORS[expected]}",
-            severity="warning",
-        )
+        return [(None, "INVALID_CONDITION_KEY", f"{key} is not a global condition key of RAM{hint}", None)]
+    expected = {"String": STRING, "Numeric": NUMERIC, "Date": DATE, "Bool": BOOL, "IP": IP}[info.type]
+    if expected == family:
+        return []
+    message = (
+        f"{info.name} holds {info.type} values; {operator} compares them as "
+        f"{family} values: use {_operator_names(expected)}"
+    )
+    return [(None, "INVALID_CONDITION_KEY", message, "warning")]
+
+
+def _operator_names(family: str) -> str:
+    """How a message names the operators of a value family."""
+    from policycheck.evaluate.operators import BOOL, DATE, IP, NUMERIC, STRING
+
+    return {
+        STRING: "String*",
+        NUMERIC: "Numeric*",
+        DATE: "Date*",
+        BOOL: "Bool",
+        IP: "IpAddress or NotIpAddress",
+    }[family]
 
 
 def check_conditions(context: RuleContext) -> None:
+    if not any(statement.conditions for statement in context.policy.statements):
+        return
+    from policycheck.evaluate.operators import OPERATORS
+
     for statement in context.policy.statements:
         reported: set[str] = set()
         for condition in statement.conditions:
-            operator = OPERATORS.get(condition.operator)
-            if operator is None:
+            if condition.operator not in OPERATORS:
                 if condition.operator not in reported:
                     reported.add(condition.operator)
                     context.report(
@@ -121,8 +150,20 @@ def check_conditions(context: RuleContext) -> None:
                         f"{_operator_hint(condition.operator)}",
                     )
                 continue
-            _check_values(context, statement, condition, operator.family)
-            _check_key(context, condition, operator.family)
+            for index, code, message, severity in _condition_problems(
+                condition.operator, condition.key, condition.values
+            ):
+                context.report(code, _value_path(context, statement, condition, index), message, severity)
+
+
+def _value_path(
+    context: RuleContext, statement: Statement, condition: Condition, index: int | None
+) -> JsonPath:
+    """The condition's path, or its index-th value's when the document wrote a list."""
+    if index is None:
+        return condition.path
+    raw = context.document.value["Statement"][statement.index]["Condition"][condition.operator][condition.key]
+    return condition.path if isinstance(raw, str) else (*condition.path, index)
 
 
 RULES = (

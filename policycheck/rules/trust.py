@@ -6,17 +6,18 @@ import re
 
 from policycheck.rules import Rule, RuleContext
 
-_ROOT = re.compile(r"acs:ram::(?P<account>[^:]*):root", re.IGNORECASE)
-_ANY_ACCOUNT = re.compile(r"acs:ram::[^:]*[*?][^:]*:.*", re.IGNORECASE)
+# Compiled on first use (re keeps them): only trust policies need them.
+_ROOT = r"acs:ram::(?P<account>[^:]*):root"
+_ANY_ACCOUNT = r"acs:ram::[^:]*[*?][^:]*:.*"
 
 
 def _open_principal(value: str, accounts: tuple[str, ...]) -> str | None:
     """Why a RAM/Federated principal opens the role to too many identities, or None."""
     if value == "*":
         return "anyone"
-    if _ANY_ACCOUNT.fullmatch(value):
+    if re.fullmatch(_ANY_ACCOUNT, value, re.IGNORECASE):
         return "identities of any account"
-    root = _ROOT.fullmatch(value)
+    root = re.fullmatch(_ROOT, value, re.IGNORECASE)
     if root and root.group("account") not in accounts:
         account = root.group("account")
         return f"every identity of account {account}" + (

@@ -340,7 +340,9 @@ def oracle_pool(key: str, policy_values: list[str]) -> list[str]:
     variants = {"", "x", "b", "ab"}
     for value in policy_values:
         for text in (value, value.replace("*", ""), value.replace("*", "zz"), value.replace("?", "q")):
-            variants.update({text, text.upper(), text.lower()})
+            # every spelling by case: IgnoreCase and case-sensitive conditions together can leave
+            # only a mixed one (equal to "ab" ignoring case, yet not "ab": "aB")
+            variants.update(map("".join, itertools.product(*({c.lower(), c.upper()} for c in text))))
     return sorted(variants)
 
 

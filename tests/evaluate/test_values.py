@@ -105,6 +105,33 @@ def test_search_finds_exactly_the_reachable_match_sets(patterns):
             assert tuple(bool(compile_globs([p])(combo)) for p in patterns) in result.found
 
 
+@settings(max_examples=500)
+@given(
+    st.lists(st.text(alphabet="ab:*?", max_size=5), min_size=1, max_size=3),
+    st.text(alphabet="ab:*?", min_size=1, max_size=5),
+)
+def test_covers_shortcuts_agree_with_the_search(cover, pattern):
+    """covers() decides literals and `prefix*` covers without a search: it must say what the search says."""
+    expected = automaton._covers_by_search(tuple(cover), pattern, 20000)
+    assert expected is not None
+    assert automaton.covers(cover, pattern) is expected
+
+
+def test_covers_decides_prefix_covers_both_ways():
+    assert automaton.covers(["ice:get*", "ice:list*"], "ice:getmedia*") is True
+    assert automaton.covers(["ice:get*", "ice:list*"], "ice:ge*") is False
+    assert automaton.covers(["ice:get*", "ice:queryjob"], "ice:query*") is False
+    assert automaton.covers(["ice:*job", "ice:get*"], "ice:query*") is False
+    assert automaton.covers(["a*", "b*"], "?") is False
+
+
+def test_covers_answers_no_from_a_guess_and_yes_from_the_search():
+    arns = ("acs:oss:*:1:a-bucket", "acs:oss:*:1:b-bucket/*")
+    assert automaton.covers(arns, "acs:oss:*:1:c-bucket") is False
+    assert automaton.covers(arns, "*") is False
+    assert automaton.covers(("acs:oss:*:1:*", "x"), "acs:oss:cn-*:1:a?") is True
+
+
 def _strings(chars, length):
     if length == 0:
         yield ""

@@ -169,7 +169,9 @@ def test_symlink_loop_in_a_scanned_folder(generated):
     ],
 )
 def test_a_directory_where_a_file_is_expected(args, words):
+    before = set(os.listdir(REPO))
     done = run(*args)
     assert done.returncode == 2, done.stdout + done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    assert set(os.listdir(REPO)) <= before  # no half-written report left behind

@@ -93,3 +93,15 @@ def test_oversized_special_and_missing_files(tmp_path):
     assert codes(load_file(str(big))) == [("JSON_SYNTAX", 1, 1, "")]
     assert codes(load_file(str(tmp_path))) == [("FILE_UNREADABLE", 1, 1, "")]
     assert codes(load_file(str(tmp_path / "gone.json"))) == [("FILE_UNREADABLE", 1, 1, "")]
+
+
+@pytest.mark.parametrize("repeat", [1, 5000])  # a policy-sized text, and one past the counting limit
+def test_line_column_of_every_offset(repeat):
+    from policycheck.load.document import Document
+
+    text = "ab\n\ncd\r\n" * repeat + "end"
+    document = Document(source="p.json", text=text)
+    for offset in [*range(12), len(text) - 3, len(text)]:
+        before = text[:offset]
+        expected = (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+        assert document.line_column(offset) == expected

@@ -1,0 +1,282 @@
+"""`make bench`: every case in its own process, one table, every figure next to its baseline.
+
+    .venv-bench/bin/python bench/run.py [--markdown FILE]
+
+Run by `make bench` in .venv-bench, where policycheck is installed from this tree as a wheel
+would install it (no editable-install hook) together with parliament, which policycheck itself
+never depends on. Each case is a child process (so its peak memory is its own) that prints one
+JSON line; each figure is measured in the same run as its baseline and shown as a ratio,
+because these machines are shared and noisy and absolute times alone mean little. The table
+goes to stdout; with --markdown, also to FILE (bench/README.md holds the latest); the raw
+figures go to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+
+@dataclass
+class Row:
+    case: str
+    figure: str
+    baseline: str
+    ratio: str
+    target: str
+    met: str
+    peak: str
+    note: str = ""
+
+
+def run_case(script: str, *args: str, timeout: float = 600) -> dict:
+    """Run one bench script in its own process; its last stdout line is its result."""
+    command = [sys.executable, str(BENCH / script), *args]
+    print(f"  running {script} {' '.join(args)}", file=sys.stderr, flush=True)
+    # From bench/: a child's `python -c` must not import the source tree in the current folder.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=BENCH)
+    if done.returncode != 0:
+        problem = done.stderr.strip()[-800:]
+        raise RuntimeError(f"{script} {' '.join(args)} failed ({done.returncode}): {problem}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=BENCH.parent
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def mark(ok: bool | None) -> str:
+    return "-" if ok is None else ("yes" if ok else "NO")
+
+
+def lint_rows(raw: dict) -> list[Row]:
+    memory = raw["lint"] = run_case("bench_lint.py")
+    with tempfile.TemporaryDirectory(prefix="bench-aws-") as folder:
+        corpus = os.path.join(folder, "aws.jsonl")
+        run_case("bench_lint.py", "--write-aws", corpus)
+        peer = raw["parliament"] = run_case("parliament_side.py", corpus)
+    files = raw["lint_files"] = run_case("bench_lint.py", "--files")
+    ours = memory["policycheck_per_s"]
+    slower = memory["json_per_s"] / ours
+    faster = ours / peer["parliament_per_s"]
+    files_slower = files["json_per_s"] / files["policycheck_per_s"]
+    size = (
+        f"{memory['policies']:,} policies, {memory['statements']:,} statements, "
+        f"{memory['defective']:,} broken"
+    )
+    return [
+        Row(
+            "lint, in memory",
+            f"{ours:,.0f} policies/s",
+            f"json.loads {memory['json_per_s']:,.0f}/s",
+            f"{slower:.1f}x slower",
+            "<= 10x slower",
+            mark(slower <= 10),
+            f"{memory['peak_mb']:.0f} MB",
+            f"{size}; load_bytes + kind detection + lint_document, one pass in a fresh process; "
+            f"{memory['findings']:,} findings (digest {memory['digest']})",
+        ),
+        Row(
+            "lint vs parliament",
+            f"{ours:,.0f} policies/s",
+            f"parliament {peer['parliament_per_s']:,.0f}/s",
+            f"{faster:.1f}x faster",
+            ">= 20x faster",
+            mark(faster >= 20),
+            f"{peer['peak_mb']:.0f} MB (parliament)",
+            f"parliament {peer['version']} analyze_policy_string (defaults) on the same corpus in AWS "
+            f"form, one pass in a fresh process; {peer['findings']:,} findings, "
+            f"{peer['codes'].get('EXCEPTION', 0)} EXCEPTION",
+        ),
+        Row(
+            "lint, files",
+            f"{files['policycheck_per_s']:,.0f} policies/s",
+            f"read + json.loads {files['json_per_s']:,.0f}/s",
+            f"{files_slower:.1f}x slower",
+            "-",
+            "-",
+            f"{files['peak_mb']:.0f} MB",
+            f"the same corpus as {files['policies']:,} files in a folder, lint_paths (walk, read, lint, "
+            "settings); baseline reads each file and runs json.loads",
+        ),
+    ]
+
+
+def startup_row(raw: dict) -> list[Row]:
+    start = raw["startup"] = run_case("bench_startup.py")
+    ratio = start["lint_ms"] / start["bare_ms"]
+    extra = f"; loaded {', '.join(start['must_not_load_loaded'])}" if start["must_not_load_loaded"] else ""
+    return [
+        Row(
+            "cold start",
+            f"{start['lint_ms']:.1f} ms",
+            f'python -c "import json" {start["bare_ms"]:.1f} ms',
+            f"{ratio:.2f}x",
+            "< 3x",
+            mark(ratio < 3),
+            f"{start['peak_mb']:.0f} MB",
+            f"`policycheck lint ice-iproduction-query.json` as a whole process from a wheel install, "
+            f"no config file, median of {start['repeat']} alternating runs{extra}",
+        )
+    ]
+
+
+def explain_row(raw: dict) -> list[Row]:
+    explain = raw["explain"] = run_case("bench_explain.py", "--policies", "1000", "--seconds", "3", "--json")
+    row = explain["rows"][0]
+    ratio = row["engine"] / row["naive"]
+    return [
+        Row(
+            "explain",
+            f"{row['engine']:,.0f} decisions/s",
+            f"naive fnmatch loop {row['naive']:,.0f}/s",
+            f"{ratio:.0f}x faster",
+            ">= 100,000/s",
+            mark(row["engine"] >= 100_000),
+            f"{explain['peak_mb']:.0f} MB",
+            f"bench_explain.py: {row['policies']:,} generated policies with conditions "
+            f"({row['statements']:,} statements, {row['candidates']:.0f} of them name a request's action), "
+            f"one core; could_allow {row['could']:,.0f}/s; 0 disagreements with the naive loop",
+        )
+    ]
+
+
+def check_rows(raw: dict) -> list[Row]:
+    shipped = raw["check_shipped"] = run_case("bench_check.py", "shipped")
+    generated = raw["check_generated"] = run_case("bench_check.py", "generated")
+    return [
+        Row(
+            "check, shipped config",
+            f"{shipped['check_s'] * 1000:.0f} ms",
+            f"lint of the same documents {shipped['lint_s'] * 1000:.0f} ms",
+            f"{shipped['check_s'] / shipped['lint_s']:.2f}x",
+            "-",
+            "-",
+            f"{shipped['peak_mb']:.0f} MB",
+            f"`policycheck check` in the repository root ({shipped['documents']} documents), whole "
+            f"process, median of {shipped['repeat']}; baseline `policycheck lint policies`",
+        ),
+        Row(
+            f"check, {generated['principals']} x {generated['expectations'] // generated['principals']}",
+            f"{generated['check_s']:.2f} s",
+            f"lint of the same documents {generated['lint_s']:.2f} s",
+            f"{generated['check_s'] / generated['lint_s']:.1f}x",
+            "< 2 s",
+            mark(generated["check_s"] < 2),
+            f"{generated['peak_mb']:.0f} MB",
+            f"generated policycheck.yaml: {generated['principals']} principals x "
+            f"{generated['expectations'] // generated['principals']} expectations = "
+            f"{generated['checks']:,} checks once wildcards expand, {generated['documents']} documents; "
+            f"whole process, median of {generated['repeat']}; baseline lints the same documents",
+        ),
+    ]
+
+
+def emulator_row(raw: dict) -> list[Row]:
+    emulator = raw["emulator"] = run_case("bench_emulator.py", "--requests", "3000", "--json")
+    stub = raw["emulator_stub"] = run_case("bench_emulator.py", "--requests", "3000", "--baseline", "--json")
+    ok = emulator["rps"] >= 300 and emulator["errors"] == 0 and emulator["requests"] == 3000
+    return [
+        Row(
+            "emulator",
+            f"{emulator['rps']:,.0f} req/s, p50 {emulator['p50_ms']:.1f} ms, p99 {emulator['p99_ms']:.1f} ms",
+            f"stub server {stub['rps']:,.0f} req/s, p50 {stub['p50_ms']:.1f} ms",
+            f"{emulator['rps'] / stub['rps']:.2f}x",
+            ">= 300/s, 0 errors",
+            mark(ok),
+            f"{emulator['server_peak_mb']:.0f} MB (server)",
+            f"signed, authorized QueryIProductionJob through aliyun-python-sdk-core on 127.0.0.1, "
+            f"{emulator['concurrency']} client threads, {emulator['requests']:,} requests, "
+            f"{emulator['errors']} errors; server CPU {emulator['server_cpu_ms']:.2f} ms/request; "
+            "baseline: the same server class with a stub handler",
+        )
+    ]
+
+
+HEADER = ("case", "policycheck", "baseline (same run)", "ratio", "target", "met", "peak RSS")
+
+
+def text_table(rows: list[Row]) -> str:
+    cells = [HEADER, *((r.case, r.figure, r.baseline, r.ratio, r.target, r.met, r.peak) for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    lines.append("")
+    lines += [f"{r.case}: {r.note}" for r in rows if r.note]
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for r in rows:
+        cells = (r.case, r.figure, r.baseline, r.ratio, r.target, r.met, r.peak)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"- **{r.case}**: {r.note}" for r in rows if r.note]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
+    args = parser.parse_args()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    raw: dict = {}
+    rows: list[Row] = []
+    failures = []
+    for part in (lint_rows, startup_row, explain_row, check_rows, emulator_row):
+        try:
+            rows += part(raw)
+        except Exception as problem:  # noqa: BLE001 - one broken case must not hide the others
+            failures.append(f"{part.__name__}: {problem}")
+    minutes = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() / 60
+    about = (
+        f"policycheck {commit()}, {started:%Y-%m-%d %H:%M} UTC, {minutes:.1f} min; {machine()}; "
+        "shared machine: compare ratios, not absolute times"
+    )
+    print()
+    print(about)
+    print(text_table(rows))
+    for failure in failures:
+        print(f"FAILED {failure}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps({"about": about, "raw": raw}, indent=2, sort_keys=True))
+    if args.markdown:
+        Path(args.markdown).write_text(f"{about}\n\n{markdown_table(rows)}\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

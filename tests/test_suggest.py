@@ -1,0 +1,48 @@
+"""close_matches gives exactly what difflib.get_close_matches gives."""
+
+import difflib
+import doctest
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policycheck import catalog, suggest
+from policycheck.suggest import close_matches
+
+words = st.text(alphabet="abcdeQJ", max_size=8)
+
+
+def test_docstring_examples():
+    failures, tried = doctest.testmod(suggest)
+    assert tried > 0 and failures == 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    word=words,
+    possibilities=st.lists(words, max_size=25),
+    n=st.integers(1, 4),
+    cutoff=st.sampled_from([0.0, 0.3, 0.6, 0.75, 1.0]),
+)
+def test_same_answers_as_difflib(word, possibilities, n, cutoff):
+    assert close_matches(word, possibilities, n, cutoff) == difflib.get_close_matches(
+        word, possibilities, n, cutoff
+    )
+
+
+@pytest.mark.parametrize("code", ["ice", "ram"])
+def test_same_answers_as_difflib_for_typos_of_real_actions(code):
+    names = [action.name.lower() for action in catalog.service(code).actions]
+    for index, name in enumerate(names[::7]):
+        cut = index % (len(name) - 1)
+        for typo in (name[:cut] + name[cut + 1 :], name[:cut] + "x" + name[cut:], name[::-1]):
+            for n in (1, 3):
+                assert close_matches(typo, names, n, 0.6) == difflib.get_close_matches(typo, names, n, 0.6)
+
+
+def test_refuses_what_difflib_refuses():
+    with pytest.raises(ValueError):
+        close_matches("a", ["a"], n=0)
+    with pytest.raises(ValueError):
+        close_matches("a", ["a"], cutoff=1.5)
