@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from policycheck.schema import _validator, compile_checker, fast_check, load_schema
 from tests.conftest import REPO
+from tests.strategies import POLICY_NAMES, SCALARS, json_values
 
 SCHEMAS = sorted(p.name for p in (REPO / "schemas").glob("*.json"))
 
@@ -29,41 +30,7 @@ def test_fast_checker_refuses_keywords_it_does_not_implement():
 
 
 # Documents near the policy grammar: right and wrong names, types and shapes.
-names = st.sampled_from(
-    [
-        "Version",
-        "Statement",
-        "Effect",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-        "Sid",
-        "Principal",
-        "RAM",
-        "Service",
-        "effect",
-        "StringEquals",
-        "acs:SourceIp",
-        "IpAddress",
-        "x",
-    ]
-)
-scalars = st.one_of(
-    st.sampled_from(
-        ["1", "Allow", "Deny", "allow", "*", "ice:QueryIProductionJob", "", "true", "acs:ram::1:root"]
-    ),
-    st.integers(-2, 2),
-    st.booleans(),
-    st.none(),
-    st.floats(allow_nan=False, allow_infinity=False),
-)
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=5),
-    max_leaves=25,
-)
+values = json_values(max_leaves=25)
 statements = st.fixed_dictionaries(
     {"Effect": st.sampled_from(["Allow", "Deny", "allow"])},
     optional={
@@ -74,15 +41,15 @@ statements = st.fixed_dictionaries(
         "Condition": st.one_of(
             values,
             st.dictionaries(
-                names,
-                st.dictionaries(names, st.one_of(scalars, st.lists(scalars, max_size=2)), max_size=2),
+                POLICY_NAMES,
+                st.dictionaries(POLICY_NAMES, st.one_of(SCALARS, st.lists(SCALARS, max_size=2)), max_size=2),
                 max_size=2,
             ),
         ),
         "Principal": st.one_of(
-            values, st.fixed_dictionaries({"RAM": st.one_of(scalars, st.lists(scalars, max_size=2))})
+            values, st.fixed_dictionaries({"RAM": st.one_of(SCALARS, st.lists(SCALARS, max_size=2))})
         ),
-        "Sid": scalars,
+        "Sid": SCALARS,
     },
 )
 documents = st.one_of(
@@ -92,7 +59,7 @@ documents = st.one_of(
             "Version": st.sampled_from(["1", 1, "2"]),
             "Statement": st.one_of(st.lists(statements, max_size=3), values),
         },
-        optional={"Extra": scalars},
+        optional={"Extra": SCALARS},
     ),
 )
 
@@ -104,29 +71,21 @@ def test_fast_checker_agrees_with_jsonschema(name, document):
     assert fast_check(name)(document) == _validator(name).is_valid(document)
 
 
-config_values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "lint",
-                    "fail_on",
-                    "exclude",
-                    "ignore",
-                    "codes",
-                    "paths",
-                    "reason",
-                    "severity",
-                    "kinds",
-                    "warning",
-                    "x",
-                ]
-            ),
-            inner,
-            max_size=4,
-        )
+config_values = json_values(
+    st.sampled_from(
+        [
+            "lint",
+            "fail_on",
+            "exclude",
+            "ignore",
+            "codes",
+            "paths",
+            "reason",
+            "severity",
+            "kinds",
+            "warning",
+            "x",
+        ]
     ),
     max_leaves=20,
 )

@@ -10,61 +10,13 @@ from hypothesis import strategies as st
 from policycheck.lint import lint_document
 from policycheck.load import load_bytes
 from policycheck.model import POLICY_KINDS
+from tests.strategies import POLICY_NAMES, json_values
 
-KEYS = [
-    "Version",
-    "Statement",
-    "Effect",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-    "Principal",
-    "Sid",
-    "RAM",
-    "Service",
-    "StringEquals",
-    "IpAddress",
-    "Bool",
-    "acs:SourceIp",
-    "x",
-]
-SCALARS = st.one_of(
-    st.sampled_from(
-        [
-            "1",
-            "Allow",
-            "Deny",
-            "*",
-            "ice:QueryIProductionJob",
-            "ice:Q*",
-            "acs:ram::1:root",
-            "acs:oss:*:*:b/*",
-            "10.0.0.0/8",
-            "true",
-            "2026-01-01T00:00:00Z",
-            "",
-        ]
-    ),
-    st.text(max_size=20),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.booleans(),
-    st.none(),
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=5)
-    ),
-    max_leaves=40,
-)
+VALUES = json_values(POLICY_NAMES | st.text(max_size=8))
 POLICY_LIKE = st.fixed_dictionaries(
     {
         "Version": st.sampled_from(["1", 1]),
-        "Statement": st.lists(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=6), max_size=4),
+        "Statement": st.lists(st.dictionaries(POLICY_NAMES, VALUES, max_size=6), max_size=4),
     }
 )
 
