@@ -119,14 +119,9 @@ def run(args: argparse.Namespace) -> int:
         spec, settings = expectations
         checked = run_check(spec, settings, account=principal_policies(result))
     if args.format == "json":
-        import json
+        from policycheck.report.as_json import audit_report
 
-        from policycheck.report.as_json import audit_payload, check_payload
-
-        payload = audit_payload(result, endpoint, caller.principal)
-        if checked is not None:
-            payload["expectations"] = check_payload(checked)
-        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+        text = audit_report(result, endpoint, caller.principal, checked)
     elif args.format == "sarif":
         from policycheck.findings import Finding
         from policycheck.report.as_sarif import lint_report

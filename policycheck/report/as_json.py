@@ -91,8 +91,14 @@ def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[st
     return payload
 
 
-def audit_report(result: AuditResult, endpoint: str, principal: str) -> str:
-    return json.dumps(audit_payload(result, endpoint, principal), indent=2, ensure_ascii=False) + "\n"
+def audit_report(
+    result: AuditResult, endpoint: str, principal: str, checked: CheckReport | None = None
+) -> str:
+    """The audit, with the expectations' results under `expectations` when `--expect` ran them."""
+    payload = audit_payload(result, endpoint, principal)
+    if checked is not None:
+        payload["expectations"] = check_payload(checked)
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def statement_ref(match: Match) -> dict[str, Any]:
