@@ -89,7 +89,11 @@ def _to_value(node: Node, path: JsonPath, positions: Positions, duplicates: list
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag in _SCALARS:
-            value = _SCALARS[tag](node)
+            try:
+                value = _SCALARS[tag](node)
+            except (ValueError, KeyError):  # an explicit !!int, !!float or !!bool on other text
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                raise _NotPlainData(f"{node.value[:40]!r} is not a valid {shown}", node.start_mark) from None
             if isinstance(value, float) and value in (float("inf"), float("-inf")):
                 raise _NotPlainData(f"number {node.value[:40]} is out of range", node.start_mark)
             return value
