@@ -24,6 +24,7 @@ import itertools
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
+from functools import lru_cache
 
 from policycheck.evaluate import automaton
 from policycheck.evaluate.operators import (
@@ -348,10 +349,14 @@ def _literal_order(literal: Literal) -> tuple:
     return (c.operator, c.key, c.values, c.path, want)
 
 
+@lru_cache(maxsize=4096)
 def solve_key(literals: frozenset[Literal], single_valued: bool = False, limit: int = 20000) -> KeyAnswer:
     """Values for one key under which every condition takes its wanted truth value.
 
     With `single_valued`, the key may carry one value at most (as RAM's global keys do).
+    Cached: the answer depends only on the conditions (compared by operator, key, values and
+    place in their policy), and the same ones come back for every action a statement names
+    and every principal that carries its policy.
     """
     if any(condition.operator is None and want for condition, want in literals):
         return KeyAnswer(UNSAT)  # an unknown operator is never true

@@ -1,19 +1,34 @@
 """YAML text -> Document, plain data only, with the position of every element.
 
-PyYAML's constructors are never used: nodes are turned into values here, so no tag can
-build an object, no alias can expand (alias bombs), and nesting is bounded before the
-recursive composer could exhaust the stack.
+libyaml (PyYAML's C parser) turns the text into events when it is installed, PyYAML's
+pure-Python parser otherwise; this module builds the values from the events either way, so
+both read the same texts the same way. PyYAML's constructors and composer are never used: no
+tag can build an object, no alias can expand (alias bombs), and nesting is bounded as the
+events arrive.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import ComposerError
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, CollectionStartEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
@@ -22,6 +37,11 @@ from yaml.scanner import Scanner
 from policycheck.load.document import MAX_DEPTH, Document, Positions
 from policycheck.model import JsonPath, format_path
 
+try:
+    from yaml._yaml import CParser as _LibyamlParser
+except ImportError:  # PyYAML built without libyaml
+    _LibyamlParser = None
+
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 )
@@ -29,89 +49,171 @@ _PLAIN_TAGS = frozenset(
 
 
 class _NotPlainData(Exception):
-    """The YAML holds something other than maps, lists and scalars; args: (message, node)."""
+    """The YAML holds something other than maps, lists and scalars; args: (message, mark)."""
 
 
-class _GuardedComposer(Composer):
-    """The stock composer, refusing aliases and bounding the nesting depth as it goes."""
+class _PythonParser(Reader, Scanner, Parser):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        event = self.peek_event()
-        if isinstance(event, AliasEvent):
+_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+"""`|#`, `>-#`...: a block scalar header with a comment not set off by a space (or text like it)."""
+
+
+def _events(text: str) -> list[Event] | None:
+    """The events of the text's one document (None when it is empty), read by libyaml if possible.
+
+    libyaml and PyYAML's own parser disagree on a few texts. libyaml reads some valid YAML 1.1
+    that PyYAML refuses: a tab between tokens, `?` inside a plain scalar in a flow collection
+    (yaml/pyyaml#306, #128). PyYAML reads a few texts libyaml refuses: `{a:[]}`, with no space
+    after the colon, and a tab opening the first line of a block scalar. Whatever libyaml
+    refuses goes to PyYAML, which decides and words the error, so nothing PyYAML reads is
+    refused and errors read as before. Two kinds of text go to PyYAML directly: a block scalar
+    header followed by `#` with no space (`|#`), invalid YAML that libyaml reads, and a byte
+    order mark (U+FEFF), which libyaml drops at the start of any line and PyYAML keeps as text.
+    """
+    if _LibyamlParser is not None and "\ufeff" not in text and not _HEADER_COMMENT.search(text):
+        Reader(text)  # an unprintable character (NUL...) is reported first, as PyYAML does
+        try:
+            return _read_document(_LibyamlParser(text))
+        except yaml.YAMLError:
+            pass
+    return _read_document(_PythonParser(text))
+
+
+def _read_document(parser: Any) -> list[Event] | None:
+    """The events of the one document in the stream (None when empty), refusing what is not data.
+
+    Refused here, in the order they come: aliases, nesting deeper than MAX_DEPTH, an anchor
+    defined twice, and a second document.
+    """
+    try:
+        return _document_events(parser)
+    finally:
+        parser.dispose()
+
+
+def _document_events(parser: Any) -> list[Event] | None:
+    parser.get_event()  # stream start
+    if isinstance(parser.get_event(), StreamEndEvent):
+        return None
+    events: list[Event] = []
+    anchors: dict[str, Any] = {}
+    depth = 0
+    while True:
+        event = parser.get_event()
+        kind = type(event)
+        if kind is DocumentEndEvent:
+            break
+        if kind is SequenceEndEvent or kind is MappingEndEvent:
+            depth -= 1
+        elif kind is AliasEvent:
             raise _NotPlainData(
                 "YAML aliases (*name) are not allowed in policycheck's inputs: "
                 "they can expand without bound (alias bombs); write the value out",
                 event.start_mark,
             )
-        if isinstance(event, CollectionStartEvent):
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise _NotPlainData(
-                    f"the document nests deeper than {MAX_DEPTH} levels (a policy needs 6)",
-                    event.start_mark,
-                )
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            if isinstance(event, CollectionStartEvent):
-                self._depth -= 1
+        else:
+            if kind is not ScalarEvent:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _NotPlainData(
+                        f"the document nests deeper than {MAX_DEPTH} levels (a policy needs 6)",
+                        event.start_mark,
+                    )
+            anchor = event.anchor
+            if anchor is not None:
+                if anchor in anchors:
+                    raise ComposerError(
+                        f"found duplicate anchor {anchor!r}; first occurrence",
+                        anchors[anchor],
+                        "second occurrence",
+                        event.start_mark,
+                    )
+                anchors[anchor] = event.start_mark
+        events.append(event)
+    following = parser.get_event()
+    if not isinstance(following, StreamEndEvent):
+        raise ComposerError(
+            "expected a single document in the stream",
+            events[0].start_mark,
+            "but found another document",
+            following.start_mark,
+        )
+    return events
 
 
-class _Loader(Reader, Scanner, Parser, _GuardedComposer, Resolver):
-    def __init__(self, stream: str) -> None:
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        _GuardedComposer.__init__(self)
-        Resolver.__init__(self)
-
-
+_RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 _SCALARS = {
     "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
     "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
     "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
 }
+_NODE_KINDS = {ScalarEvent: ScalarNode, SequenceStartEvent: SequenceNode, MappingStartEvent: MappingNode}
 
 
-def _to_value(node: Node, path: JsonPath, positions: Positions, duplicates: list) -> Any:
-    tag = node.tag
+def _tag(event: NodeEvent) -> str:
+    """The event's tag, resolved as PyYAML's composer does when it is absent or `!`."""
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return tag
+    implicit = event.implicit
+    if tag == "!" and type(event) is ScalarEvent:
+        implicit = (True, False)  # PyYAML's parser says so for every `!` scalar, libyaml not for empty ones
+    return _RESOLVER.resolve(_NODE_KINDS[type(event)], getattr(event, "value", None), implicit)
+
+
+def _to_value(
+    event: NodeEvent, events: Iterator[Event], path: JsonPath, positions: Positions, duplicates: list
+) -> Any:
+    """The value of the node starting at `event`; the events of its contents follow in `events`."""
+    tag = _tag(event)
     if tag not in _PLAIN_TAGS:
         shown = tag.replace("tag:yaml.org,2002:", "!!")
         raise _NotPlainData(
-            f"YAML tag {shown} is not plain data; only maps, lists and scalars are read", node.start_mark
+            f"YAML tag {shown} is not plain data; only maps, lists and scalars are read", event.start_mark
         )
-    if isinstance(node, ScalarNode):
+    kind = type(event)
+    if kind is ScalarEvent:
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag in _SCALARS:
-            value = _SCALARS[tag](node)
+            try:
+                value = _SCALARS[tag](ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+            except (ValueError, KeyError, IndexError):  # an explicit !!int, !!float or !!bool on other text
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                raise _NotPlainData(
+                    f"{event.value[:40]!r} is not a valid {shown}", event.start_mark
+                ) from None
             if isinstance(value, float) and value in (float("inf"), float("-inf")):
-                raise _NotPlainData(f"number {node.value[:40]} is out of range", node.start_mark)
+                raise _NotPlainData(f"number {event.value[:40]} is out of range", event.start_mark)
             return value
-        return node.value
-    if isinstance(node, SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            item_path = (*path, index)
+        return event.value
+    if kind is SequenceStartEvent:
+        items: list[Any] = []
+        for item in events:
+            if type(item) is SequenceEndEvent:
+                break
+            item_path = (*path, len(items))
             positions[item_path] = item.start_mark.index
-            items.append(_to_value(item, item_path, positions, duplicates))
+            items.append(_to_value(item, events, item_path, positions, duplicates))
         return items
-    assert isinstance(node, MappingNode)
     result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = _to_value(key_node, path, positions, duplicates)
+    for key_event in events:
+        if type(key_event) is MappingEndEvent:
+            break
+        key = _to_value(key_event, events, path, positions, duplicates)
         if not isinstance(key, str):
-            raise _NotPlainData(f"mapping key {key!r} is not a string", key_node.start_mark)
+            raise _NotPlainData(f"mapping key {key!r} is not a string", key_event.start_mark)
         key_path = (*path, key)
         if key in result:
-            duplicates.append((key_path, key_node.start_mark, positions[key_path]))
-        positions[key_path] = key_node.start_mark.index
-        result[key] = _to_value(value_node, key_path, positions, duplicates)
+            duplicates.append((key_path, key_event.start_mark, positions[key_path]))
+        positions[key_path] = key_event.start_mark.index
+        result[key] = _to_value(next(events), events, key_path, positions, duplicates)
     return result
 
 
@@ -120,17 +222,16 @@ def load_yaml(text: str, source: str) -> Document:
     document = Document(source=source, text=text, yaml=True)
     positions: Positions = {}
     duplicates: list = []
-    loader = None
     try:
-        loader = _Loader(text)  # the reader rejects unprintable characters (NUL...) right here
-        node = loader.get_single_node()
-        if node is None:
+        events = _events(text)
+        if events is None:
             document.findings.append(
                 document.finding_at("JSON_SYNTAX", "the file is empty; expected a YAML mapping", 1, 1)
             )
             return document
-        positions[()] = node.start_mark.index
-        value = _to_value(node, (), positions, duplicates)
+        positions[()] = events[0].start_mark.index
+        stream = iter(events)
+        value = _to_value(next(stream), stream, (), positions, duplicates)
     except _NotPlainData as error:
         message, mark = error.args
         document.findings.append(document.finding_at("JSON_SYNTAX", message, mark.line + 1, mark.column + 1))
@@ -159,9 +260,6 @@ def load_yaml(text: str, source: str) -> Document:
     except yaml.YAMLError as error:
         document.findings.append(document.finding_at("JSON_SYNTAX", f"not valid YAML: {error}", 1, 1))
         return document
-    finally:
-        if loader is not None:
-            loader.dispose()
     document.value, document.parsed = value, True
     document.index_positions = lambda: (positions, 0)
     for path, mark, first in duplicates:

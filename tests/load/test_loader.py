@@ -63,6 +63,9 @@ def test_bom_is_stripped_with_a_warning():
         (b"a: 1\n---\nb: 2\n", "not valid YAML"),
         (b"a: [1, 2\n", "not valid YAML"),
         (b"{1: a}", "not a string"),
+        (b"a: !!int x\n", "'x' is not a valid !!int"),
+        (b"a: !!float 1.2.3\n", "'1.2.3' is not a valid !!float"),
+        (b"a: !!bool maybe\n", "'maybe' is not a valid !!bool"),
     ],
 )
 def test_yaml_that_is_not_plain_data_is_refused(data, words):
