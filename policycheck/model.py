@@ -122,10 +122,15 @@ def build_policy(
         not_action = "NotAction" in raw
         not_resource = "NotResource" in raw
         resources = raw.get("NotResource" if not_resource else "Resource", ())
-        conditions = tuple(
-            Condition(operator, key, _strings(values), ("Statement", index, "Condition", operator, key))
-            for operator, keys in raw.get("Condition", {}).items()
-            for key, values in keys.items()
+        block = raw.get("Condition")
+        conditions = (
+            tuple(
+                Condition(operator, key, _strings(values), ("Statement", index, "Condition", operator, key))
+                for operator, keys in block.items()
+                for key, values in keys.items()
+            )
+            if block
+            else ()
         )
         principal = raw.get("Principal")
         statements.append(

@@ -1,17 +1,80 @@
 """ "Did you mean": difflib's close matches, with the same answers, in a fraction of the time.
 
-`difflib.get_close_matches` computes the expensive similarity ratio of every candidate that
-passes two cheap upper bounds against the cutoff. Over a catalog of 400 action names, where most
-names share letters, that is about 80 ratios (2 ms) per typo. `close_matches` tries candidates
-from the best length bound down and raises the bar to the worst of the best `n` found so
-far, so it stops after a handful. Candidates it skips are provably below the bar, so the
-result is the one difflib gives, order and ties included.
+`difflib.get_close_matches` filters candidates with two cheap upper bounds of the similarity
+ratio, then computes the ratio of every candidate that passes. Over a catalog of 400 action
+names, which share most of their letters, both bounds pass about 80 candidates per typo
+(3 ms). `close_matches` bounds the ratio by the longest common subsequence instead, which
+is never below the matching characters the ratio counts and is close to them for typos,
+and finds it for every candidate at once with a few integer operations per letter of the
+word (`lcs_lengths`). About as many candidates pass as are really close. Candidates it skips
+are provably below the bar, so the result is the one difflib gives, order and ties included.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """Candidates laid end to end as the bits of one integer, each followed by a guard bit.
+
+    `masks` has, per character, the bits where candidates hold it; `ones` every candidate bit;
+    `spans` each candidate's (first bit, length).
+    """
+
+    masks: dict[str, int]
+    ones: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@lru_cache(maxsize=64)
+def _packed(candidates: tuple[str, ...]) -> _Packed:
+    """A pure function of the candidates, kept: a catalog's names serve every typo of a run."""
+    spans = []
+    offset = 0
+    for candidate in candidates:
+        spans.append((offset, len(candidate)))
+        offset += len(candidate) + 1
+    size = offset // 8 + 1
+    bits: dict[str, bytearray] = {}
+    ones = bytearray(size)
+    for (start, _), candidate in zip(spans, candidates, strict=True):
+        for position, character in enumerate(candidate, start):
+            row = bits.get(character)
+            if row is None:
+                row = bits[character] = bytearray(size)
+            row[position >> 3] |= 1 << (position & 7)
+            ones[position >> 3] |= 1 << (position & 7)
+    masks = {character: int.from_bytes(row, "little") for character, row in bits.items()}
+    return _Packed(masks, int.from_bytes(ones, "little"), tuple(spans))
+
+
+def lcs_lengths(word: str, candidates: tuple[str, ...]) -> list[int]:
+    """The length of the longest common subsequence of `word` and each candidate.
+
+    The bit-parallel algorithm of Allison and Dix (1986), run on all candidates at once: a
+    candidate's zero bits count its common subsequence, and the guard bit after each one
+    absorbs the carry that would otherwise run into the next candidate.
+
+    >>> lcs_lengths("appel", ("apple", "peach", ""))
+    [4, 2, 0]
+    """
+    packed = _packed(candidates)
+    masks, ones = packed.masks, packed.ones
+    row = ones
+    for character in word:
+        mask = masks.get(character)
+        if mask is not None:
+            matched = row & mask
+            row = ((row + matched) | (row - matched)) & ones
+    # lowest bit first, padded to cover every candidate
+    total = packed.spans[-1][0] + packed.spans[-1][1] if packed.spans else 0
+    text = format(row, "b")[::-1].ljust(total, "0")
+    return [text.count("0", start, start + length) for start, length in packed.spans]
 
 
 def close_matches(word: str, possibilities: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
@@ -26,22 +89,21 @@ def close_matches(word: str, possibilities: Iterable[str], n: int = 3, cutoff: f
         raise ValueError(f"n must be > 0: {n!r}")
     if not 0.0 <= cutoff <= 1.0:
         raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
+    candidates = tuple(possibilities)
+    # difflib's ratio is 2 * matches / (both lengths); matches never exceed the LCS
+    bounded = [
+        (2.0 * common / (len(word) + len(candidate)) if word or candidate else 1.0, candidate)
+        for common, candidate in zip(lcs_lengths(word, candidates), candidates, strict=True)
+    ]
+    bounded = sorted((pair for pair in bounded if pair[0] >= cutoff), key=lambda pair: -pair[0])
     matcher = SequenceMatcher()
     matcher.set_seq2(word)
-    size = len(word)
-    # real_quick_ratio depends on the lengths only: 2 * min / sum. Best bound first.
-    ordered = sorted(
-        ((2.0 * min(size, len(x)) / (size + len(x)) if size + len(x) else 1.0, x) for x in possibilities),
-        key=lambda pair: -pair[0],
-    )
     best: list[tuple[float, str]] = []  # a min-heap of the n best (ratio, candidate)
-    for bound, candidate in ordered:
+    for bound, candidate in bounded:
         bar = max(cutoff, best[0][0]) if len(best) == n else cutoff
         if bound < bar:
             break  # every later candidate has a lower bound still
         matcher.set_seq1(candidate)
-        if matcher.real_quick_ratio() < bar or matcher.quick_ratio() < bar:
-            continue
         ratio = matcher.ratio()
         if ratio < bar:
             continue

@@ -123,3 +123,21 @@ def test_a_statement_that_is_not_an_object_gets_one_clear_finding():
         "Statement[0]: a statement is an object of Effect, Action or NotAction, Resource, and optionally Condition",
     ) in found
     assert all("found neither" not in message for _, message in found)
+
+
+@pytest.mark.parametrize("name", ["ram-policy.schema.json", "ram-trust-policy.schema.json"])
+@settings(max_examples=400, deadline=None)
+@given(document=documents)
+def test_statement_by_statement_findings_are_those_of_the_whole_document(name, document):
+    """validate() runs jsonschema on the failing statements only; nothing may change."""
+    from policycheck import schema
+    from policycheck.load import load_bytes
+
+    loaded = load_bytes(json.dumps(document).encode(), "p.json")
+    fast = schema.validate(loaded, name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            schema, "_errors", lambda schema_name, value: _validator(schema_name).iter_errors(value)
+        )
+        whole = schema.validate(loaded, name)
+    assert fast == whole

@@ -46,3 +46,20 @@ def test_refuses_what_difflib_refuses():
         close_matches("a", ["a"], n=0)
     with pytest.raises(ValueError):
         close_matches("a", ["a"], cutoff=1.5)
+
+
+def _lcs(a: str, b: str) -> int:
+    """The textbook dynamic programme, to check the bit-parallel one against."""
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+@settings(max_examples=500, deadline=None)
+@given(word=words, candidates=st.lists(st.text(alphabet="abcdeQJé", max_size=12), max_size=25))
+def test_lcs_lengths_match_the_dynamic_programme(word, candidates):
+    assert suggest.lcs_lengths(word, tuple(candidates)) == [_lcs(word, c) for c in candidates]

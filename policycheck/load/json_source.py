@@ -18,6 +18,11 @@ from policycheck.load.document import MAX_DEPTH, Document, Positions
 from policycheck.model import JsonPath, format_path
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_AFTER_VALUE = re.compile(r"[ \t\n\r]*(,[ \t\n\r]*)?")
+"""What follows a value in a container: a comma (and the next child) or the container's end."""
+_PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+"""An object member's key without escapes (nearly all keys), up to where its value starts."""
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+'
 """A JSON token; compiled by scan(), which only documents with duplicate keys need."""
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -158,25 +163,26 @@ class JsonLocator:
         if state is None:
             at = _WHITESPACE.match(text, start + 1).end()
             state = self.progress[container] = [0, at, -1, text[at] in "}]"]
+        count, at, pending, finished = state
         while True:
-            count, at, pending, finished = state
             if pending >= 0:
-                _, end = _LENIENT_DECODER.scan_once(text, pending)
-                end = _WHITESPACE.match(text, end).end()
-                finished = text[end] != ","
-                at = end if finished else _WHITESPACE.match(text, end + 1).end()
-                state[1:] = [at, -1, finished]
+                gap = _AFTER_VALUE.match(text, _LENIENT_DECODER.scan_once(text, pending)[1])
+                finished = gap.group(1) is None
+                at, pending = gap.end(), -1
             if finished:
+                state[1:] = [at, -1, True]
                 return False
-            if is_object:
-                name, after = scanstring(text, at + 1)
-                colon = _WHITESPACE.match(text, after).end()
-                value_at = _WHITESPACE.match(text, colon + 1).end()
-            else:
+            if not is_object:
                 name, value_at = count, at
+            elif plain := _PLAIN_KEY.match(text, at):
+                name, value_at = plain.group(1), plain.end()
+            else:
+                name, after = scanstring(text, at + 1)
+                value_at = _COLON.match(text, after).end()
             self.found[(*container, name)] = (at, value_at)
-            state[0], state[2] = count + 1, value_at
+            count, pending = count + 1, value_at
             if name == key and type(name) is type(key):
+                state[:] = [count, at, pending, False]
                 return True
 
 

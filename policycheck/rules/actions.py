@@ -139,13 +139,17 @@ def check_redundant(context: RuleContext) -> None:
             continue
         folded = [patterns.fold(action) for action in statement.actions]
         wildcards = [i for i, a in enumerate(folded) if patterns.has_wildcard(a)]
+        seen: set[str] = set()
         for index, action in enumerate(folded):
-            if action in folded[:index]:
+            if action in seen:
                 context.report(
                     "REDUNDANT",
                     context.element_path(statement, statement.action_key, index),
                     f'"{statement.actions[index]}" is listed twice in {statement.action_key}',
                 )
+                continue
+            seen.add(action)
+            if not wildcards:
                 continue
             cover = next((i for i in wildcards if _covers_other(folded, i, index)), None)
             if cover is not None:

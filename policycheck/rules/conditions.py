@@ -20,7 +20,10 @@ _KEY = r"[A-Za-z0-9_-]+:[^\s:][^\s]*"
 _AWS_ONLY = r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?"
 
 
+@lru_cache(maxsize=1024)
 def _operator_hint(name: str) -> str:
+    """What to say after "is not one of RAM's operators": a pure function of the name, so kept
+    (the same misspelling recurs across a corpus, and "did you mean" is the costly part)."""
     from policycheck.evaluate.operators import OPERATORS
     from policycheck.suggest import close_matches
 

@@ -55,27 +55,30 @@ def check_grants(context: RuleContext) -> None:
             )
 
 
-def _covered(cover: tuple[str, ...], wanted: tuple[str, ...], ignore_case: bool) -> bool:
+def _covered(cover: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
     """Every pattern of `wanted` is covered by the union of `cover` (exactly; False if undecided)."""
-    if ignore_case:
-        cover, wanted = tuple(map(patterns.fold, cover)), tuple(map(patterns.fold, wanted))
     return all(covers(cover, pattern) is True for pattern in wanted)
+
+
+def _folded(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(patterns.fold, values))
 
 
 def check_shadowed(context: RuleContext) -> None:
     """An Allow that an unconditional Deny of the same document always cancels."""
     denies = [
-        s
+        (s, _folded(s.actions))
         for s in context.policy.statements
         if s.effect == "Deny" and not s.conditions and not s.not_action and not s.not_resource
     ]
+    if not denies:
+        return
     for statement in context.policy.statements:
         if statement.effect != "Allow" or statement.not_action or statement.not_resource:
             continue
-        for deny in denies:
-            if _covered(deny.actions, statement.actions, ignore_case=True) and _covered(
-                deny.resources, statement.resources, ignore_case=False
-            ):
+        actions = _folded(statement.actions)
+        for deny, deny_actions in denies:
+            if _covered(deny_actions, actions) and _covered(deny.resources, statement.resources):
                 context.report(
                     "SHADOWED_STATEMENT",
                     statement.path,
