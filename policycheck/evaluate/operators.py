@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from operator import ge, gt, le, lt
 
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.values import (
@@ -178,23 +179,25 @@ def _string_test(relation: str, policy_values: tuple[str, ...]) -> Test:
     return lambda values: any(map(match, values))
 
 
+_COMPARE = {LT: lt, LE: le, GT: gt, GE: ge}
+
+
 def _ordered_test(relation: str, parse: Callable[[str], object], points: dict[Decimal, str]) -> Test:
     if not points:
         return _never
     if relation == EQUALS:
         return lambda values: not points.keys().isdisjoint(map(parse, values))
-    low, high = min(points), max(points)
+    compare = _COMPARE[relation]
+    bound = max(points) if relation in (LT, LE) else min(points)  # the policy value easiest to satisfy
 
-    def parsed(values: tuple[str, ...]) -> list[Decimal]:
-        return [p for p in map(parse, values) if p is not None]
+    def test(values: tuple[str, ...]) -> bool:
+        for value in values:  # a loop, not a generator: this runs for every request
+            parsed = parse(value)
+            if parsed is not None and compare(parsed, bound):
+                return True
+        return False
 
-    if relation == LT:
-        return lambda values: any(p < high for p in parsed(values))
-    if relation == LE:
-        return lambda values: any(p <= high for p in parsed(values))
-    if relation == GT:
-        return lambda values: any(p > low for p in parsed(values))
-    return lambda values: any(p >= low for p in parsed(values))
+    return test
 
 
 def _ip_test(ranges: tuple[IpRange, ...]) -> Test:
