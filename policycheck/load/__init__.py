@@ -39,12 +39,9 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
     bom = data.startswith(_UTF8_BOM)
     if bom:
         data = data[len(_UTF8_BOM) :]
-    else:
-        for mark, encoding in _OTHER_BOMS.items():
-            if data.startswith(mark):
-                return _unreadable(
-                    source, "JSON_SYNTAX", f"the file is {encoding}; policy files must be UTF-8"
-                )
+    elif data.startswith(tuple(_OTHER_BOMS)):
+        encoding = next(name for mark, name in _OTHER_BOMS.items() if data.startswith(mark))
+        return _unreadable(source, "JSON_SYNTAX", f"the file is {encoding}; policy files must be UTF-8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

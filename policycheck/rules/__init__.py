@@ -64,9 +64,14 @@ def all_rules() -> tuple[Rule, ...]:
     )
 
 
+@cache
+def rules_for(kind: PolicyKind) -> tuple[Rule, ...]:
+    """The rules that apply to a policy kind, in registry order."""
+    return tuple(rule for rule in all_rules() if kind in rule.kinds)
+
+
 def run_rules(policy: Policy, document: Document, options: RuleOptions | None = None) -> list[Finding]:
     context = RuleContext(policy, document, options or RuleOptions())
-    for rule in all_rules():
-        if policy.kind in rule.kinds:
-            rule.check(context)
+    for rule in rules_for(policy.kind):
+        rule.check(context)
     return context.findings

@@ -79,14 +79,23 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
 
 
-def _matches_star(resource: str) -> bool:
-    return patterns.wildcard_regex(resource).fullmatch("*") is not None
+def matches_star(resource: str) -> bool:
+    """Whether a Resource pattern matches the literal "*", what RAM checks per-operation actions against.
+
+    Each `*` of the pattern can stand for nothing or for the one character, so a pattern that
+    is not empty matches "*" exactly when, without its stars, it is empty or a single `?`
+    (tests/rules/test_actions.py checks it against the regex).
+
+    >>> matches_star("*"), matches_star("*?*"), matches_star("acs:ice:*:*:*"), matches_star("??")
+    (True, True, False, False)
+    """
+    return resource != "" and resource.replace("*", "") in ("", "?")
 
 
 def check_resource_mismatch(context: RuleContext) -> None:
     """Actions authorized per operation need a Resource that matches the literal "*"."""
     for statement in context.policy.statements:
-        if statement.not_action or statement.not_resource or any(map(_matches_star, statement.resources)):
+        if statement.not_action or statement.not_resource or any(map(matches_star, statement.resources)):
             continue
         affected = _operation_level_actions(statement)
         if not affected:

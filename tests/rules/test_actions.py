@@ -1,5 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from policycheck.patterns import wildcard_regex
+from policycheck.rules.actions import matches_star
 from tests.rules.helpers import codes, findings, statement
 
 
@@ -107,3 +111,8 @@ def test_redundant_wildcards():
     assert codes(statement(Action=["ice:Get*", "ice:Get**"], Resource="*")) == {
         ("REDUNDANT", "Statement[0].Action[1]")
     }
+
+
+@given(st.text(alphabet="*?ab:", max_size=8))
+def test_matches_star_agrees_with_the_wildcard_regex(resource):
+    assert matches_star(resource) == (wildcard_regex(resource).fullmatch("*") is not None)

@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from policycheck.rules.resources import _ARN, _why_not_arn
 from tests.rules.helpers import codes, findings, statement
 
 
@@ -40,3 +43,8 @@ def test_single_string_resource_points_at_the_element():
     assert codes(statement(Action="ram:GetUser", Resource="arn:aws:s3:::x")) == {
         ("INVALID_ARN", "Statement[0].Resource")
     }
+
+
+@given(st.from_regex(r"(acs|arn)?(:([a-zA-Z0-9*?\-/ \n]{0,3}|system)){0,6}", fullmatch=True) | st.text(max_size=12))
+def test_the_one_expression_accepts_what_the_field_checks_accept(resource):
+    assert (_ARN.fullmatch(resource) is not None) == (_why_not_arn(resource) is None)
