@@ -108,3 +108,10 @@ def test_line_column_of_every_offset(repeat):
         before = text[:offset]
         expected = (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
         assert document.line_column(offset) == expected
+
+
+def test_yaml_reads_plain_values_as_the_readme_says():
+    """An anchor without an alias is ignored; dates stay text; true and 1 are a bool and a number."""
+    document = load_bytes(b"a: &x [1]\nwhen: 2024-01-01T00:00:00Z\nflag: true\nn: 1\n", "p.yaml", yaml=True)
+    assert document.parsed and not document.findings
+    assert document.value == {"a": [1], "when": "2024-01-01T00:00:00Z", "flag": True, "n": 1}
