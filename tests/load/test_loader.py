@@ -28,7 +28,7 @@ def test_positions_point_at_keys_and_list_items():
 @pytest.mark.parametrize(
     ("data", "line", "column", "words"),
     [
-        (b'{"a": 1,}', 1, 9, "not valid JSON"),
+        (b'{"a": 1 "b": 2}', 1, 9, "not valid JSON"),
         (b"", 1, 1, "empty"),
         (b"  \n\t ", 2, 3, "empty"),
         (b'{"a": NaN}', 1, 1, "NaN"),
@@ -45,6 +45,14 @@ def test_bad_json_is_one_syntax_finding(data, line, column, words):
     [finding] = document.findings
     assert (finding.code, finding.line, finding.column) == ("JSON_SYNTAX", line, column)
     assert words in finding.message
+
+
+def test_trailing_comma_is_a_syntax_finding_at_the_comma_or_after_it():
+    """Python's json says where: 3.13 points at the comma, earlier versions at what follows it."""
+    document = load_bytes(b'{"a": 1,}', "p.json")
+    [finding] = document.findings
+    assert (finding.code, finding.line) == ("JSON_SYNTAX", 1) and finding.column in (8, 9)
+    assert "not valid JSON" in finding.message
 
 
 def test_bom_is_stripped_with_a_warning():
