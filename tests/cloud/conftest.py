@@ -3,7 +3,6 @@ ways to run `policycheck probe/audit` against it as users do (a subprocess)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import socket
@@ -20,11 +19,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import yaml
 
 from policycheck.emulator.server import running_emulator
 from policycheck.emulator.world import load_world
 from tests.conftest import REPO, Run
+from tests.emulator.conftest import write_world
 
 ACCOUNT = "1000000000000001"
 CONTRACTORS = "1000000000000002"
@@ -177,19 +176,11 @@ WORLD: dict[str, Any] = {
 }
 
 
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 @contextmanager
 def serve(folder: Path, world: dict[str, Any] | None = None, **settings: Any) -> Iterator[str]:
     """The world (WORLD by default, settings overridden) on 127.0.0.1; yields the base URL."""
-    data = copy.deepcopy(world or WORLD)
-    data.setdefault("settings", {}).update(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "world.yaml"
-    path.write_text(yaml.dump(data, Dumper=_NoAliases, sort_keys=False))
+    path = write_world(folder, world or WORLD, **settings)
     with running_emulator(load_world(str(path)), db=str(folder / "emulator.db")) as url:
         yield url
 
