@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,28 +233,69 @@ class RetryPolicy:
         return ceiling / 2 + ceiling / 2 * random_fraction
 
 
+def _any_spelling(character: str) -> str:
+    """A regex for one character in every spelling a server may echo it in.
+
+    As is, percent-encoded once or twice (a URL, the string-to-sign), as a JSON `\\u` escape
+    or `\\/` (JSON inside a JSON string), or as an HTML character reference (an error page):
+    a secret is found whichever mix of these each of its characters is written in.
+    """
+    forms = [re.escape(character)]
+    encoded = character.encode("utf-8")
+    forms.append("".join(f"%(?i:{byte:02x})" for byte in encoded))
+    forms.append("".join(f"%25(?i:{byte:02x})" for byte in encoded))
+    code = ord(character)
+    if code <= 0xFFFF:
+        forms.append(rf"\\(?i:u{code:04x})")
+    forms.append(f"&#0*{code};")
+    forms.append(f"&#(?i:x0*{code:x});")
+    if character == "/":
+        forms.append(r"\\/")
+    return f"(?:{'|'.join(forms)})"
+
+
+_EQUALS = _any_spelling("=")
+
+
 @dataclass(frozen=True)
 class Redactor:
     """Removes secrets from any text before it can reach an output, log or exception.
 
-    A secret can come back in many spellings: raw, percent-encoded once (a URL) or twice
-    (the string-to-sign that SignatureDoesNotMatch echoes). Signature values are removed
-    too: a signed URL is never shown.
+    It runs on decoded text (every string of a JSON answer, `redact_value`), and a secret is
+    still found in any other spelling (`_any_spelling`): raw, percent-encoded once (a URL) or
+    twice (the string-to-sign that SignatureDoesNotMatch echoes), JSON-escaped inside a JSON
+    string, or as HTML character references. Signature and SecurityToken values are removed
+    too, after `?`, `&`, `&amp;` or their encodings: a signed URL is never shown.
     """
 
     secrets: tuple[str, ...] = field(default=())
+    _secret: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     _SIGNED = re.compile(
-        r"((?:^|[?&\s]|%26|%2526)(?:Signature|SecurityToken)(?:=|%3D|%253D))(?:(?!%26)[^&\s'\"])*"
+        r"((?:^|[?&\s;\"']|%26|%2526|%3[fF]|\\u0026)(?:Signature|SecurityToken)"
+        + _EQUALS
+        + r")(?:(?!%26|\\u0026)[^&\s'\"<>])*"
     )
     _URL_QUERY = re.compile(r"(url: /)\?\S*")
 
+    def __post_init__(self) -> None:
+        spelled = sorted({secret for secret in self.secrets if secret}, key=len, reverse=True)
+        if spelled:
+            pattern = "|".join("".join(map(_any_spelling, secret)) for secret in spelled)
+            object.__setattr__(self, "_secret", re.compile(pattern))
+
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if not secret:
-                continue
-            once = quote(secret, safe="")
-            for form in {secret, once, quote(once, safe=""), quote(secret, safe="-_.~")}:
-                text = text.replace(form, "***")
+        if self._secret is not None:
+            text = self._secret.sub("***", text)
         text = self._URL_QUERY.sub(r"\1?…", text)
         return self._SIGNED.sub(r"\1***", text)
+
+    def redact_value(self, value: Any) -> Any:
+        """A decoded JSON value with every string in it (keys too) redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self(str(key)): self.redact_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.redact_value(item) for item in value]
+        return value

@@ -12,8 +12,9 @@ rest of policycheck sees only api.Caller (and the transport could be swapped):
   is chosen here (none for loopback, NO_PROXY honoured) and passed explicitly;
 - retries: the SDK retries nothing for ICE or RAM; api.RetryPolicy is applied here, for
   throttling and transient 5xx only, bounded in count and time;
-- errors: ServerException drops the body (HostId, Recommend, AccessDeniedDetail), so the
-  raw status and body are read and kept; secrets are redacted from every text first;
+- errors: ServerException drops the body (HostId, Recommend, AccessDeniedDetail) and building
+  it crashes on some bodies, so it is never built: the raw status and body are read and kept,
+  and secrets are redacted from every decoded string of them;
 - logging: DEBUG=sdk makes the SDK print signed URLs and headers to stderr, and its loggers
   can echo server messages; both are silenced when this module is imported.
 """
@@ -76,6 +77,18 @@ class AssumeRoleError(CloudError):
                 "use an AK or StsToken profile with it"
             )
         super().__init__(f"could not assume role {role_arn}: {cause}{hint}")
+
+
+class _Client(AcsClient):
+    """AcsClient without its own reading of error answers, which get_response drops anyway.
+
+    sdk-core 2.16 parses every error body to build an exception: a 400 SignatureDoesNotMatch
+    whose Message has no ":" raises IndexError, a body that is not UTF-8 UnicodeDecodeError,
+    a Message that is not a string AttributeError. policycheck reads status and body itself.
+    """
+
+    def _get_server_exception(self, http_status, response_body, endpoint, string_to_sign):  # noqa: ANN001, ANN202
+        return None
 
 
 def proxies_for(endpoint: Endpoint) -> dict[str, str | None]:
@@ -152,7 +165,7 @@ class SdkCaller:
     def _client(self, endpoint: Endpoint) -> AcsClient:
         client = self._clients.get(endpoint)
         if client is None:
-            client = AcsClient(
+            client = _Client(
                 self._credentials.access_key_id,
                 self._credentials.access_key_secret,
                 self.region,
@@ -208,9 +221,10 @@ class SdkCaller:
             if code == "SDK.HttpError":
                 raise _network_error(message, endpoint) from None
             raise ClientError(code, message) from None
-        text = self._redact(raw.decode("utf-8", errors="replace")) if raw else ""
+        text = raw.decode("utf-8", errors="replace") if raw else ""
         try:
-            body = json.loads(text)
+            # Redacted after decoding: a server may spell the token with \u escapes.
+            body = self._redact.redact_value(json.loads(text))
         except ValueError:
             body = None
         if 200 <= status < 300:
@@ -220,7 +234,7 @@ class SdkCaller:
                 )
             return body
         if not isinstance(body, dict):
-            body = {"Code": f"HTTP{status}", "Message": " ".join(text.split())[:200]}
+            body = {"Code": f"HTTP{status}", "Message": self._redact(" ".join(text.split()))[:200]}
         raise ApiError(status, body)
 
 

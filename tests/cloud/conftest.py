@@ -234,7 +234,8 @@ def free_port() -> int:
 
 class StubServer(ThreadingHTTPServer):
     """A tiny HTTP server for what the emulator does not do; `answer(method, params, raw)`
-    returns (status, body dict) or None to forward the request to `forward`."""
+    returns (status, body) or (status, body, content type), the body a JSON value or raw
+    bytes, or None to forward the request to `forward`."""
 
     daemon_threads = True
 
@@ -272,11 +273,13 @@ class _StubHandler(BaseHTTPRequestHandler):
                     status, data = forwarded.status, forwarded.read()
             except urllib.error.HTTPError as error:
                 status, data = error.code, error.read()
+            content_type = "application/json;charset=utf-8"
         else:
-            status, payload = reply
-            data = json.dumps(payload).encode()
+            status, payload, *kind = reply
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            content_type = kind[0] if kind else "application/json;charset=utf-8"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
