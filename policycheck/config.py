@@ -12,6 +12,10 @@ from policycheck.load import load_file
 from policycheck.load.document import Document
 from policycheck.schema import validate
 
+MAX_CONFIG_BYTES = 16 << 20
+"""16 MiB: a config lists principals and expectations, far more text than one policy
+(whose 1 MiB cap, load.MAX_POLICY_BYTES, is not for this file)."""
+
 
 class ConfigError(Exception):
     """A config file problem, worded as one line: `file:line:column: what is wrong`."""
@@ -71,6 +75,17 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
     )
 
 
+def _blank(document: Document, path: str) -> bool:
+    """An empty (or whitespace-only) config file, which means the defaults.
+
+    A file that could not be read at all (too large, not UTF-8, a folder) also has no text,
+    but not the whole file's worth of it: that is an error, never an empty config.
+    """
+    if document.parsed or document.text.strip() or not os.path.isfile(path):
+        return False
+    return os.path.getsize(path) == len(document.text.encode("utf-8"))
+
+
 def load_config(explicit: str | None = None) -> Config:
     """Read and validate the config; raises ConfigError with file:line on any problem."""
     path = find_config(explicit)
@@ -78,8 +93,8 @@ def load_config(explicit: str | None = None) -> Config:
         return Config(lint=LintSettings(root=os.getcwd()))
     if not os.path.exists(path):
         raise ConfigError(f"{path}: no such config file")
-    document = load_file(path, source=path)
-    if document.parsed is False and not document.text.strip() and os.path.isfile(path):
+    document = load_file(path, max_bytes=MAX_CONFIG_BYTES, source=path)
+    if _blank(document, path):
         return Config(path=path, lint=LintSettings(root=os.path.dirname(os.path.abspath(path))))
     if document.findings and not document.parsed:
         first = document.findings[0]

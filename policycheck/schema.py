@@ -354,10 +354,12 @@ def _errors(schema_name: str, value: Any) -> Iterator[Any]:
     statements around a broken one. A statement the fast checker accepts has no errors (the
     two agree), so jsonschema checks the document without its `Statement` items, then only
     the statements the fast checker rejects. tests/test_schema.py checks that the findings
-    are those of the whole document at once.
+    are those of the whole document at once. Only a policy schema has statements: a config or
+    world file with a top-level `Statement` is validated whole.
     """
     statements = value.get("Statement") if isinstance(value, dict) else None
-    if not isinstance(statements, list):
+    policy_schema = "Statement" in load_schema(schema_name).get("properties", {})
+    if not policy_schema or not isinstance(statements, list):
         yield from _validator(schema_name).iter_errors(value)
         return
     outline, statement_check, statement_validator = _statement_parts(schema_name)

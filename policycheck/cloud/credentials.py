@@ -33,6 +33,10 @@ from pathlib import Path
 DEFAULT_REGION = "cn-shanghai"
 DEFAULT_SESSION_NAME = "policycheck"
 DEFAULT_ROLE_SECONDS = 3600
+MAX_CREDENTIALS_BYTES = 1 << 20
+"""1 MiB per credentials file: thousands of profiles; a bigger file is refused unread."""
+MAX_ROLE_CHAIN = 16
+"""Profiles a ChainableRamRoleArn chain may pass through (each one is an AssumeRole call)."""
 
 
 class CredentialError(Exception):
@@ -151,10 +155,19 @@ class _Files:
         warning = permission_warning(path, info.st_mode, shown)
         if warning and warning not in self.warnings:
             self.warnings.append(warning)
+        too_large = CredentialError(
+            f"{shown} is larger than {MAX_CREDENTIALS_BYTES:,} bytes; it is not a credentials file"
+        )
+        if info.st_size > MAX_CREDENTIALS_BYTES:
+            raise too_large
         try:
-            return path.read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read(MAX_CREDENTIALS_BYTES + 1)
         except OSError as error:
             raise CredentialError(f"cannot read {shown}: {error.strerror or error}") from None
+        if len(data) > MAX_CREDENTIALS_BYTES:  # it grew after stat
+            raise too_large
+        return data
 
     def cli_config(self) -> dict:
         """~/.aliyun/config.json as {"current": ..., "profiles": [...]}; {} when absent."""
@@ -262,6 +275,10 @@ def _from_cli_profile(files: _Files, name: str, chain: tuple[str, ...] = ()) -> 
         (parent, arn) = _required(profile, ("source_profile", "ram_role_arn"), where)
         if parent in (*chain, name):
             raise CredentialError(f"{where}: source_profile {parent} loops back")
+        if len(chain) + 1 >= MAX_ROLE_CHAIN:
+            raise CredentialError(
+                f"{where}: the chain of source_profile passes through more than {MAX_ROLE_CHAIN} profiles"
+            )
         return RoleToAssume(
             _from_cli_profile(files, parent, (*chain, name)),
             arn,

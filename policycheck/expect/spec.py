@@ -111,9 +111,8 @@ def _context(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]] | None
 def read_spec(config: Config) -> CheckSpec:
     """Typed specs from the config; raises ConfigError (with file:line) on what the schema cannot catch."""
     if config.document is None:
-        raise ConfigError(
-            "no policycheck.yaml here: `policycheck check` needs one with principals and expect (see README)"
-        )
+        where = f"{config.path} is empty" if config.path else "no policycheck.yaml here"
+        raise ConfigError(f"{where}: `policycheck check` needs one with principals and expect (see README)")
     value = config.document.value
     sources = tuple(
         PolicySource(

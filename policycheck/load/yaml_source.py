@@ -48,6 +48,10 @@ _PLAIN_TAGS = frozenset(
 """Timestamps stay the strings they were written as: policies compare dates as text."""
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""A YAML escape such as "\\udfff" is half a surrogate pair: not Unicode text (JSON refuses it too)."""
+
+
 class _NotPlainData(Exception):
     """The YAML holds something other than maps, lists and scalars; args: (message, mark)."""
 
@@ -192,7 +196,14 @@ def _to_value(
             if isinstance(value, float) and value in (float("inf"), float("-inf")):
                 raise _NotPlainData(f"number {event.value[:40]} is out of range", event.start_mark)
             return value
-        return event.value
+        text = event.value
+        if not text.isascii():
+            half = _SURROGATE.search(text)
+            if half:
+                escape = f"\\u{ord(half.group()):04x}"
+                message = f"the escape {escape} is half of a surrogate pair and stands for no character"
+                raise _NotPlainData(message, event.start_mark)
+        return text
     if kind is SequenceStartEvent:
         items: list[Any] = []
         for item in events:
