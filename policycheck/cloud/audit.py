@@ -11,16 +11,15 @@ Only RAM reads are called (the catalog marks each get or list; sdk.py refuses an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from policycheck.cloud.api import Caller, ClientError, CloudError
+from policycheck.cloud.filenames import file_name
 from policycheck.findings import Finding, at_or_above
 from policycheck.model import Policy, PolicyKind
 
@@ -374,33 +373,20 @@ def principal_policies(result: AuditResult) -> dict[tuple[str, str], PrincipalPo
     return found
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
-
-
-def safe_name(name: str) -> str:
-    """A file name made only of [A-Za-z0-9._@-]; a name that had to change gets a short hash,
-    so two different names never land on one file.
-
-    >>> safe_name("ice-query@v1")
-    'ice-query@v1'
-    >>> safe_name("../etc/passwd")[:12]
-    '_etc_passwd-'
-    """
-    cleaned = _UNSAFE.sub("_", name)[:100].lstrip(".") or "_"
-    if cleaned != name:
-        cleaned = f"{cleaned}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
-    return cleaned if cleaned not in (".", "..") else "_"
-
-
 def _saved_path(document: FetchedDocument) -> tuple[str, ...]:
+    """Where `save_documents` writes a document: distinct for distinct names (filenames.py)."""
     if document.kind == "trust":
-        return ("role", safe_name(f"{document.name}.trust") + ".json")
-    version = f"@{document.version}" if document.version else ""
-    return (
-        "policy",
-        safe_name(document.policy_type or "_"),
-        safe_name(f"{document.name}{version}") + ".json",
-    )
+        return ("role", f"{file_name(document.name)}.trust.json")
+    version = f"@{file_name(document.version)}" if document.version else ""
+    return ("policy", _type_folder(document.policy_type), f"{file_name(document.name)}{version}.json")
+
+
+def _type_folder(policy_type: str | None) -> str:
+    """RAM's two policy types as they are spelled; any other type a server invents gets `~`
+    and its encoded name (file_name never starts with `~`), so it cannot merge with them."""
+    if policy_type in ("System", "Custom"):
+        return policy_type
+    return f"~{file_name(policy_type or '')}"
 
 
 def save_documents(result: AuditResult, folder: str | Path) -> list[Path]:
