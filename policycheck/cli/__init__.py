@@ -133,20 +133,36 @@ def wants_color(args: argparse.Namespace) -> bool:
 
 
 def write_output(text: str, destination: str | None) -> None:
-    """Write a report to --output FILE (atomically, so CI never reads half a file) or stdout."""
+    """Write a report to --output FILE (atomically, so CI never reads half a file) or stdout.
+
+    The temporary file is created by mkstemp next to FILE (O_EXCL, a random name), never
+    through a link someone planted in a shared folder, then renamed over FILE.
+    """
     if destination in (None, "-"):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    temporary = f"{destination}.tmp-{os.getpid()}"
+    import tempfile
+
+    folder, name = os.path.split(os.path.abspath(destination))
+    temporary = None
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            os.fchmod(stream.fileno(), 0o666 & ~_umask())  # as open() would create it
+            stream.write(text)
         os.replace(temporary, destination)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)  # e.g. the destination is a folder: leave nothing behind
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)  # e.g. the destination is a folder: leave nothing behind
         raise UsageError(f"cannot write {destination}: {error.strerror or error}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def error(message: str) -> None:
