@@ -34,10 +34,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import emit
+from common import emit, wait_measured
 from corpus import generate, ram_actions
 
 REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 300.0
+"""Seconds one `policycheck check` may take before the bench stops it and fails."""
 
 CONTROL = {
     "full-access.json": {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
@@ -57,12 +59,14 @@ def run_once(command: list[str], folder: Path) -> tuple[float, float, int]:
     """Wall seconds, peak resident MiB and exit code of one process."""
     import subprocess
 
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
+    # stderr goes to a file: a pipe nobody reads until the end would block a chatty child.
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=stderr)
+        code, usage = wait_measured(process, TIMEOUT)
+        elapsed = time.perf_counter() - start
+        stderr.seek(0)
+        error = stderr.read().decode(errors="replace").strip()
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(command)} exited {code}: {error}")
     return elapsed, usage.ru_maxrss / 1024, code

@@ -27,10 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import emit
+from common import emit, run_bounded, wait_measured
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = REPO / "policies" / "ice-iproduction-query.json"
+TIMEOUT = 60.0
+"""Seconds one start of `policycheck lint` may take before the bench stops it and fails."""
 MUST_NOT_LOAD = ("jsonschema", "yaml", "aliyunsdkcore", "policycheck.emulator", "policycheck.cloud")
 
 
@@ -38,15 +40,14 @@ def run_once(command: list[str], folder: str) -> tuple[float, float, int]:
     """Wall seconds, peak resident MiB and exit code of one process."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    code, usage = wait_measured(process, TIMEOUT)
     elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, process.returncode
+    return elapsed, usage.ru_maxrss / 1024, code
 
 
 def loaded_modules(command: list[str], folder: str) -> list[str]:
     env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
-    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    done = run_bounded(command, TIMEOUT, cwd=folder, env=env)
     names = []
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:

@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import run_bounded
+
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 
@@ -45,7 +47,7 @@ def run_case(script: str, *args: str, timeout: float = 600) -> dict:
     command = [sys.executable, str(BENCH / script), *args]
     print(f"  running {script} {' '.join(args)}", file=sys.stderr, flush=True)
     # From bench/: a child's `python -c` must not import the source tree in the current folder.
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=BENCH)
+    done = run_bounded(command, timeout, cwd=BENCH)
     if done.returncode != 0:
         problem = done.stderr.strip()[-800:]
         raise RuntimeError(f"{script} {' '.join(args)} failed ({done.returncode}): {problem}")
@@ -69,7 +71,11 @@ def machine() -> str:
 
 def commit() -> str:
     done = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=BENCH.parent
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=BENCH.parent,
+        timeout=60,
     )
     return done.stdout.strip() or "unknown"
 

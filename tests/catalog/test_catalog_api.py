@@ -193,5 +193,7 @@ def test_import_reads_no_catalog_and_pulls_in_neither_jsonschema_nor_yaml():
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'yaml'))\n"
         "print(json.dumps([loaded_at_import, heavy]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
     assert json.loads(out.stdout) == [0, []]

@@ -297,4 +297,4 @@ def stub(answer, forward: str | None = None) -> Iterator[StubServer]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join()
+        thread.join(timeout=10)

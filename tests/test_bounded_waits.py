@@ -1,0 +1,93 @@
+"""Every wait in the project's own tests and benches has a timeout (issue 14 item 9).
+
+A test that waits on a child without a deadline hangs `make test` forever when the child
+does not stop: under nohup or in a background job SIGINT is ignored, so a child stopped with
+Ctrl-C never ends. This reads the sources of tests/, bench/ and tools/ and names each call
+that can wait forever.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import REPO
+
+RUNNERS = {"run", "call", "check_call", "check_output"}
+"""subprocess functions that wait for the child: each needs timeout=."""
+WAITS = {"wait", "communicate", "join"}
+"""Methods that block until a child (or thread) ends: each needs a timeout argument."""
+PIPE_READS = {"read", "readline", "readlines"}
+"""On a child's stdout or stderr: blocks until the child writes or exits."""
+BOUNDED_ELSEWHERE = {
+    # os.wait4 reports the child's own peak memory; the deadline is a timer that sends SIGTERM.
+    ("bench/common.py", "wait4"),
+}
+NOT_YET = {"tests/cli/test_emulator.py", "bench/bench_emulator.py", "tests/emulator/test_store.py"}
+"""Being fixed on the emulator branch (issue 14 items 7 and 9); scanned once it is merged."""
+
+
+def unbounded_waits(source: str, shown: str) -> list[str]:
+    """`file:line: what` for each call in `source` that can wait forever."""
+    tree = ast.parse(source, shown)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name, owner = node.func.attr, node.func.value
+        keywords = {keyword.arg for keyword in node.keywords}
+        owner_name = owner.id if isinstance(owner, ast.Name) else ""
+        if owner_name == "subprocess" and name in RUNNERS and "timeout" not in keywords:
+            problem = f"subprocess.{name} without timeout="
+        elif name in WAITS and not node.args and "timeout" not in keywords:
+            problem = f".{name}() without a timeout"
+        elif (
+            owner_name == "os"
+            and name in ("wait", "wait4", "waitpid")
+            and (shown, name) not in BOUNDED_ELSEWHERE
+        ):
+            problem = f"os.{name} (no timeout; use bench/common.wait_measured)"
+        elif (
+            name in PIPE_READS
+            and isinstance(owner, ast.Attribute)
+            and owner.attr in ("stdout", "stderr")
+            and not (isinstance(owner.value, ast.Name) and owner.value.id == "sys")
+        ):
+            problem = f"{owner.attr}.{name}() on a child's pipe (use communicate(timeout=...))"
+        else:
+            continue
+        found.append(f"{shown}:{node.lineno}: {problem}")
+    return found
+
+
+def sources() -> list[Path]:
+    every = (path for folder in ("tests", "bench", "tools") for path in (REPO / folder).rglob("*.py"))
+    return sorted(path for path in every if path.relative_to(REPO).as_posix() not in NOT_YET)
+
+
+def test_no_test_or_bench_waits_without_a_timeout():
+    problems = [
+        problem
+        for path in sources()
+        for problem in unbounded_waits(path.read_text(), path.relative_to(REPO).as_posix())
+    ]
+    assert problems == []
+
+
+def test_the_scan_finds_what_it_looks_for():
+    """The scan itself can fail: each kind of unbounded wait is named."""
+    sample = (
+        "import os, subprocess\n"
+        "subprocess.run(['x'])\n"
+        "process = subprocess.Popen(['x'])\n"
+        "process.wait()\n"
+        "process.communicate()\n"
+        "process.stdout.readline()\n"
+        "os.wait4(process.pid, 0)\n"
+        "subprocess.run(['x'], timeout=5)\n"
+        "process.wait(timeout=5)\n"
+        "', '.join(['a'])\n"
+        "sys.stdout.read()\n"
+    )
+    lines = [int(problem.split(":")[1]) for problem in unbounded_waits(sample, "tests/sample.py")]
+    assert lines == [2, 4, 5, 6, 7]
