@@ -148,7 +148,7 @@ def write_output(text: str, destination: str | None) -> None:
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
             os.fchmod(stream.fileno(), 0o666 & ~_umask())  # as open() would create it
             stream.write(text)
         os.replace(temporary, destination)

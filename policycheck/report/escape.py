@@ -1,0 +1,84 @@
+"""Text from files and servers made safe to print: it can neither steer a terminal nor hide.
+
+A policy, a file name, a RAM name or a server message can hold ESC sequences (erase the
+screen, move the cursor, OSC 52 writes the clipboard), a carriage return or newline that
+draws a fake line, C1 controls some terminals obey, or Unicode format characters (bidi
+overrides and isolates, zero-width characters, tag characters) that reorder or hide text.
+Reporters pass every string they did not write themselves through `printable`; their own
+newlines and colours are added around it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(character: str) -> str:
+    named = _NAMED.get(character)
+    if named is not None:
+        return named
+    code = ord(character)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable written as a Python-style escape.
+
+    Not printable (str.isprintable): controls C0, DEL and C1 (Cc), format characters such as
+    U+202E RIGHT-TO-LEFT OVERRIDE, U+2066-U+2069 isolates, U+200B-U+200F and tags (Cf), line
+    and paragraph separators (Zl, Zp), spaces other than U+0020 (Zs), lone surrogates (Cs,
+    from file names that are not UTF-8), private-use (Co) and unassigned (Cn) code points.
+
+    >>> printable("ice:Query\\x1b[2J\\rCheck passed.")
+    'ice:Query\\\\x1b[2J\\\\rCheck passed.'
+    >>> printable("admin\\u202egnp.exe"), printable("média ✓")
+    ('admin\\\\u202egnp.exe', 'média ✓')
+    """
+    if text.isprintable():
+        return text
+    return "".join(character if character.isprintable() else _escape(character) for character in text)
+
+
+def xml_text(text: str) -> str:
+    """Multi-line text for an XML document: `printable` line by line, so the newlines stay.
+
+    XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/U+FFFF outright (a report
+    holding one is not well-formed), and all of them are escaped here; the rest of what
+    `printable` escapes would still reorder or hide text where a CI system shows the report.
+    """
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7e]")
+"""DEL and every non-ASCII character: the only ones json.dumps(ensure_ascii=False) leaves raw
+that may not be printable."""
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    character = match.group()
+    if character.isprintable():
+        return character
+    code = ord(character)
+    if code > 0xFFFF:  # JSON spells it as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_text(value: Any) -> str:
+    """`value` as indented JSON, UTF-8 kept readable, but every character that is not printable
+    written as a \\u escape, so the same data decodes and nothing in it acts on a terminal.
+
+    json.dumps escapes C0 controls itself, but with ensure_ascii=False it writes DEL, C1, bidi
+    overrides, zero-width characters and lone surrogates (undecodable file names) as they are.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return _BEYOND_ASCII.sub(_json_escape, text) + "\n"
