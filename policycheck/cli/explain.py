@@ -74,7 +74,7 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
     from policycheck.expect.sources import PolicyError, load_policies
 
     context = parse_context(args.context)
@@ -91,8 +91,13 @@ def run(args: argparse.Namespace) -> int:
     decision = evaluator.evaluate(request)
     possibility = None
     if args.any_resource or args.any_context:
-        possibility = evaluator.could_allow(
-            args.action, args.resource, context, any_resource=args.any_resource, any_context=args.any_context
+        possibility = could_allow(
+            evaluator,
+            args.action,
+            args.resource,
+            context,
+            any_resource=args.any_resource,
+            any_context=args.any_context,
         )
     if args.format == "json":
         from policycheck.report.as_json import explain_report

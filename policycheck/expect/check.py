@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from policycheck import catalog, patterns
-from policycheck.evaluate import Evaluator, Match, PolicySet, Request
+from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
 from policycheck.expect.spec import CheckSpec, Expectation
@@ -173,7 +173,7 @@ def check_allow(
             statements=decision.matched,
             **base,
         )
-    possibility = evaluator.could_allow(action, resource, context, any_resource=False, any_context=True)
+    possibility = could_allow(evaluator, action, resource, context, any_resource=False, any_context=True)
     if decision.allowed or possibility.possible:
         witness = possibility.witness
         extra = {k: v for k, v in (witness.context if witness else {}).items() if k not in context}
@@ -210,8 +210,8 @@ def check_deny(
     given = e.context is not None
     context = dict(e.context or {})
     base = {"expectation": e, "action": action, "resource": resource}
-    possibility = evaluator.could_allow(
-        action, resource, context, any_resource=True, any_context=not given, single_valued=True
+    possibility = could_allow(
+        evaluator, action, resource, context, any_resource=True, any_context=not given, single_valued=True
     )
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
@@ -230,13 +230,20 @@ def check_deny(
     if not possibility.exhaustive:
         return CheckResult(status=UNKNOWN, passed=False, reason=possibility.reason, **base)
     if principal.unknowns:
-        guarded = Evaluator(
-            PolicySet(
-                identity=(*principal.policies.identity, _ANYTHING),
-                control=principal.policies.control,
-                session=principal.policies.session,
-            )
-        ).could_allow(action, resource, context, any_resource=True, any_context=not given, single_valued=True)
+        anything = PolicySet(
+            identity=(*principal.policies.identity, _ANYTHING),
+            control=principal.policies.control,
+            session=principal.policies.session,
+        )
+        guarded = could_allow(
+            Evaluator(anything),
+            action,
+            resource,
+            context,
+            any_resource=True,
+            any_context=not given,
+            single_valued=True,
+        )
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
                 status=UNKNOWN,
