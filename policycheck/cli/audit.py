@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     expectations = _load_expectations(args.expect) if args.expect else None
     credentials, region, override = resolve(args)
 
-    from policycheck.cloud.audit import Selection, audit, fetch_account, save_documents
+    from policycheck.account import audit
+    from policycheck.cloud.audit import Selection, fetch_account, save_documents
     from policycheck.cloud.sdk import AssumeRoleError, connect
 
     try:
@@ -113,11 +114,12 @@ def run(args: argparse.Namespace) -> int:
     endpoint = caller.endpoint("ram").url
     checked = None
     if expectations is not None:
-        from policycheck.cloud.audit import principal_policies
+        from policycheck.account import principal_policies
         from policycheck.expect.check import run_check
+        from policycheck.expect.live import CheckOutcome
 
         spec, settings = expectations
-        checked = run_check(spec, settings, account=principal_policies(result))
+        checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result)))
     if args.format == "json":
         from policycheck.report.as_json import audit_report
 
@@ -144,8 +146,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _load_expectations(path: str):
     """The spec and lint settings of a policycheck.yaml, checked before any call is made."""
-    from policycheck.config import ConfigError, load_config
-    from policycheck.expect.spec import read_spec
+    from policycheck.config import ConfigError, load_config, read_spec
 
     try:
         config = load_config(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from policycheck.cli import (
     EXIT_FAILED,
@@ -15,6 +16,10 @@ from policycheck.cli import (
     wants_color,
     write_output,
 )
+
+if TYPE_CHECKING:
+    from policycheck.expect.check import CheckReport
+    from policycheck.expect.live import CheckOutcome
 
 DESCRIPTION = """\
 Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
@@ -63,9 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.config import ConfigError, load_config
+    from policycheck.config import ConfigError, load_config, read_spec
     from policycheck.expect.check import run_check
-    from policycheck.expect.spec import read_spec
+    from policycheck.expect.live import CheckOutcome
 
     try:
         config = load_config(args.config)
@@ -74,32 +79,31 @@ def run(args: argparse.Namespace) -> int:
         report = run_check(spec, settings)
     except ConfigError as problem:
         raise UsageError(str(problem)) from None
-    if args.probe:
-        report.live = _probe(report, args.endpoint)
+    outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
     if args.format == "json":
         from policycheck.report.as_json import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     elif args.format == "sarif":
         from policycheck.report.as_sarif import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     elif args.format == "junit":
         from policycheck.report.as_junit import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     else:
         from policycheck.report.check_text import check_report
 
         color = wants_color(args)
-        text = check_report(report, color)
+        text = check_report(outcome, color)
     write_output(text, args.output)
-    if report.failed:
+    if outcome.failed:
         return EXIT_FAILED
-    return EXIT_INCONCLUSIVE if report.inconclusive else EXIT_OK
+    return EXIT_INCONCLUSIVE if outcome.inconclusive else EXIT_OK
 
 
-def _probe(report, endpoint: str | None) -> list:
+def _probe(report: CheckReport, endpoint: str | None) -> CheckOutcome:
     from policycheck.cli.connection import retry_notice
     from policycheck.cloud.live import ProbeSetupError, probe_principals
     from policycheck.expect.live import live_checks

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
-    from policycheck.expect.sources import PolicyError, load_policies
+    from policycheck.load.sources import PolicyError, load_policies
 
     context = parse_context(args.context)
     if args.session_policy and os.path.isdir(args.session_policy):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from policycheck.cloud.api import Endpoint, check_region, parse_endpoint
 from policycheck.cloud.credentials import CredentialError, Credentials, RoleToAssume, resolve_credentials
 from policycheck.cloud.probe import AUTH_FAILED, ERROR, ProbeResult, probe, probe_action
-from policycheck.expect.spec import ProbePrincipal, ProbeSpec
+from policycheck.config import ProbePrincipal, ProbeSpec
 
 DEFAULT_REGION = "cn-shanghai"
 
