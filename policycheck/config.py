@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
 from policycheck.load import load_file
@@ -21,7 +22,7 @@ from policycheck.model import JsonPath
 from policycheck.schema import validate
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A config file problem, worded as one line: `file:line:column: what is wrong`."""
 
 

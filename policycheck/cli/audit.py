@@ -10,7 +10,7 @@ from policycheck.cli import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     SEVERITY_CHOICES,
-    UsageError,
+    UserError,
     add_output_arguments,
     wants_color,
     write_output,
@@ -91,7 +91,7 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     if not (args.user or args.role or args.group or args.all):
-        raise UsageError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
+        raise UserError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
     expectations = _load_expectations(args.expect) if args.expect else None
     credentials, region, override = resolve(args)
 
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             save_documents(result, args.save)
         except OSError as problem:
-            raise UsageError(f"cannot save to {args.save}: {problem.strerror or problem}") from None
+            raise UserError(f"cannot save to {args.save}: {problem.strerror or problem}") from None
     endpoint = caller.endpoint("ram").url
     checked = None
     if expectations is not None:
@@ -146,10 +146,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _load_expectations(path: str):
     """The spec and lint settings of a policycheck.yaml, checked before any call is made."""
-    from policycheck.config import ConfigError, load_config, read_spec
+    from policycheck.config import load_config, read_spec
 
-    try:
-        config = load_config(path)
-        return read_spec(config), config.lint
-    except ConfigError as problem:
-        raise UsageError(str(problem)) from None
+    config = load_config(path)
+    return read_spec(config), config.lint

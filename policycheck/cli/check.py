@@ -11,7 +11,7 @@ from policycheck.cli import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     SEVERITY_CHOICES,
-    UsageError,
+    UserError,
     add_output_arguments,
     wants_color,
     write_output,
@@ -68,17 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.config import ConfigError, load_config, read_spec
+    from policycheck.config import load_config, read_spec
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
 
-    try:
-        config = load_config(args.config)
-        spec = read_spec(config)
-        settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
-        report = run_check(spec, settings)
-    except ConfigError as problem:
-        raise UsageError(str(problem)) from None
+    config = load_config(args.config)
+    spec = read_spec(config)
+    settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
+    report = run_check(spec, settings)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
     if args.format == "json":
         from policycheck.report.as_json import check_report
@@ -105,13 +102,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _probe(report: CheckReport, endpoint: str | None) -> CheckOutcome:
     from policycheck.cli.connection import retry_notice
-    from policycheck.cloud.live import ProbeSetupError, probe_principals
+    from policycheck.cloud.live import probe_principals
     from policycheck.expect.live import live_checks
 
     if not report.spec.probe.principals:
-        raise UsageError("--probe: policycheck.yaml has no principals under probe: (see README)")
-    try:
-        results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
-    except ProbeSetupError as problem:
-        raise UsageError(f"--probe: {problem}") from None
+        raise UserError("--probe: policycheck.yaml has no principals under probe: (see README)")
+    results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
     return live_checks(report, results)

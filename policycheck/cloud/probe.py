@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policycheck.cloud.api import ApiError, Caller, ClientError, CloudError, NetworkError, is_throttling
+from policycheck.errors import UserError
 from policycheck.verdict import (
     ALLOWED,
     AUTH_FAILED,
@@ -59,7 +60,7 @@ PROBE_ACTIONS: dict[str, ProbeAction] = {
 """Every entry must be `get` or `list` in the ICE catalog (a test holds it to that)."""
 
 
-class ActionRefused(ValueError):
+class ActionRefused(UserError):
     """--action names something the probe will not call; the message says why."""
 
 
