@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policycheck.errors import UserError
+
 DEFAULT_REGION = "cn-shanghai"
 DEFAULT_SESSION_NAME = "policycheck"
 DEFAULT_ROLE_SECONDS = 3600
@@ -39,7 +41,7 @@ MAX_ROLE_CHAIN = 16
 """Profiles a ChainableRamRoleArn chain may pass through (each one is an AssumeRole call)."""
 
 
-class CredentialError(Exception):
+class CredentialError(UserError):
     """Credentials are missing or misconfigured: one line naming the place, never a value."""
 
 

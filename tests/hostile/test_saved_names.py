@@ -8,7 +8,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policycheck.cloud.audit import FetchedDocument, Snapshot, audit, save_documents
+from policycheck.account import FetchedDocument, Snapshot, audit
+from policycheck.cloud.audit import save_documents
 from policycheck.cloud.filenames import file_name
 from tests.cloud.conftest import ROOT, WORLD, allow, run_as, serve
 
