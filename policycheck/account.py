@@ -7,9 +7,13 @@ the reporters and `audit --expect` read it without importing the cloud edge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 from policycheck.findings import Finding, at_or_above
 from policycheck.model import Policy, PolicyKind
+
+if TYPE_CHECKING:
+    from policycheck.expect.live import CheckOutcome
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -102,6 +106,23 @@ class AuditResult:
     @property
     def complete(self) -> bool:
         return self.snapshot.complete
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What `policycheck audit` shows: the audit, where and as whom the account was read, and
+    the expectations' outcome against it when `--expect` ran them."""
+
+    kind: ClassVar[str] = "audit"
+
+    result: AuditResult
+    endpoint: str
+    caller: str
+    checked: CheckOutcome | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result.failed or (self.checked is not None and self.checked.failed)
 
 
 def audit(snapshot: Snapshot, fail_on: str = "warning") -> AuditResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 from policycheck.findings import Finding, at_or_above
 from policycheck.load import load_file
@@ -93,6 +94,8 @@ class LintedFile:
 
 @dataclass
 class LintResult:
+    kind: ClassVar[str] = "lint"
+
     files: list[LintedFile]
     fail_on: str
 

@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from policycheck import __version__
 from policycheck.errors import (  # noqa: F401 - the commands take the exit codes from here
@@ -110,8 +111,12 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 SEVERITY_CHOICES = ("error", "security_warning", "warning", "suggestion", "info")
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    """--format, --output and --color, the same for every command that writes a report."""
+def add_output_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    """--format, --output and --color, the same for every command that writes a report; the
+    formats are those of policycheck.report that render this kind of result."""
+    from policycheck.report import formats as report_formats
+
+    formats = report_formats(kind)
     parser.add_argument(
         "--format", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})"
     )
@@ -128,6 +133,13 @@ def wants_color(args: argparse.Namespace) -> bool:
     if args.output not in (None, "-"):
         return args.color == "always"
     return use_color(sys.stdout, args.color)
+
+
+def write_report(result: Any, args: argparse.Namespace) -> None:
+    """Render a command's result in --format and write it to --output (or stdout)."""
+    from policycheck.report import render
+
+    write_output(render(result, args.format, wants_color(args)), args.output)
 
 
 def write_output(text: str, destination: str | None) -> None:
