@@ -193,11 +193,11 @@ class CheckSpec:
     expectations: tuple[Expectation, ...] = ()
     probe: ProbeSpec = field(default_factory=ProbeSpec)
 
-    def error(self, path: JsonPath, message: str) -> ConfigError:
+    def error(self, path: JsonPath, message: str, details: tuple[str, ...] = ()) -> ConfigError:
         """A ConfigError at the element `path` of policycheck.yaml."""
         document = self.config.document
         line, column = document.locate(path) if document else (1, 1)
-        return ConfigError(f"{self.config.path}:{line}:{column}: {message}")
+        return ConfigError(f"{self.config.path}:{line}:{column}: {message}", details)
 
 
 def _context(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]] | None:

@@ -15,6 +15,14 @@ EXIT_INTERNAL = 70
 
 
 class UserError(Exception):
-    """A mistake in how policycheck was called or in what it was given: one line, exit 2."""
+    """A mistake in how policycheck was called or in what it was given: one line, exit 2.
+
+    `details` are lines shown under it (the first findings of a policy that cannot be used);
+    the message and each detail are printed as one line each, whatever they quote.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str = "", details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details

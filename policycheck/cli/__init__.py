@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from policycheck import __version__
 from policycheck.errors import (  # noqa: F401 - the commands take the exit codes from here
@@ -83,12 +83,22 @@ def _terminal_columns() -> int:
     return columns or 80
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, whose errors quote what was typed (a file name, a choice): printable."""
+
+    def error(self, message: str) -> NoReturn:
+        from policycheck.report.escape import printable
+
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
+
+
 def _chosen_command(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if arg in COMMANDS), None)
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="policycheck",
         description="Check Alibaba Cloud RAM policy documents: do they grant what they must, "
         "and nothing they must not?",
@@ -175,8 +185,21 @@ def _umask() -> int:
     return current
 
 
-def error(message: str) -> None:
-    sys.stderr.write(f"policycheck: error: {message}\n")
+def error(message: str, details: tuple[str, ...] = ()) -> None:
+    say("error", message, details)
+
+
+def say(kind: str, message: str, details: tuple[str, ...] = ()) -> None:
+    """`policycheck: KIND: MESSAGE` on stderr, then each detail indented on a line of its own.
+
+    Messages quote file names, profile names and server text: each is made printable
+    (report/escape.py), so a newline or escape sequence in them shows as \\n or \\x1b and
+    never draws a line or steers the terminal.
+    """
+    from policycheck.report.escape import printable
+
+    lines = [f"policycheck: {kind}: {printable(message)}", *(f"  {printable(line)}" for line in details)]
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return importlib.import_module(COMMANDS[args.command][0]).run(args)
     except UserError as problem:
-        error(str(problem))
+        error(str(problem), problem.details)
         return problem.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("policycheck: interrupted\n")

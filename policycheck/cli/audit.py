@@ -12,6 +12,7 @@ from policycheck.cli import (
     SEVERITY_CHOICES,
     UserError,
     add_output_arguments,
+    error,
     write_report,
 )
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
@@ -84,7 +85,9 @@ class _ProgressBar:
         else:
             filled = self.WIDTH * done // max(total, 1)
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            sys.stderr.write(f"\r\033[K[{bar}] {done}/{total} {what}"[:200])
+            from policycheck.report.escape import printable
+
+            sys.stderr.write(f"\r\033[K[{bar}] {done}/{total} {printable(what)}"[:200])
         sys.stderr.flush()
 
 
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         caller = connect(credentials, region, override, args.timeout, on_retry=retry_notice)
     except AssumeRoleError as problem:
-        sys.stderr.write(f"policycheck: error: {problem}\n")
+        error(str(problem))
         return EXIT_INCONCLUSIVE
     selection = Selection(tuple(args.user), tuple(args.group), tuple(args.role), args.all)
     result = audit(fetch_account(caller, selection, progress=_ProgressBar()), args.fail_on)

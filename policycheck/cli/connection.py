@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from policycheck.cli import say
+
 if TYPE_CHECKING:
     from policycheck.cloud.api import Endpoint
     from policycheck.cloud.credentials import Credentials, RoleToAssume
@@ -58,7 +60,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser, region: bool = Tru
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"policycheck: warning: {message}\n")
+    say("warning", message)
 
 
 def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, Endpoint | None]:
@@ -77,4 +79,4 @@ def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, 
 def retry_notice(code: str, attempt: int, pause: float) -> None:
     """On a terminal, say why nothing seems to happen while a throttled call waits."""
     if sys.stderr.isatty():
-        sys.stderr.write(f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})\n")
+        say("throttled", f"{code}, retrying in {pause:.1f} s (attempt {attempt + 1})")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, write_report
+from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, say, write_report
 
 DESCRIPTION = """\
 Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
@@ -52,7 +51,5 @@ def run(args: argparse.Namespace) -> int:
     result = lint_paths(args.paths, settings)
     write_report(result, args)
     if not result.files:
-        sys.stderr.write(
-            f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
-        )
+        say("warning", f"no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}")
     return EXIT_FAILED if result.failed else EXIT_OK

@@ -15,7 +15,7 @@ from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
 from policycheck.load.document import Document
 from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files, matches_any
-from policycheck.load.sources import describe_errors
+from policycheck.load.sources import error_lines
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
 from policycheck.rules import RuleOptions
@@ -126,9 +126,7 @@ class Library:
             what = "not a trust policy" if kind == "trust" else "a role trust policy"
             raise self.spec.error(at, f"{document.source} is {what}; it cannot be used as {kind} here")
         if linted.policy is None:
-            raise self.spec.error(
-                at, f"{document.source} cannot be evaluated:\n{describe_errors(linted.findings)}"
-            )
+            raise self.spec.error(at, f"{document.source} cannot be evaluated:", error_lines(linted.findings))
         return linted.policy
 
     def documents_for(self, reference: str, kind: PolicyKind, at: JsonPath) -> list[Policy]:

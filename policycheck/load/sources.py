@@ -13,20 +13,19 @@ class PolicyError(UserError):
     """A policy that cannot be evaluated (missing, unreadable, or breaking the grammar)."""
 
 
-def describe_errors(findings: list[Finding], limit: int = 5) -> str:
+def error_lines(findings: list[Finding], limit: int = 5) -> tuple[str, ...]:
+    """The first error findings, one line each: the details of a PolicyError or ConfigError."""
     errors = [f for f in findings if f.severity == "error"]
-    lines = [f"  {f.file}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:limit]]
+    lines = [f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:limit]]
     if len(errors) > limit:
-        lines.append(f"  ... and {len(errors) - limit} more")
-    return "\n".join(lines)
+        lines.append(f"... and {len(errors) - limit} more")
+    return tuple(lines)
 
 
 def usable(linted: LintedFile, kind: PolicyKind) -> Policy:
     """The file's Policy, or PolicyError saying why it cannot be evaluated as `kind`."""
     if linted.policy is None:
-        raise PolicyError(
-            f"{linted.document.source} is not a valid policy:\n{describe_errors(linted.findings)}"
-        )
+        raise PolicyError(f"{linted.document.source} is not a valid policy:", error_lines(linted.findings))
     if linted.policy.kind == "trust" and kind != "trust":
         raise PolicyError(
             f"{linted.document.source} is a role trust policy (its statements name a Principal); "

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.findings import summarize
+from policycheck.report.escape import json_text
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport, AuditResult
@@ -21,7 +21,7 @@ NAME = "json"
 
 
 def _dump(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return json_text(payload)
 
 
 def lint_report(result: LintResult, color: bool = False) -> str:

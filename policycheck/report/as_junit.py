@@ -6,6 +6,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from policycheck.findings import at_or_above
+from policycheck.report.escape import printable, xml_text
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -95,5 +96,17 @@ def check_report(outcome: CheckOutcome, color: bool = False) -> str:
     root.set("tests", str(total + max(len(lint_cases), 1)))
     root.set("failures", str(failed + lint_failures))
     root.set("errors", "0")
+    _make_inert(root)
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def _make_inert(root: Element) -> None:
+    """Every attribute `printable`, every text `xml_text`: names, reasons and findings quote
+    policies and file names, and a character XML 1.0 forbids (ESC, NUL) made the report not
+    well-formed, so CI systems dropped it."""
+    for element in root.iter():
+        for key, value in element.attrib.items():
+            element.set(key, printable(value))
+        if element.text:
+            element.text = xml_text(element.text)

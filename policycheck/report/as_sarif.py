@@ -5,12 +5,12 @@ Rule metadata (title, help, example, fix) comes from the same code table as the 
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
 from policycheck.findings import Finding, code_table
+from policycheck.report.escape import json_text
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
@@ -110,7 +110,7 @@ def sarif_log(findings: list[Finding]) -> dict[str, Any]:
 
 
 def _log(findings: list[Finding]) -> str:
-    return json.dumps(sarif_log(sorted(findings, key=Finding.sort_key)), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif_log(sorted(findings, key=Finding.sort_key)))
 
 
 def lint_report(result: LintResult, color: bool = False) -> str:

@@ -4,6 +4,10 @@ lint: `file:line:col: severity CODE message`, grouped by file, then a summary. e
 decision first, then a short account of why. check: one line per expectation, like
 `terraform plan`, then a summary. probe: the verdict, then labelled lines. audit: per principal,
 each attached policy with its finding count, then the findings.
+
+Every string from a file, the command line or a server goes through `printable` where it is
+put into a line, and every report through `terminal_text` before it is returned, so nothing
+but this module's own newlines and colours acts on the terminal (report/escape.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
 from policycheck.model import Condition, format_path
+from policycheck.report.escape import printable, terminal_text
 from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
@@ -64,9 +69,9 @@ def render_findings(findings: list[Finding], color: bool) -> list[str]:
         if previous is not None and finding.file != previous:
             lines.append("")
         previous = finding.file
-        where = f"{finding.file}:{finding.line}:{finding.column}:"
+        where = f"{printable(finding.file)}:{finding.line}:{finding.column}:"
         severity = paint(finding.severity, _COLORS[finding.severity], color)
-        lines.append(f"{where} {severity} {paint(finding.code, '1', color)} {finding.message}")
+        lines.append(f"{where} {severity} {paint(finding.code, '1', color)} {printable(finding.message)}")
     return lines
 
 
@@ -76,50 +81,55 @@ def lint_report(result: LintResult, color: bool) -> str:
     if lines:
         lines.append("")
     lines.append(_summary(findings, len(result.files), result.failed, result.fail_on, color))
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines) + "\n", color)
 
 
 _VERDICT_COLORS = {"allowed": "32", "denied": "31"}
 
 
 def probe_report(result: ProbeResult, color: bool) -> str:
-    """A probe's verdict, then labelled lines: who called, what came back, why, what to do."""
+    """A probe's verdict, then labelled lines: who called, what came back, why, what to do.
+
+    Nearly every field comes from the server (codes, messages, job names and results).
+    """
+    p = printable
     verdict = paint(result.verdict, _VERDICT_COLORS.get(result.verdict, "33"), color)
-    lines = [f"{verdict}  {result.action} at {result.endpoint}", f"  caller   {result.principal}"]
-    answer = result.detail
+    lines = [f"{verdict}  {p(result.action)} at {p(result.endpoint)}", f"  caller   {p(result.principal)}"]
+    answer = p(result.detail)
     if result.http_status is not None and result.verdict != "allowed":
-        answer = f"HTTP {result.http_status} {result.code}"
+        answer = f"HTTP {result.http_status} {p(result.code)}"
     if result.request_id:
-        answer += f", request {result.request_id}"
+        answer += f", request {p(result.request_id)}"
     if result.attempts > 1:
         answer += f", after {result.attempts} attempts"
     lines.append(f"  answer   {answer}")
     if result.denial is not None:
-        why, *more = denial_lines(result.denial)
+        why, *more = map(p, denial_lines(result.denial))
         lines.append(f"  why      {why}")
         for line in more:
             label, text = ("hint", line[6:]) if line.startswith("hint: ") else ("", line)
             lines.append(f"  {label:<8} {text}")
     elif result.verdict != "allowed" and result.http_status is not None:
-        lines.append(f"  why      {result.detail}")
+        lines.append(f"  why      {p(result.detail)}")
     job = result.job
     if job is not None and job.found:
-        title = f' "{job.name}"' if job.name else ""
-        lines.append(f"  job      {job.job_id}{title}: {job.function} {job.status} ({job.state})")
-        times = f"created {job.created}" + (f", finished {job.finished}" if job.finished else "")
+        title = f' "{p(job.name)}"' if job.name else ""
+        lines.append(f"  job      {p(job.job_id)}{title}: {p(job.function)} {p(job.status)} ({job.state})")
+        times = f"created {p(job.created)}" + (f", finished {p(job.finished)}" if job.finished else "")
         lines.append(f"  times    {times}")
         if job.result:
-            lines.append(f"  result   {job.result}")
-        lines += [f"  output   {url}" for url in job.outputs[:5]]
+            lines.append(f"  result   {p(job.result)}")
+        lines += [f"  output   {p(url)}" for url in job.outputs[:5]]
     if result.recommend and result.verdict != "allowed":
-        lines.append(f"  more     {result.recommend}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"  more     {p(result.recommend)}")
+    return terminal_text("\n".join(lines) + "\n", color)
 
 
 def audit_report(report: AuditReport, color: bool) -> str:
     """Per principal: each attached policy (and trust policy) with its finding count; then the
     findings, once per document; then a summary; then the expectations' outcome (--expect)."""
-    result, endpoint, principal = report.result, report.endpoint, report.caller
+    result, endpoint, principal = report.result, printable(report.endpoint), printable(report.caller)
+    p = printable
     snapshot = result.snapshot
     counts = {source: len(audited.findings) for source, audited in result.documents.items()}
 
@@ -131,11 +141,11 @@ def audit_report(report: AuditReport, color: bool) -> str:
 
     lines = [f"Audit of {endpoint} as {principal}", ""]
     for error in snapshot.errors:
-        lines.append(paint(f"could not list: {error}", "31", color))
+        lines.append(paint(f"could not list: {p(error)}", "31", color))
     for fetched in snapshot.principals:
-        header = paint(f"{fetched.kind} {fetched.name}", "1", color)
+        header = paint(f"{fetched.kind} {p(fetched.name)}", "1", color)
         if fetched.error:
-            lines.append(f"{header}: {paint('could not be read', '31', color)}: {fetched.error}")
+            lines.append(f"{header}: {paint('could not be read', '31', color)}: {p(fetched.error)}")
             continue
         lines.append(header)
         if fetched.trust:
@@ -145,14 +155,14 @@ def audit_report(report: AuditReport, color: bool) -> str:
         for attachment in fetched.attachments:
             ref = attachment.policy
             source = snapshot.policy_sources.get(ref)
-            version = source.rsplit("@", 1)[-1] if source else "?"
-            via = f" (via {attachment.via})" if attachment.via else ""
+            version = p(source.rsplit("@", 1)[-1]) if source else "?"
+            via = f" (via {p(attachment.via)})" if attachment.via else ""
             problem = snapshot.policy_errors.get(ref)
-            status = f"{paint('not read', '31', color)}: {problem}" if problem else state(source)
-            lines.append(f"  {ref.policy_type} {ref.name} {version}{via}: {status}")
+            status = f"{paint('not read', '31', color)}: {p(problem)}" if problem else state(source)
+            lines.append(f"  {p(ref.policy_type)} {p(ref.name)} {version}{via}: {status}")
     for ref in snapshot.unattached:
         source = snapshot.policy_sources.get(ref)
-        lines.append(f"{ref.policy_type} policy {ref.name}, attached to no one: {state(source)}")
+        lines.append(f"{p(ref.policy_type)} policy {p(ref.name)}, attached to no one: {state(source)}")
     findings = result.findings
     if findings:
         lines += ["", *render_findings(findings, color)]
@@ -170,7 +180,7 @@ def audit_report(report: AuditReport, color: bool) -> str:
     if not result.complete:
         summary += "; incomplete: some of the account could not be read"
     lines += ["", summary + "."]
-    text = "\n".join(lines) + "\n"
+    text = terminal_text("\n".join(lines) + "\n", color)
     return text if report.checked is None else text + "\n" + check_report(report.checked, color)
 
 
@@ -184,18 +194,19 @@ HEADLINES = {
 def cite(match: Match) -> str:
     """`Statement[0] of policies/x.json:5` — a statement with the line it starts on."""
     line = match.policy.line_of(match.statement.path)
-    return f"{format_path(match.statement.path)} of {match.policy.source}{f':{line}' if line else ''}"
+    where = f"{format_path(match.statement.path)} of {match.policy.source}"
+    return printable(where) + (f":{line}" if line else "")
 
 
 def show_condition(condition: Condition) -> str:
     values = condition.values[0] if len(condition.values) == 1 else list(condition.values)
-    return f"{condition.operator} {condition.key} {json.dumps(values, ensure_ascii=False)}"
+    return printable(f"{condition.operator} {condition.key} {json.dumps(values, ensure_ascii=False)}")
 
 
 def _request_values(result: ConditionResult) -> str:
     if result.missing:
-        return f"the request has no {result.condition.key}"
-    return "the request has " + ", ".join(result.values)
+        return f"the request has no {printable(result.condition.key)}"
+    return "the request has " + printable(", ".join(result.values))
 
 
 def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
@@ -203,10 +214,11 @@ def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
     match, request, resource = miss.match, explanation.request, explanation.decision.resource
     lines = []
     if miss.resource_mismatch:
-        resources = ", ".join(f'"{r}"' for r in match.statement.resources)
-        why = f'its {match.statement.resource_key} {resources} does not match "{resource}"'
+        resources = printable(", ".join(f'"{r}"' for r in match.statement.resources))
+        why = f'its {match.statement.resource_key} {resources} does not match "{printable(resource)}"'
         if resource == "*" and request.resource == "*":
-            why += f' ({request.action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+            service = printable(request.action.split(":")[0])
+            why += f' ({service} authorizes per operation: write "Resource": "*")'
         lines.append(f"    {cite(match)} ({match.layer}): {why}")
     for result in miss.failed_conditions:
         lines.append(
@@ -218,12 +230,13 @@ def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
 
 def explain_report(explanation: Explanation, color: bool) -> str:
     request, decision, possibility = explanation.request, explanation.decision, explanation.possibility
+    p = printable
     word, code = HEADLINES[decision.decision]
-    lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
+    lines = [f'{paint(word, code, color)}  {p(request.action)} on "{p(decision.resource)}"']
     if decision.resource != request.resource:
         lines.append(
-            f'  ({request.action.split(":")[0]} authorizes per operation, so the resource is "*", '
-            f'not "{request.resource}")'
+            f'  ({p(request.action.split(":")[0])} authorizes per operation, so the resource is "*", '
+            f'not "{p(request.resource)}")'
         )
     if decision.decision == "allow":
         for match in decision.matched:
@@ -234,7 +247,8 @@ def explain_report(explanation: Explanation, color: bool) -> str:
             for result in decision.conditions:
                 if result.statement is match.statement and result.policy is match.policy:
                     lines.append(
-                        f"    because {show_condition(result.condition)} holds for {', '.join(result.values)}"
+                        f"    because {show_condition(result.condition)} "
+                        f"holds for {p(', '.join(result.values))}"
                     )
         lines.append("  an explicit Deny wins over every Allow")
     else:
@@ -251,7 +265,7 @@ def explain_report(explanation: Explanation, color: bool) -> str:
             for miss in explanation.near_misses:
                 lines += _near_miss_lines(miss, explanation)
     if decision.missing_context:
-        keys = ", ".join(decision.missing_context)
+        keys = p(", ".join(decision.missing_context))
         lines.append(
             f"  missing context: {keys}: conditions on it count as false; the answer may change "
             "once it is given (--context KEY=VALUE)"
@@ -260,17 +274,17 @@ def explain_report(explanation: Explanation, color: bool) -> str:
         lines.append("")
         if possibility.possible and possibility.witness:
             witness = possibility.witness
-            lines.append(f"{paint('POSSIBLE', '33', color)}  {witness.action} can be allowed")
+            lines.append(f"{paint('POSSIBLE', '33', color)}  {p(witness.action)} can be allowed")
             context = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(witness.context.items())) or "none"
-            lines.append(f'  witness: resource "{witness.resource}", context {context}')
+            lines.append(f'  witness: resource "{p(witness.resource)}", context {p(context)}')
             for match in possibility.granted_by:
                 lines.append(f"  granted by {cite(match)} ({match.layer} layer)")
         else:
             word = "IMPOSSIBLE" if possibility.exhaustive else "UNDECIDED"
             lines.append(
-                f"{paint(word, '32' if possibility.exhaustive else '33', color)}  {possibility.reason}"
+                f"{paint(word, '32' if possibility.exhaustive else '33', color)}  {p(possibility.reason)}"
             )
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines) + "\n", color)
 
 
 LIVE_MARKS = {"confirmed": ("✓", "32"), "mismatch": ("✗", "31"), "inconclusive": ("?", "35")}
@@ -280,13 +294,19 @@ MARKS = {"holds": ("✓", "32"), "violated": ("✗", "31"), "conditional": ("~",
 def _target(result: CheckResult) -> str:
     e = result.expectation
     if e.effect == "allow":
-        where = f'on "{result.resource}"'
+        where = f'on "{printable(result.resource)}"'
     else:
-        where = "on any resource" if e.resource is None else f'on any resource matching "{result.resource}"'
+        where = (
+            "on any resource"
+            if e.resource is None
+            else f'on any resource matching "{printable(result.resource)}"'
+        )
     context = ""
     if e.context:
-        context = " with " + ", ".join(
-            f"{k}={json.dumps(list(v)) if len(v) > 1 else v[0]}" for k, v in sorted(e.context.items())
+        context = " with " + printable(
+            ", ".join(
+                f"{k}={json.dumps(list(v)) if len(v) > 1 else v[0]}" for k, v in sorted(e.context.items())
+            )
         )
     elif e.effect == "deny":
         context = " in any context"
@@ -302,17 +322,19 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
         else f"  [{result.status}{'' if not result.passed or result.status == 'holds' else ', accepted'}]"
     )
     return [
-        f"  {paint(mark, code, color)} {verb} {action} {_target(result)}{paint(status, code, color)}",
-        f"      {result.reason}",
+        f"  {paint(mark, code, color)} {verb} {printable(action)} "
+        f"{_target(result)}{paint(status, code, color)}",
+        f"      {printable(result.reason)}",
     ]
 
 
 def check_report(outcome: CheckOutcome, color: bool) -> str:
     report = outcome.report
     spec = report.spec
+    p = printable
     expectations = len(spec.expectations)
     lines = [
-        f"policycheck check: {spec.config.path}: {plural(len(report.principals), 'principal')}, "
+        f"policycheck check: {p(str(spec.config.path))}: {plural(len(report.principals), 'principal')}, "
         f"{plural(expectations, 'expectation')} ({len(report.results)} checks)",
     ]
     by_principal = {name: [] for name in report.principals}
@@ -321,9 +343,9 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     for name, results in by_principal.items():
         principal = report.principals[name]
         kind = f" ({principal.spec.type})" if principal.spec.type else ""
-        lines += ["", f"{paint(name, '1', color)}{kind}"]
+        lines += ["", f"{paint(p(name), '1', color)}{p(kind)}"]
         for note in principal.unknowns:
-            lines.append(f"  note: {note}")
+            lines.append(f"  note: {p(note)}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
             group = list(group)
             if len(group) > 1 and all(r.status == "holds" for r in group):
@@ -335,16 +357,16 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
             for result in group:
                 lines += _line(result, result.action, color)
     if report.absent:
-        lines += ["", f"Not in the account, not checked: {', '.join(report.absent)}"]
+        lines += ["", f"Not in the account, not checked: {p(', '.join(report.absent))}"]
     if outcome.live:
-        lines += ["", paint("Live probe", "1", color) + f" ({outcome.live[0].live.endpoint})"]
+        lines += ["", paint("Live probe", "1", color) + f" ({p(outcome.live[0].live.endpoint)})"]
         for check in outcome.live:
             mark, code = LIVE_MARKS[check.status]
             lines.append(
-                f"  {paint(mark, code, color)} {check.principal}: {check.action}, "
+                f"  {paint(mark, code, color)} {p(check.principal)}: {p(check.action)}, "
                 f"static {check.static}, live {check.live.verdict}"
             )
-            lines.append(f"      {check.reason}")
+            lines.append(f"      {p(check.reason)}")
     lines.append("")
     if report.findings:
         lines.append(f"Lint findings in the documents checked ({report.documents}):")
@@ -364,4 +386,4 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "
         f"{', '.join(parts)}. Check {paint(verdict, '31' if outcome.failed else '32', color)}.",
     ]
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines) + "\n", color)

@@ -14,6 +14,9 @@ import json
 import re
 from typing import Any
 
+_OWN_COLOUR = re.compile(r"(\x1b\[[0-9;]*m)")
+"""The only escape sequence a text report writes itself: SGR colour (as_text.paint)."""
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -45,6 +48,24 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(character if character.isprintable() else _escape(character) for character in text)
+
+
+def terminal_text(report: str, color: bool) -> str:
+    """A whole text report, checked once more before it leaves: every line is `printable`, and
+    with colour on, the SGR colour codes between its pieces are kept.
+
+    The reporter escapes each string it did not write where it puts it into a line (that is
+    what stops a newline in data from drawing a line); this pass catches any it missed.
+    """
+    lines = report.split("\n")
+    if not color:
+        return "\n".join(map(printable, lines))
+    return "\n".join(
+        "".join(
+            piece if index % 2 else printable(piece) for index, piece in enumerate(_OWN_COLOUR.split(line))
+        )
+        for line in lines
+    )
 
 
 def xml_text(text: str) -> str:
