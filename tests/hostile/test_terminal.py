@@ -10,6 +10,7 @@ and SARIF must decode to the very same data; JUnit must be well-formed XML.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -63,6 +64,13 @@ def test_lint_text_json_and_sarif(repo):
     for output in ("json", "sarif"):
         run = run_cli("lint", "policies", "--format", output, cwd=repo)
         assert_inert(run.out, f"lint {output}")
+
+
+def test_colour_keeps_only_its_own_sgr_codes(repo):
+    run = run_cli("lint", "policies", "--color", "always", cwd=repo)
+    own = re.findall(r"\x1b\[[0-9;]*m", run.out)
+    assert own and set(own) <= {"\x1b[31m", "\x1b[1m", "\x1b[0m"}
+    assert_inert(re.sub(r"\x1b\[[0-9;]*m", "", run.out), "lint text in colour")
 
 
 def test_json_and_sarif_decode_to_the_same_data(repo):

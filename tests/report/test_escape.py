@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policycheck.report.escape import json_text, printable, xml_text
+from policycheck.report.escape import json_text, printable, terminal_text, xml_text
 
 HOSTILE = (
     "\x1b[2J\x1b[H"  # erase the screen, cursor home
@@ -68,3 +68,13 @@ def test_xml_text_is_always_well_formed_xml_and_keeps_lines(text):
     parsed = ElementTree.fromstring(ElementTree.tostring(root, encoding="unicode"))
     assert (parsed.text or "").count("\n") == text.count("\n")
     assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") for c in parsed.get("message"))
+
+
+def test_terminal_text_keeps_the_reporters_colours_and_nothing_else():
+    report = "\x1b[31merror\x1b[0m a\x1b[2Jb\x1b]52;c;x\x07\nnext \u202e line\n"
+    assert terminal_text(report, color=True) == (
+        "\x1b[31merror\x1b[0m a\\x1b[2Jb\\x1b]52;c;x\\x07\nnext \\u202e line\n"
+    )
+    assert terminal_text(report, color=False) == (
+        "\\x1b[31merror\\x1b[0m a\\x1b[2Jb\\x1b]52;c;x\\x07\nnext \\u202e line\n"
+    )
