@@ -239,28 +239,44 @@ class RetryPolicy:
         return ceiling / 2 + ceiling / 2 * random_fraction
 
 
-def _any_spelling(character: str) -> str:
-    """A regex for one character in every spelling a server may echo it in.
+_ESCAPED = re.compile(
+    r"%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|\\u(00[0-7][0-9A-Fa-f])|\\(/)|&#0*([0-9]{1,2}|1[01][0-9]|12[0-7]);|&#[xX]0*([0-7]?[0-9A-Fa-f]);"
+)
+"""One ASCII character as a server may echo it: percent-encoded once (a URL) or twice (the
+string-to-sign), a JSON \\u escape or \\/ (JSON inside a JSON string), an HTML character
+reference (an error page). AccessKey secrets and STS tokens are ASCII."""
 
-    As is, percent-encoded once or twice (a URL, the string-to-sign), as a JSON `\\u` escape
-    or `\\/` (JSON inside a JSON string), or as an HTML character reference (an error page):
-    a secret is found whichever mix of these each of its characters is written in.
-    """
-    forms = [re.escape(character)]
-    encoded = character.encode("utf-8")
-    forms.append("".join(f"%(?i:{byte:02x})" for byte in encoded))
-    forms.append("".join(f"%25(?i:{byte:02x})" for byte in encoded))
-    code = ord(character)
-    if code <= 0xFFFF:
-        forms.append(rf"\\(?i:u{code:04x})")
-    forms.append(f"&#0*{code};")
-    forms.append(f"&#(?i:x0*{code:x});")
-    if character == "/":
-        forms.append(r"\\/")
-    return f"(?:{'|'.join(forms)})"
+_EQUALS = r"(?:=|%3[dD]|%253[dD]|\\u003[dD]|&#0*61;|&#[xX]0*3[dD];)"
 
 
-_EQUALS = _any_spelling("=")
+def _decoded(text: str) -> tuple[str, list[int], list[int]]:
+    """`text` with every escape in _ESCAPED replaced by its character, and for each character of
+    the result where it starts and ends in `text`."""
+    characters: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for match in _ESCAPED.finditer(text):
+        for index in range(done, match.start()):
+            characters.append(text[index])
+            starts.append(index)
+            ends.append(index + 1)
+        hex_code = match.group(1) or match.group(2) or match.group(3) or match.group(6)
+        if hex_code is not None:
+            character = chr(int(hex_code, 16))
+        elif match.group(4):
+            character = "/"
+        else:
+            character = chr(int(match.group(5)))
+        characters.append(character)
+        starts.append(match.start())
+        ends.append(match.end())
+        done = match.end()
+    for index in range(done, len(text)):
+        characters.append(text[index])
+        starts.append(index)
+        ends.append(index + 1)
+    return "".join(characters), starts, ends
 
 
 @dataclass(frozen=True)
@@ -268,14 +284,13 @@ class Redactor:
     """Removes secrets from any text before it can reach an output, log or exception.
 
     It runs on decoded text (every string of a JSON answer, `redact_value`), and a secret is
-    still found in any other spelling (`_any_spelling`): raw, percent-encoded once (a URL) or
-    twice (the string-to-sign that SignatureDoesNotMatch echoes), JSON-escaped inside a JSON
-    string, or as HTML character references. Signature and SecurityToken values are removed
-    too, after `?`, `&`, `&amp;` or their encodings: a signed URL is never shown.
+    still found in any other spelling, even a mix of them character by character: raw,
+    percent-encoded once or twice, JSON-escaped inside a JSON string, or HTML character
+    references (_ESCAPED). Signature and SecurityToken values are removed too, after `?`, `&`,
+    `&amp;` or their encodings: a signed URL is never shown.
     """
 
     secrets: tuple[str, ...] = field(default=())
-    _secret: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     _SIGNED = re.compile(
         r"((?:^|[?&\s;\"']|%26|%2526|%3[fF]|\\u0026)(?:Signature|SecurityToken)"
@@ -284,17 +299,27 @@ class Redactor:
     )
     _URL_QUERY = re.compile(r"(url: /)\?\S*")
 
-    def __post_init__(self) -> None:
-        spelled = sorted({secret for secret in self.secrets if secret}, key=len, reverse=True)
-        if spelled:
-            pattern = "|".join("".join(map(_any_spelling, secret)) for secret in spelled)
-            object.__setattr__(self, "_secret", re.compile(pattern))
-
     def __call__(self, text: str) -> str:
-        if self._secret is not None:
-            text = self._secret.sub("***", text)
+        text = self._without_secrets(text)
         text = self._URL_QUERY.sub(r"\1?…", text)
         return self._SIGNED.sub(r"\1***", text)
+
+    def _without_secrets(self, text: str) -> str:
+        secrets = sorted({secret for secret in self.secrets if secret}, key=len, reverse=True)
+        if not secrets or _ESCAPED.search(text) is None:
+            for secret in secrets:
+                text = text.replace(secret, "***")
+            return text
+        decoded, starts, ends = _decoded(text)
+        spans = []
+        for secret in secrets:
+            at = decoded.find(secret)
+            while at >= 0:
+                spans.append((starts[at], ends[at + len(secret) - 1]))
+                at = decoded.find(secret, at + len(secret))
+        for start, end in sorted(_merged(spans), reverse=True):
+            text = f"{text[:start]}***{text[end:]}"
+        return text
 
     def redact_value(self, value: Any) -> Any:
         """A decoded JSON value with every string in it (keys too) redacted."""
@@ -305,3 +330,14 @@ class Redactor:
         if isinstance(value, list):
             return [self.redact_value(item) for item in value]
         return value
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping (start, end) spans joined into one."""
+    result: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if result and start <= result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
