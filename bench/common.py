@@ -49,21 +49,26 @@ def wait_measured(process: subprocess.Popen, timeout: float) -> tuple[int, resou
     os.wait4 has no timeout of its own: a child still running after `timeout` seconds gets
     SIGTERM, then SIGKILL after GRACE_SECONDS, and the case fails instead of hanging the bench.
     """
+    stopped = threading.Event()
+
+    def stop(send: Callable[[], None]) -> None:
+        stopped.set()
+        send()
+
     stops = [
-        threading.Timer(timeout, process.terminate),
-        threading.Timer(timeout + GRACE_SECONDS, process.kill),
+        threading.Timer(timeout, stop, (process.terminate,)),
+        threading.Timer(timeout + GRACE_SECONDS, stop, (process.kill,)),
     ]
-    for stop in stops:
-        stop.daemon = True
-        stop.start()
-    started = time.monotonic()
+    for timer in stops:
+        timer.daemon = True
+        timer.start()
     try:
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen now never signals the pid
     finally:
-        for stop in stops:
-            stop.cancel()
-    if time.monotonic() - started >= timeout:
+        for timer in stops:
+            timer.cancel()
+    if stopped.is_set():
         raise SystemExit(f"{' '.join(map(str, process.args))} ran past {timeout:g} s and was stopped")
     return process.returncode, usage
 
