@@ -245,10 +245,6 @@ KNOWN_WRONG_TODAY: dict[str, Wrong] = {
         REPORTED,
         "an OSS bucket policy is read as a role trust policy (issue 12: bucket policies have their own grammar)",
         (
-            ("docs-oss/bucket-policy-examples.bucket.json", "SCHEMA", "Statement[0].Principal"),
-            ("docs-oss/bucket-policy-examples.bucket.json", "SCHEMA", "Statement[0].Resource"),
-            ("docs-oss/bucket-policy-examples.bucket.json", "SCHEMA", "Statement[1].Principal"),
-            ("docs-oss/bucket-policy-examples.bucket.json", "SCHEMA", "Statement[1].Resource"),
             (
                 "docs-oss/bucket-policy-manage-bucket-policies-2.bucket.json",
                 "SCHEMA",
@@ -298,33 +294,7 @@ KNOWN_WRONG_TODAY: dict[str, Wrong] = {
                 "SCHEMA",
                 "Statement[0].Principal",
             ),
-            (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-2.bucket.json",
-                "SCHEMA",
-                "Statement[0].Resource",
-            ),
-            (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "SCHEMA",
-                "Statement[0].Principal",
-            ),
-            (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "SCHEMA",
-                "Statement[0].Resource",
-            ),
-            (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "SCHEMA",
-                "Statement[1].Principal",
-            ),
-            (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "SCHEMA",
-                "Statement[1].Resource",
-            ),
             ("oss-go-sdk/client-test-2.bucket.json", "SCHEMA", "Statement[0].Resource"),
-            ("oss-go-sdk/client-test-2.bucket.json", "SCHEMA", "Version"),
             ("oss-go-sdk/client-test.bucket.json", "SCHEMA", "Statement[0].Resource"),
             ("oss-java-sdk/requestmarshallerstest.bucket.json", "SCHEMA", "Statement[0].Principal"),
             ("oss-java-sdk/requestmarshallerstest.bucket.json", "SCHEMA", "Statement[0].Resource"),
@@ -361,30 +331,46 @@ KNOWN_WRONG_TODAY: dict[str, Wrong] = {
             ),
         ),
     ),
+    "malformed-as-unknown": Wrong(
+        REPORTED,
+        "an action that can never match is MALFORMED_ACTION (issue 19 section 6); UNKNOWN_ACTION would mean a catalog gap",
+        (
+            (
+                "docs-ecs/use-ram-roles-to-access-other-alibaba-cloud-services.json",
+                "UNKNOWN_ACTION",
+                "Statement[0].Action",
+            ),
+        ),
+    ),
     "malformed-action": Wrong(
         MISSING,
-        "an action with a space after the colon or a [placeholder] can never match: an error whatever the service",
+        "an action with a space after the colon or a [placeholder] can never match: MALFORMED_ACTION whatever the service",
         (
-            ("docs-ecs/authentication-rules.json", "UNKNOWN_ACTION", "Statement[0].Action[0]"),
+            ("docs-ecs/authentication-rules.json", "MALFORMED_ACTION", "Statement[0].Action[0]"),
             (
                 "docs-ecs/authorize-a-ram-user-to-manage-an-instance-ram-role.json",
-                "UNKNOWN_ACTION",
+                "MALFORMED_ACTION",
                 "Statement[0].Action[0]",
             ),
             (
                 "docs-ecs/authorize-a-ram-user-to-manage-an-instance-ram-role.json",
-                "UNKNOWN_ACTION",
+                "MALFORMED_ACTION",
                 "Statement[0].Action[1]",
             ),
             (
                 "docs-ecs/authorize-a-ram-user-to-manage-an-instance-ram-role.json",
-                "UNKNOWN_ACTION",
+                "MALFORMED_ACTION",
                 "Statement[0].Action[2]",
             ),
             (
                 "docs-ecs/authorize-a-ram-user-to-manage-an-instance-ram-role.json",
-                "UNKNOWN_ACTION",
+                "MALFORMED_ACTION",
                 "Statement[0].Action[3]",
+            ),
+            (
+                "docs-ecs/use-ram-roles-to-access-other-alibaba-cloud-services.json",
+                "MALFORMED_ACTION",
+                "Statement[0].Action",
             ),
         ),
     ),
@@ -399,6 +385,11 @@ KNOWN_WRONG_TODAY: dict[str, Wrong] = {
             ),
             ("alibaba-system-policies/AliyunICEFullAccess.json", "OVERLY_PERMISSIVE", "Statement[0].Action"),
             ("docs-oss/permission-control.json", "OVERLY_PERMISSIVE", "Statement[0].Action[0]"),
+            (
+                "ros-templates/move-server-with-migration-tool.json",
+                "OVERLY_PERMISSIVE",
+                "Statement[0].Action[0]",
+            ),
             ("ros-templates/use-sts-to-access-oss.json", "OVERLY_PERMISSIVE", "Statement[0].Action[0]"),
         ),
     ),
@@ -479,42 +470,100 @@ KNOWN_WRONG_TODAY: dict[str, Wrong] = {
             ),
         ),
     ),
-    "bucket-masked-account": Wrong(
+    "empty-condition-suggestion": Wrong(
         MISSING,
-        'a masked account ("...xxxx") in a bucket policy Resource, hidden while the file is read as a trust policy',
+        '"Condition": {} deserves a suggestion to remove it, not an error (issue 19 section 6)',
         (
-            ("docs-oss/bucket-policy-examples.bucket.json", "INVALID_ARN", "Statement[0].Resource[0]"),
-            ("docs-oss/bucket-policy-examples.bucket.json", "INVALID_ARN", "Statement[1].Resource[0]"),
             (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-2.bucket.json",
-                "INVALID_ARN",
-                "Statement[0].Resource[0]",
+                "docs-ecs/enable-the-application-consistent-snapshot-feature.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
             ),
             (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "INVALID_ARN",
-                "Statement[0].Resource[0]",
+                "docs-oss/tutorial-control-access-to-buckets-and-folders-2.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
             ),
             (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "INVALID_ARN",
-                "Statement[0].Resource[1]",
+                "docs-oss/tutorial-control-access-to-buckets-and-folders-4.json",
+                "EMPTY_CONDITION",
+                "Statement[1].Condition",
             ),
             (
-                "docs-oss/configure-bucket-policies-to-authorize-other-users-to-access-oss-resou-3.bucket.json",
-                "INVALID_ARN",
-                "Statement[1].Resource[0]",
+                "docs-oss/tutorial-control-access-to-buckets-and-folders-5.json",
+                "EMPTY_CONDITION",
+                "Statement[1].Condition",
+            ),
+            (
+                "docs-oss/tutorial-control-access-to-buckets-and-folders-6.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
+            ),
+            (
+                "docs-oss/tutorial-control-access-to-buckets-and-folders-6.json",
+                "EMPTY_CONDITION",
+                "Statement[2].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-2.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-3.json",
+                "EMPTY_CONDITION",
+                "Statement[1].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-4.json",
+                "EMPTY_CONDITION",
+                "Statement[1].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-5.json",
+                "EMPTY_CONDITION",
+                "Statement[1].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-6.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
+            ),
+            (
+                "docs-oss/tutorial-use-ram-policies-to-control-access-to-oss-6.json",
+                "EMPTY_CONDITION",
+                "Statement[2].Condition",
+            ),
+            ("ossutil/bucket-policy-test.bucket.json", "EMPTY_CONDITION", "Statement[0].Condition"),
+            (
+                "tf-module-ram-policy/networkadministrator-main.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
+            ),
+            (
+                "tf-provider-alicloud/resource-alicloud-log-store-test.json",
+                "EMPTY_CONDITION",
+                "Statement[0].Condition",
             ),
         ),
     ),
-    "bucket-object-action": Wrong(
+    "bucket-public-access": Wrong(
         MISSING,
-        'oss:GetObject on a bucket ARN without "/" grants nothing (issue 12 names RESOURCE_MISMATCH)',
+        'a bucket policy statement open to Principal "*" with no condition on who asks (issue 12)',
+        (
+            ("xt-oss/api-bucket-policy-put-rs.bucket.json", "BUCKET_PUBLIC_ACCESS", "Statement[0].Principal"),
+            ("xt-oss/api-bucket-policy-put-rs.bucket.json", "BUCKET_PUBLIC_ACCESS", "Statement[1].Principal"),
+        ),
+    ),
+    "oss-resource-level": Wrong(
+        MISSING,
+        "an OSS action on a resource of the wrong level grants nothing (issue 12 names RESOURCE_MISMATCH)",
         (
             ("docs-oss/bucket-policy-examples.bucket.json", "RESOURCE_MISMATCH", "*"),
             ("docs-oss/bucket-policy-manage-bucket-policies-2.bucket.json", "RESOURCE_MISMATCH", "*"),
             ("docs-oss/bucket-policy-manage-bucket-policies-3.bucket.json", "RESOURCE_MISMATCH", "*"),
             ("docs-oss/bucket-policy-manage-bucket-policies.bucket.json", "RESOURCE_MISMATCH", "*"),
+            ("oss-java-sdk/bucketpolicysample.bucket.json", "RESOURCE_MISMATCH", "Statement[0].Resource"),
             ("xt-oss/api-bucket-policy-put-rs.bucket.json", "RESOURCE_MISMATCH", "*"),
         ),
     ),
