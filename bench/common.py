@@ -63,7 +63,7 @@ def wait_measured(process: subprocess.Popen, timeout: float) -> tuple[int, resou
         timer.daemon = True
         timer.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, usage = os.wait4(process.pid, 0)  # bounded: the timers above stop the child
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen now never signals the pid
     finally:
         for timer in stops:
