@@ -87,7 +87,9 @@ class _Client(AcsClient):
     a Message that is not a string AttributeError. policycheck reads status and body itself.
     """
 
-    def _get_server_exception(self, http_status, response_body, endpoint, string_to_sign):  # noqa: ANN001, ANN202
+    def _get_server_exception(
+        self, http_status: int, response_body: bytes, endpoint: str, string_to_sign: str
+    ) -> None:
         return None
 
 
