@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from policycheck.verdict import ProbeResult
 
 
-NAME = "json"
-
-
 def _dump(payload: dict[str, Any]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
 from policycheck.model import Condition, format_path
+from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
     from policycheck.verdict import ProbeResult
-
-NAME = "text"
 
 _COLORS = {
     "error": "31",
@@ -83,8 +82,6 @@ _VERDICT_COLORS = {"allowed": "32", "denied": "31"}
 
 def probe_report(result: ProbeResult, color: bool) -> str:
     """A probe's verdict, then labelled lines: who called, what came back, why, what to do."""
-    from policycheck.verdict import denial_lines  # the registry loads this module for lint too
-
     verdict = paint(result.verdict, _VERDICT_COLORS.get(result.verdict, "33"), color)
     lines = [f"{verdict}  {result.action} at {result.endpoint}", f"  caller   {result.principal}"]
     answer = result.detail
