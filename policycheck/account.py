@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.model import Policy, PolicyKind
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class AuditedDocument:
 
 
 @dataclass
-class AuditResult:
+class AuditResult(JudgedFindings):
     snapshot: Snapshot
     documents: dict[str, AuditedDocument]
     fail_on: str
@@ -98,10 +98,6 @@ class AuditResult:
     @property
     def findings(self) -> list[Finding]:
         return sorted((f for d in self.documents.values() for f in d.findings), key=Finding.sort_key)
-
-    @property
-    def failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
 
     @property
     def complete(self) -> bool:

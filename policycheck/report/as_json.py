@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from policycheck.verdict import ProbeResult
 
 
-NAME = "json"
-
-
 def _dump(payload: dict[str, Any]) -> str:
     return json_text(payload)
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from policycheck.findings import at_or_above
 from policycheck.report.escape import printable, xml_text
 
 if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
-
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
-
-NAME = "junit"
 
 
 def _name(result: CheckResult) -> str:
@@ -24,18 +21,13 @@ def _name(result: CheckResult) -> str:
     return f"{verb} {result.action} on {result.resource}{context}"
 
 
-def _suite(parent: Element, name: str, cases: int, failures: int) -> Element:
-    from xml.etree.ElementTree import SubElement
-
-    return SubElement(
+def _suite(parent: ElementTree.Element, name: str, cases: int, failures: int) -> ElementTree.Element:
+    return ElementTree.SubElement(
         parent, "testsuite", name=name, tests=str(cases), failures=str(failures), errors="0", skipped="0"
     )
 
 
 def check_report(outcome: CheckOutcome, color: bool = False) -> str:
-    # Imported here: the registry loads every format to list --format choices, and lint never needs XML.
-    from xml.etree import ElementTree
-
     report = outcome.report
     config = report.spec.config.path or "policycheck.yaml"
     root = ElementTree.Element("testsuites", name="policycheck check")
@@ -101,7 +93,7 @@ def check_report(outcome: CheckOutcome, color: bool = False) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
-def _make_inert(root: Element) -> None:
+def _make_inert(root: ElementTree.Element) -> None:
     """Every attribute `printable`, every text `xml_text`: names, reasons and findings quote
     policies and file names, and a character XML 1.0 forbids (ESC, NUL) made the report not
     well-formed, so CI systems dropped it."""

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
 
-NAME = "sarif"
-
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/policycheck/policycheck"
 

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from policycheck.lint import LintResult
     from policycheck.verdict import ProbeResult
 
-NAME = "text"
-
 _COLORS = {
     "error": "31",
     "security_warning": "35",

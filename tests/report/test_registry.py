@@ -4,11 +4,14 @@ whatever the modules say they render."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from policycheck import report
 from policycheck.cli import main
+from tests.conftest import REPO
 
 FORMATS = {
     "lint": ("text", "json", "sarif"),
@@ -24,25 +27,34 @@ def test_each_kind_of_result_has_its_formats_text_first(kind, formats):
     assert report.formats(kind) == formats
 
 
-def test_every_format_module_names_itself():
-    assert sorted(report.formatters()) == ["json", "junit", "sarif", "text"]
-    for name, module in report.formatters().items():
-        assert name == module.NAME
+def test_the_formats_are_the_as_modules():
+    assert report.names() == ("json", "junit", "sarif", "text")
+
+
+def test_lint_imports_only_the_format_it_writes():
+    """The registry imports a format when it is used: lint pays for text alone."""
+    code = (
+        "import sys\n"
+        "from policycheck.cli import main\n"
+        "main(['lint', 'policies/ice-iproduction-query.json'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('policycheck.report.as_')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "['policycheck.report.as_text']", done.stderr
 
 
 @pytest.fixture
 def csv_format(tmp_path, monkeypatch):
     """A new output format, added the way a contributor would: one module named as_<format>."""
     (tmp_path / "as_csv.py").write_text(
-        'NAME = "csv"\n'
         "def lint_report(result, color=False):\n"
         '    return "".join(f"{f.file},{f.line},{f.code}\\n" for f in result.findings)\n',
         encoding="utf-8",
     )
     monkeypatch.setattr(report, "__path__", [*report.__path__, str(tmp_path)])
-    report.formatters.cache_clear()
+    report.names.cache_clear()
     yield
-    report.formatters.cache_clear()
+    report.names.cache_clear()
 
 
 def test_a_new_format_is_one_module(csv_format, capsys):
