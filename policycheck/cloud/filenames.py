@@ -29,7 +29,7 @@ def file_name(name: str) -> str:
     whose encoding exceeds 160 bytes are cut and end in `~` and 16 hex digits of their SHA-256.
 
     >>> file_name("ice-query"), file_name("AliyunICEFullAccess"), file_name("aliyunicefullaccess")
-    ('ice-query', 'AliyunICEFullAccess+1c1', 'aliyunicefullaccess')
+    ('ice-query', 'AliyunICEFullAccess+23c1', 'aliyunicefullaccess')
     >>> file_name("a@v1"), file_name("../etc"), file_name("NUL")
     ('a%40v1', '%2e.%2fetc', '%4eUL+7')
     """
