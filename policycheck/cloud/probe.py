@@ -484,11 +484,15 @@ def _from_error(
         tries = f"{error.attempts} attempt{'s' if error.attempts != 1 else ''}"
         return ProbeResult(THROTTLED, detail=f"{error.code}: still throttled after {tries}", **common)
     if _past_authorization(error):
+        if job_id and action == "ice:QueryIProductionJob":
+            return ProbeResult(
+                ALLOWED,
+                detail=f"allowed; there is no job {job_id} (the service answered {error.code})",
+                job=JobSummary(job_id, found=False),
+                **common,
+            )
         what = f"job {job_id}" if job_id else "the unknown ID"
         return ProbeResult(
-            ALLOWED,
-            detail=f"allowed: the service looked {what} up and answered {error.code}",
-            job=JobSummary(job_id, found=False) if job_id and action == "ice:QueryIProductionJob" else None,
-            **common,
+            ALLOWED, detail=f"allowed: the service looked {what} up and answered {error.code}", **common
         )
     return ProbeResult(ERROR, detail=f"{error.code}: {error.message}"[:300], **common)
