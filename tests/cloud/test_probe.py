@@ -15,7 +15,6 @@ from policycheck.cloud.probe import (
     ActionRefused,
     probe,
     probe_action,
-    summarize_result,
 )
 from policycheck.cloud.sdk import SdkCaller
 from policycheck.verdict import VERDICTS
@@ -69,7 +68,8 @@ def test_job_id_shows_status_function_times_and_result(endpoint, tmp_path):
         "seeded cover",
     )
     assert job["created"] == "2024-01-01T00:00:00Z" and job["finished"]
-    assert re.match(r"\d items; best Score", job["result"])
+    assert [set(item) for item in job["result"]] == [{"Score", "Time", "Url"}] * len(job["result"])
+    assert job["result_problem"] is None
     assert job["outputs"] == ["https://bucket.oss-cn-shanghai.aliyuncs.com/out.jpg"]
 
 
@@ -79,7 +79,7 @@ def test_job_id_in_text(endpoint, tmp_path):
     lines = run.out.splitlines()
     assert lines[0] == f"allowed  ice:QueryIProductionJob at {endpoint}"
     assert f'  job      {SEEDED_JOB} "seeded cover": Cover Success (done)' in lines
-    assert any(re.match(r"  result   \d items; best Score", line) for line in lines)
+    assert any(re.fullmatch(r"  result   \d thumbnails, best first:", line) for line in lines)
 
 
 def test_a_job_that_does_not_exist(endpoint, tmp_path):
@@ -286,22 +286,3 @@ def test_timeout_must_be_positive_and_bounded(tmp_path):
 
 def test_the_unknown_job_id_looks_like_a_real_one():
     assert len(UNKNOWN_JOB_ID) == 32 and int(UNKNOWN_JOB_ID, 16) == 0
-
-
-@pytest.mark.parametrize(
-    ("function", "text", "summary"),
-    [
-        (
-            "Cover",
-            '[{"Score": 1.5, "Url": "a.jpg"}, {"Score": 8.25, "Url": "b.jpg"}]',
-            "2 items; best Score 8.25 (b.jpg)",
-        ),
-        ("VideoClip", '{"VideoSummaryList": []}', "fields: VideoSummaryList"),
-        ("Cover", '{"Code": "InvalidInput", "Message": "bad media"}', "InvalidInput: bad media"),
-        ("Cover", "{}", "empty"),
-        ("Cover", "not json", "not json"),
-        ("Cover", "", ""),
-    ],
-)
-def test_result_summary(function, text, summary):
-    assert summarize_result(function, text) == summary
