@@ -130,3 +130,22 @@ def test_the_demo_world_is_valid_json_schema_wise():
     from policycheck.emulator.world import load_world
 
     assert json.dumps(load_world(str(REPO / "policies/emulator/demo-world.yaml")).settings.demo) == "true"
+
+
+def test_help_defaults_are_the_servers():
+    from policycheck.emulator import server
+
+    assert (command.MAX_CONNECTIONS, command.IDLE_SECONDS) == (server.MAX_CONNECTIONS, server.IDLE_SECONDS)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-connections", "0", "--max-connections 0 is not between 1 and 10000"),
+        ("--idle-timeout", "0", "--idle-timeout 0 is not more than 0 and at most 3600 seconds"),
+        ("--idle-timeout", "nan", "--idle-timeout nan is not more than 0 and at most 3600 seconds"),
+    ],
+)
+def test_connection_limits_must_make_sense(tmp_path, option, value, message):
+    with pytest.raises(UserError, match=message):
+        command.run(parse(option, value, "--db", str(tmp_path / "e.db")))
