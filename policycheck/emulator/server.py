@@ -150,6 +150,13 @@ def _redact_token(string_to_sign: str, token: str | None) -> str:
     return string_to_sign.replace(percent_encode(percent_encode(token)), "***").replace(token, "***")
 
 
+def nonce_scope(world: World) -> str:
+    """Whose nonces these are: the world file and its clock skew. Emulators sharing a database
+    expire only their own scope's nonces, and emulators of one world refuse each other's replays."""
+    key = f"{os.path.realpath(world.source)}\0{world.settings.clock_skew_seconds}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 class Emulator:
     """The request pipeline over a world and a store, free of HTTP plumbing so tests can drive it."""
 
@@ -159,11 +166,7 @@ class Emulator:
         self.clock = clock
         self.authorizer = Authorizer()
         self.limiter = _RateLimiter()
-        skew = world.settings.clock_skew_seconds
-        self.nonce_scope = hashlib.sha256(f"{os.path.realpath(world.source)}\0{skew}".encode()).hexdigest()[
-            :32
-        ]
-        """Nonces are kept per world and skew: emulators sharing a database keep their own."""
+        self.nonce_scope = nonce_scope(world)
         for account in world.accounts:
             for job in account.jobs:
                 store.seed_job(
