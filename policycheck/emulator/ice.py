@@ -145,13 +145,17 @@ AUDIO_RATINGS = ((4.3, "Excellent"), (3.8, "Good"), (3.0, "Fair"), (2.0, "Poor")
 
 
 def rating(score: float) -> str:
-    """>>> rating(4.5), rating(3.1), rating(1.2)
-    ('Excellent', 'Fair', 'Bad')"""
+    """A 0-5 score's rating word.
+
+    >>> rating(4.5), rating(3.1), rating(1.2)
+    ('Excellent', 'Fair', 'Bad')
+    """
     return next(word for floor, word in AUDIO_RATINGS if score >= floor)
 
 
 def _cover(rng: random.Random, job_id: str) -> list[dict[str, Any]]:
-    """Thumbnails best first: Score a number, Time a string (milliseconds into the video)."""
+    """Thumbnails best first: Score a number, Time a string (the reference's example, "28278.25",
+    reads as milliseconds into the video; the emulator writes the same kind of number)."""
     scores = sorted((rng.uniform(5, 9.5) for _ in range(rng.randint(2, 5))), reverse=True)
     return [
         {
