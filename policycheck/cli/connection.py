@@ -89,4 +89,7 @@ def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, 
 def retry_notice(code: str, attempt: int, pause: float) -> None:
     """On a terminal, say why nothing seems to happen while a throttled call waits."""
     if sys.stderr.isatty():
-        sys.stderr.write(f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})\n")
+        from policycheck.report.escape import printable
+
+        line = f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})"
+        sys.stderr.write(printable(line) + "\n")  # the code is the server's
