@@ -169,8 +169,9 @@ def test_a_result_of_another_shape_is_shown_as_sent(tmp_path):
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory):
-    """An emulator whose jobs queue for 0.5 s and analyse for 2 s."""
-    with serve(tmp_path_factory.mktemp("slow"), queuing_seconds=0.5, analysing_seconds=2) as url:
+    """An emulator whose jobs queue for 0.5 s and analyse for 4 s (long enough for a loaded machine
+    to start the probe while the job still runs)."""
+    with serve(tmp_path_factory.mktemp("slow"), queuing_seconds=0.5, analysing_seconds=4) as url:
         yield url, Endpoint(url, url.split("://")[1], "")
 
 
@@ -182,7 +183,7 @@ def test_wait_until_the_job_has_finished(slow, tmp_path):
         ROOT, "probe", "--endpoint", url, "--job-id", job_id, "--wait", "--timeout", "60", home=tmp_path
     )
     assert run.code == 0, run.out + run.err
-    assert time.monotonic() - started >= 2  # it did wait: the job analyses for 2 s
+    assert time.monotonic() - started >= 4  # it did wait: the job analyses for 4 s
     assert f"  job      {job_id}: VideoClip Success (done)" in run.out
     assert "clip" in run.out and run.err == ""  # no progress line: stderr is not a terminal
 
