@@ -13,8 +13,7 @@ from policycheck.cli import (
     EXIT_OK,
     UserError,
     add_output_arguments,
-    wants_color,
-    write_output,
+    write_report,
 )
 from policycheck.cli.connection import (
     CREDENTIALS_HELP,
@@ -82,7 +81,7 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json"))
+    add_output_arguments(parser, "probe")
     parser.add_argument(
         "--action",
         default="ice:QueryIProductionJob",
@@ -178,16 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.clear()
         else:
             result = probe(caller, action, args.job_id)
-    if args.format == "json":
-        from policycheck.report.as_json import probe_report
-
-        text = probe_report(result)
-    else:
-        from policycheck.report.as_text import probe_report
-
-        color = wants_color(args)
-        text = probe_report(result, color)
-    write_output(text, args.output)
+    write_report(result, args)
     exit_code = VERDICT_EXIT.get(result.verdict, EXIT_INCONCLUSIVE)
     if args.wait and exit_code == EXIT_OK and result.job is not None:
         return JOB_STATE_EXIT.get(result.job.state, EXIT_FAILED) if result.job.found else EXIT_FAILED
