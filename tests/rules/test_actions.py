@@ -58,7 +58,7 @@ def test_not_an_action_at_all():
 
 def test_uncatalogued_service_is_info_once_per_statement():
     found = findings(
-        statement(Action=["oss:GetObject", "oss:PutObject", "oss:Nonsense"], Resource="acs:oss:*:*:b/*")
+        statement(Action=["nocatalog:GetObject", "nocatalog:PutObject", "nocatalog:Nonsense"], Resource="*")
     )
     assert [(f.code, f.severity, f.path) for f in found] == [
         ("UNKNOWN_SERVICE", "info", "Statement[0].Action[0]")
