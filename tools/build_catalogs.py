@@ -437,12 +437,16 @@ def _merge_same_product(sdks: list[tuple[str, SdkPackage]]) -> list[tuple[str, S
     return own + [borrowed[name] for name in sorted(borrowed)]
 
 
-def write_build_info(data_dir: Path, report: BuildReport, today: str, seconds: float) -> None:
-    """_build.json: when the catalogs were built, and from which package versions."""
+def write_build_info(data_dir: Path, report: BuildReport, today: str, seconds: float, partial: bool) -> None:
+    """_build.json: when the catalogs were built, and from which package versions.
+
+    A partial run (--only) adds its packages to what the last full run recorded.
+    """
     path = data_dir / BUILD_FILE
     info = load_json(path) if path.exists() else {"packages": {}}
     info["generated_on"] = today
-    info["packages"] = dict(sorted({**info.get("packages", {}), **report.packages}.items()))
+    kept = info.get("packages", {}) if partial else {}
+    info["packages"] = dict(sorted({**kept, **report.packages}.items()))
     info["services"] = len([p for p in data_dir.glob("*.json") if not p.name.startswith("_")]) - 1
     info["last_run"] = {
         "written": len(report.written),
@@ -490,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"build_catalogs: {error}", file=sys.stderr)
         return 1
     seconds = time.monotonic() - started
-    write_build_info(args.data_dir, report, args.date, seconds)
+    write_build_info(args.data_dir, report, args.date, seconds, partial=bool(args.only))
     print(
         f"{len(report.written)} catalogs, {report.actions} actions, {len(report.packages)} packages read "
         f"in {seconds:.0f} s; {len(report.missing)} packages missing"
