@@ -24,7 +24,6 @@ from policycheck.data import list_files, read_text
 from policycheck.patterns import fold, has_wildcard, wildcard_regex
 
 _GLOBAL_KEYS_FILE = "global-condition-keys.json"
-_BUILD_FILE = "_build.json"
 _MATCH_CACHE_LIMIT = 4096
 
 
@@ -145,15 +144,6 @@ def services() -> tuple[str, ...]:
     return tuple(
         sorted(n[: -len(".json")] for n in names if n != _GLOBAL_KEYS_FILE and not n.startswith("_"))
     )
-
-
-@cache
-def build_info() -> dict:
-    """_build.json: the day the catalogs were built and the SDK package versions read ({} if none)."""
-    try:
-        return _read_data(_BUILD_FILE)
-    except OSError:
-        return {}
 
 
 def _catalog_from_data(raw: dict) -> ServiceCatalog:

@@ -116,3 +116,11 @@ def test_redundant_wildcards():
 @given(st.text(alphabet="*?ab:", max_size=8))
 def test_matches_star_agrees_with_the_wildcard_regex(resource):
     assert matches_star(resource) == (wildcard_regex(resource).fullmatch("*") is not None)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from policycheck.rules import actions
+
+    assert doctest.testmod(actions).failed == 0
