@@ -177,9 +177,25 @@ def _catalog_from_data(raw: dict) -> ServiceCatalog:
 
 @cache
 def _load_service(folded_code: str) -> ServiceCatalog | None:
-    if folded_code not in services():
+    """The service's file opened by name: listing 500 files would cost `lint` more than reading one.
+
+    Only a RAM-code-shaped name is tried, so a policy's Action prefix never names another path.
+    """
+    if not _is_ram_code(folded_code) or f"{folded_code}.json" == _GLOBAL_KEYS_FILE:
         return None
-    return _catalog_from_data(_read_data(f"{folded_code}.json"))
+    try:
+        return _catalog_from_data(_read_data(f"{folded_code}.json"))
+    except FileNotFoundError:
+        return None
+
+
+def _is_ram_code(code: str) -> bool:
+    """Lower-case ASCII letters, digits and inner hyphens, as every RAM code is spelt.
+
+    >>> _is_ram_code("fc-open"), _is_ram_code("../data/ice"), _is_ram_code("-x"), _is_ram_code("_build")
+    (True, False, False, False)
+    """
+    return code.isascii() and code[:1].isalnum() and code.replace("-", "").isalnum() and code == code.lower()
 
 
 def service(ram_code: str) -> ServiceCatalog | None:
