@@ -203,9 +203,9 @@ def check_oss_resource_levels(context: RuleContext) -> None:
     statement none of whose Resource values can match that ARN has no effect for the action.
     """
     for statement in context.policy.statements:
-        if statement.not_action or statement.not_resource:
+        if statement.not_action or statement.not_resource or not any(map(_is_oss, statement.actions)):
             continue
-        resources = [r for r in statement.resources if patterns.fold(r).startswith("acs:oss:") or r == "*"]
+        resources = [r for r in statement.resources if r == "*" or patterns.fold(r[:8]) == "acs:oss:"]
         if len(resources) != len(statement.resources) or not resources:
             continue
         unreachable = [
@@ -224,6 +224,10 @@ def check_oss_resource_levels(context: RuleContext) -> None:
             'bucket actions the bucket ARN without "/" (acs:oss:*:*:mybucket), '
             'oss:ListBuckets "*" or acs:oss:*:*:*',
         )
+
+
+def _is_oss(action: str) -> bool:
+    return action[:4].lower() == "oss:"
 
 
 _LEVEL_ARN = {
