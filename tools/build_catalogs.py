@@ -1,8 +1,8 @@
 """Build policycheck's action catalogs for every product with an official Python SDK.
 
 A maintainer tool, never run by policycheck itself. For each product named
-`alibabacloud-<product><yyyymmdd>` in a package listing (the newest API version per product,
-or the packages the RAM-code table pins), it reads the SDK's `client.py` out of the wheel as
+`alibabacloud-<product><yyyymmdd>` in a package listing (every API version of each product, the
+newest first; or the packages the RAM-code table pins), it reads the SDK's `client.py` out of the wheel as
 a zip file, without importing or installing anything, and collects the API names of its
 `Params(action=...)` calls. Then, per RAM code:
 
@@ -41,6 +41,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,21 +79,23 @@ class BuildReport:
     actions: int = 0
 
 
-def newest_packages(names: Iterable[str]) -> dict[str, str]:
-    """The newest API version's package per product, from package names.
+def product_versions(names: Iterable[str]) -> dict[str, list[str]]:
+    """Every API version's package per product, newest first, from package names.
 
-    >>> newest_packages(["alibabacloud-ice20201109", "alibabacloud-mts20140618", "alibabacloud-mts20210728"])
-    {'ice': 'alibabacloud-ice20201109', 'mts': 'alibabacloud-mts20210728'}
+    The newest names the catalog (API version, service name); the older ones add the operations
+    they still serve: ARMS's main API is 2019-08-08 beside a newer 2021-05-19 one, and Config's
+    PutConfigurationRecorder is only in 2019-01-08.
+
+    >>> product_versions(["alibabacloud-ice20201109", "alibabacloud-mts20140618", "alibabacloud-mts20210728"])
+    {'ice': ['alibabacloud-ice20201109'], 'mts': ['alibabacloud-mts20210728', 'alibabacloud-mts20140618']}
     """
-    best: dict[str, tuple[str, str]] = {}
+    found: dict[str, set[tuple[str, str]]] = {}
     for name in names:
         match = PACKAGE.match(name.strip())
         if not match or not _real_date(match["date"]) or re.search(r"\d{6}", match["product"]):
             continue  # test uploads such as alibabacloud-lmztest20210531-172452318
-        product, date = match["product"], match["date"]
-        if product not in best or date > best[product][0]:
-            best[product] = (date, match.string)
-    return {product: best[product][1] for product in sorted(best)}
+        found.setdefault(match["product"], set()).add((match["date"], match.string))
+    return {product: [p for _, p in sorted(found[product], reverse=True)] for product in sorted(found)}
 
 
 def _real_date(date: str) -> bool:
@@ -204,16 +207,16 @@ def product_rows(table: dict) -> dict[str, dict]:
     return {row["product"]: row for row in table["products"]}
 
 
-def plan(newest: dict[str, str], table: dict) -> dict[str, list[tuple[str, str]]]:
-    """RAM code -> [(product, package)] to read, after the table's skips, pins and renames."""
+def plan(versions: dict[str, list[str]], table: dict) -> dict[str, list[tuple[str, str]]]:
+    """RAM code -> [(product, package)] to read, newest first, after the table's skips, pins and renames."""
     rows = product_rows(table)
     by_code: dict[str, list[tuple[str, str]]] = {}
-    for product, package in newest.items():
+    for product, packages in versions.items():
         row = rows.get(product, {})
         if row.get("skip"):
             continue
         code = row.get("ram_code", product)
-        for pinned in row.get("packages", [package]):
+        for pinned in row.get("packages", packages):
             by_code.setdefault(code, []).append((product, pinned))
     return {code: by_code[code] for code in sorted(by_code)}
 
@@ -227,6 +230,19 @@ def routed(table: dict) -> dict[str, dict[str, str]]:
         row["product"]: {name: code for code, names in row.get("route", {}).items() for name in names}
         for row in table["products"]
         if row.get("route")
+    }
+
+
+def copied(table: dict) -> dict[str, dict[str, tuple[str, ...]]]:
+    """product -> {RAM code: name globs} for API names a product's row also files under another code.
+
+    Resource Management documents its resource-group actions as ram:*ResourceGroup* while its
+    RAM authorization page lists them under resourcemanager:, so they are kept under both.
+    """
+    return {
+        row["product"]: {code: tuple(globs) for code, globs in row["also"].items()}
+        for row in table["products"]
+        if row.get("also")
     }
 
 
@@ -247,7 +263,8 @@ def build_catalog(
     """One service's catalog: the SDKs' API names, the overlay's actions, what the file knew."""
     rows = product_rows(table)
     service = overlay.get("services", {}).get(code, {})
-    primary_product, primary = sdks[0] if sdks else ("", None)
+    ordered = sorted(sdks, key=lambda item: item[0] != code)  # the product named like the code leads
+    primary_product, primary = ordered[0] if ordered else ("", None)
     row = rows.get(primary_product, {})
     rules = (existing or {}).get("access_level_rules") or overlay["access_level_rules"]
     granularity = service.get("granularity") or (existing or {}).get("granularity") or "UNKNOWN"
@@ -373,7 +390,7 @@ def _new_action(name: str, granularity: str, rules: Sequence[dict]) -> dict:
 
 def build(
     wheels: dict[str, Path],
-    newest: dict[str, str],
+    versions: dict[str, list[str]],
     data_dir: Path,
     table: dict,
     overlay: dict,
@@ -382,10 +399,12 @@ def build(
 ) -> BuildReport:
     """Write one catalog per RAM code into `data_dir`; what was done."""
     report = BuildReport()
-    codes = plan(newest, table)
+    codes = plan(versions, table)
     routes = routed(table)
+    copies = copied(table)
     if only:
         senders = {product for product, sends in routes.items() if set(sends.values()) & only}
+        senders |= {product for product, targets in copies.items() if set(targets) & only}
         codes = {c: m for c, m in codes.items() if c in only or any(p in senders for p, _ in m)}
     read: dict[str, SdkPackage] = {}
     for package in sorted({package for members in codes.values() for _, package in members}):
@@ -409,6 +428,12 @@ def build(
                 if name in sdk.operations and target != code:
                     borrowed = replace(sdk, operations=(name,))
                     per_code.setdefault(target, []).append((f"{product}:{name}", borrowed))
+            for target, globs in copies.get(product, {}).items():
+                names = tuple(n for n in sdk.operations if any(fnmatchcase(n, g) for g in globs))
+                if names:
+                    per_code.setdefault(target, []).append(
+                        (f"{product}:also", replace(sdk, operations=names))
+                    )
     for code in sorted(per_code):
         if only and code not in only:
             continue
@@ -469,6 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--offline", action="store_true", help="download nothing; use only --wheels")
     parser.add_argument("--only", nargs="*", help="write only these RAM codes")
+    parser.add_argument(
+        "--newest-only", action="store_true", help="read only the newest API version of each product"
+    )
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--sources-dir", type=Path, default=SOURCES_DIR, help=argparse.SUPPRESS)
@@ -481,15 +509,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         names += args.packages
         if args.wheels and not names:
             names = [wheel_package(w) for w in args.wheels.glob("*.whl")]
-        newest = newest_packages(names)
-        pinned = [p for row in table["products"] for p in row.get("packages", []) if row["product"] in newest]
-        wanted = sorted(set(newest.values()) | set(pinned))
+        versions = product_versions(names)
+        if args.newest_only:
+            versions = {product: packages[:1] for product, packages in versions.items()}
+        pinned = [
+            p for row in table["products"] for p in row.get("packages", []) if row["product"] in versions
+        ]
+        wanted = sorted({p for packages in versions.values() for p in packages} | set(pinned))
         with tempfile.TemporaryDirectory(prefix="policycheck-wheels-") as scratch:
             folder = args.wheels or Path(scratch)
             if not args.offline:
                 download(wanted, folder)
             wheels = {wheel_package(w): w for w in sorted(folder.glob("*.whl"))}
-            report = build(wheels, newest, args.data_dir, table, overlay, args.date, set(args.only or ()))
+            report = build(wheels, versions, args.data_dir, table, overlay, args.date, set(args.only or ()))
     except CatalogError as error:
         print(f"build_catalogs: {error}", file=sys.stderr)
         return 1

@@ -46,8 +46,9 @@ def _action_problem(
 
     A pure function of the value, the team's additions and the packaged catalog, so answers
     are kept: a corpus of policies names the same actions again and again. A name missing from
-    a catalog read from API names only (action_names "api") is a warning, since RAM names a
-    few actions differently from their APIs; from a reviewed catalog it is an error.
+    a reviewed catalog is an error. One missing from a catalog read from API names only
+    (action_names "api") is a warning when a real name is a slip away, and an info otherwise:
+    RAM has permission points that are not API names (docs/catalog.md).
     """
     if action == "*":
         return None
@@ -68,13 +69,42 @@ def _action_problem(
     hint = (
         f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?" if suggestions else ""
     )
-    what = "matches no" if patterns.has_wildcard(name) else "is not an"
-    dated = f" of {service.generated_on}" if service.generated_on else ""
+    dated = f" in policycheck's catalog of {service.generated_on}" if service.generated_on else ""
+    if service.action_names == "reviewed":
+        what = "matches no" if patterns.has_wildcard(name) else "is not an"
+        message = (
+            f'"{action}" {what} action of {service.name} ({service.ram_code}){dated}{hint} '
+            "(if RAM has it, add it under catalog.actions in policycheck.yaml)"
+        )
+        return "UNKNOWN_ACTION", message, "", None
+    what = "matches none of the" if patterns.has_wildcard(name) else "is not one of the"
     message = (
-        f'"{action}" {what} action of {service.name} ({service.ram_code}) in policycheck\'s catalog'
-        f"{dated}{hint} (if RAM has it, add it under catalog.actions in policycheck.yaml)"
+        f'"{action}" {what} API names of {service.name} ({service.ram_code}){dated}{hint} '
+        "(RAM also has permission points that are not API names: if this is one, add it under "
+        "catalog.actions in policycheck.yaml)"
     )
-    return "UNKNOWN_ACTION", message, "", None if service.action_names == "reviewed" else "warning"
+    return "UNKNOWN_ACTION", message, "", "warning" if _likely_typo(name, suggestions) else "info"
+
+
+def _likely_typo(name: str, suggestions: tuple[str, ...]) -> bool:
+    """Whether the nearest real name is a slip away (ratio >= 0.9: a letter or two in a long name).
+
+    A catalog read from API names lacks the permission points that are not API names, so a name
+    missing from it is evidence of a typo only when a real name is that close. Patterns are
+    judged by their literal part.
+
+    >>> _likely_typo("DescribeInstancse", ("DescribeInstances",))
+    True
+    >>> _likely_typo("QueryMetricList", ("DescribeMetricList",))
+    False
+    """
+    if not suggestions:
+        return False
+    from difflib import SequenceMatcher
+
+    literal = name.split("*", 1)[0].split("?", 1)[0] if patterns.has_wildcard(name) else name
+    nearest = suggestions[0][: len(literal)] if patterns.has_wildcard(name) else suggestions[0]
+    return SequenceMatcher(None, patterns.fold(literal), patterns.fold(nearest)).ratio() >= 0.9
 
 
 @lru_cache(maxsize=4096)

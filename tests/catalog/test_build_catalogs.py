@@ -176,17 +176,18 @@ def read(workspace, name: str) -> dict:
     return json.loads((workspace / "data" / name).read_text())
 
 
-def test_newest_api_version_per_product_and_no_py2_builds(builder):
+def test_every_api_version_per_product_newest_first_and_no_py2_or_test_builds(builder):
     names = [
         "alibabacloud-mts20140618",
         "alibabacloud-mts20210728",
         "alibabacloud-fc-open20210406",
         "alibabacloud-ice20201109-py2",
+        "alibabacloud-lmztest20210531-172452318",
         "alibabacloud-tea",
     ]
-    assert builder.newest_packages(names) == {
-        "fc-open": "alibabacloud-fc-open20210406",
-        "mts": "alibabacloud-mts20210728",
+    assert builder.product_versions(names) == {
+        "fc-open": ["alibabacloud-fc-open20210406"],
+        "mts": ["alibabacloud-mts20210728", "alibabacloud-mts20140618"],
     }
 
 
@@ -222,6 +223,24 @@ def test_builds_one_catalog_per_ram_code_with_its_sources(builder, workspace, ca
     assert [(a["name"], a["access_level"]) for a in things["actions"]] == [
         ("ListThings", "list"),
         ("PurgeThing", "unknown"),
+    ]
+
+
+def test_an_older_api_version_adds_the_operations_it_still_serves(builder, workspace):
+    fake_wheel(
+        workspace / "wheels",
+        "alibabacloud_things20170101",
+        "0.9.0",
+        "Alibaba Cloud Things (20170101) SDK Library for Python",
+        "Params(action='ListThings', version='2017-01-01')\nParams(action='GetOldThing', version='2017-01-01')",
+    )
+    assert run(builder, workspace) == 0
+    things = read(workspace, "things.json")
+    assert [a["name"] for a in things["actions"]] == ["GetOldThing", "ListThings", "PurgeThing"]
+    assert things["api_version"] == "2019-01-01"  # the newest names the catalog
+    assert [p["package"] for p in things["packages"]] == [
+        "alibabacloud-things20190101",
+        "alibabacloud-things20170101",
     ]
 
 

@@ -144,7 +144,7 @@ def lint_raw(cli, write, config: str):
         ("oss:ListBuckets", "acs:oss:*:*:*", False),
         ("oss:ListBuckets", "*", False),
         ("oss:Get*", "acs:oss:*:*:media", False),  # oss:GetBucketInfo applies
-        ("oss:*Object", "acs:oss:*:*:media", True),
+        ("oss:*ObjectAcl", "acs:oss:*:*:media", True),
     ],
 )
 def test_oss_resource_levels(cli, write, action, resource, mismatch):
