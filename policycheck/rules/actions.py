@@ -282,6 +282,13 @@ def _oss_unreachable(action: str, resources: tuple[str, ...]) -> str | None:
     return f"{action} is checked against {shown}"
 
 
+def check_resources_reachable(context: RuleContext) -> None:
+    """RESOURCE_MISMATCH, both ways a Resource can miss what RAM checks: per-operation actions
+    (ICE) scoped to an ARN, and OSS actions whose level no Resource reaches."""
+    check_resource_mismatch(context)
+    check_oss_resource_levels(context)
+
+
 def _covers_other(folded: list[str], cover: int, index: int) -> bool:
     """Pattern `cover` covers action `index`; of two equivalent patterns only the later is redundant."""
     if cover == index or folded[cover] == folded[index] or not covers([folded[cover]], folded[index]):
@@ -320,7 +327,6 @@ def check_redundant(context: RuleContext) -> None:
 
 RULES = (
     Rule(("UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
-    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resource_mismatch),
-    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_oss_resource_levels),
+    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resources_reachable),
     Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
 )
