@@ -2,7 +2,7 @@
 
 A test that waits on a child without a deadline hangs `make test` forever when the child
 does not stop: under nohup or in a background job SIGINT is ignored, so a child stopped with
-Ctrl-C never ends. This reads the sources of tests/, bench/ and tools/ and names each call
+Ctrl-C never ends. This reads the sources of tests/ and bench/ and names each call
 that can wait forever. A call bounded in a way the scan cannot see (a read after select() with a
 timeout, a wait after SIGKILL) says so on its line: `# bounded: <how>`.
 """
@@ -60,7 +60,7 @@ def _nohang(call: ast.Call) -> bool:
 
 
 def sources() -> list[Path]:
-    every = (path for folder in ("tests", "bench", "tools") for path in (REPO / folder).rglob("*.py"))
+    every = (path for folder in ("tests", "bench") for path in (REPO / folder).rglob("*.py"))
     return sorted(every)
 
 

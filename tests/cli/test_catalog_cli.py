@@ -183,7 +183,12 @@ def test_linting_an_ice_policy_reads_only_the_ice_catalog(write):
         "ice-only.json", policy({"Effect": "Allow", "Action": "ice:QueryIProductionJob", "Resource": "*"})
     )
     done = subprocess.run(
-        [sys.executable, "-c", LOADED, str(path)], capture_output=True, text=True, cwd=path.parent, check=True
+        [sys.executable, "-c", LOADED, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        check=True,
+        timeout=60,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == ["ice.json"]
 
