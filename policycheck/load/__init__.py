@@ -74,10 +74,13 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
     return document
 
 
-def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> Document:
+def load_file(
+    path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None, as_json: bool = False
+) -> Document:
     """Read and parse one file ("-" is standard input, read as JSON).
 
-    A missing, unreadable, special or oversized file is a finding.
+    YAML is chosen by the suffix unless `as_json` (Terraform's file() hands the provider the
+    text as it is, which must be JSON). A missing, unreadable, special or oversized file is a finding.
     """
     source = source or path
     if path == "-":
@@ -100,7 +103,7 @@ def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None =
         return _unreadable(source, "FILE_UNREADABLE", f"cannot read: {error.strerror or error}")
     if len(data) > max_bytes:
         return _unreadable(source, "JSON_SYNTAX", _too_large(len(data), max_bytes))
-    return load_bytes(data, source, yaml=path.lower().endswith(YAML_SUFFIXES))
+    return load_bytes(data, source, yaml=not as_json and path.lower().endswith(YAML_SUFFIXES))
 
 
 def _too_large(size: int, limit: int) -> str:
