@@ -38,6 +38,11 @@ def _looks_like_path(reference: str) -> bool:
     )
 
 
+def _key(plan: TerraformPlan, address: str) -> str:
+    """Addresses are unique within one plan or module, not across several."""
+    return f"{plan.source}#{address}"
+
+
 class Library:
     """Loads and lints documents on demand, each (file, kind) once."""
 
@@ -88,21 +93,53 @@ class Library:
         return self.linted[(path, kind)]
 
     def _add_plan(self, value: str, at: JsonPath) -> None:
+        """A plan JSON, or Terraform configuration: a .tf file or a folder of them (each
+        folder one module)."""
         path = os.path.join(self.root, value)
+        if os.path.isdir(path) or path.lower().endswith(".tf"):
+            self._add_configuration(value, path, at)
+            return
         if not os.path.isfile(path):
             raise self.spec.error(at, f"no such Terraform plan: {value}")
         plan = load_plan(path, source=self.settings.relative(path))
+        self._add_terraform(plan, path)
+
+    def _add_configuration(self, value: str, path: str, at: JsonPath) -> None:
+        from policycheck.load.terraform_config import load_modules
+
+        try:
+            found = [f.path for f in find_files([path], (".tf",)) if f.path.lower().endswith(".tf")]
+        except PathNotFound:
+            found = []
+        if not found:
+            raise self.spec.error(at, f"no .tf files in {value}")
+        shown = {tf: self.settings.relative(tf) for tf in found}
+        for module in load_modules(found, shown):
+            self._add_terraform(module.plan, module.folder)
+            for item in module.documents:
+                if item.kind == "control":
+                    linted = self._lint_embedded(item.document, "control", module.folder, item.address)
+                    self._plan_documents[f"{module.folder}#{item.address}"] = linted
+
+    def _add_terraform(self, plan: TerraformPlan, path: str) -> None:
         self.plans.append(plan)
         for policy in plan.policies:
             if policy.name and policy.document is not None:
-                self._plan_documents[policy.address] = self._lint_embedded(policy.document, "identity", path)
-                self.by_name.setdefault(policy.name, []).append(("terraform", policy.address))
+                key = _key(plan, policy.address)
+                self._plan_documents[key] = self._lint_embedded(
+                    policy.document, "identity", path, policy.address
+                )
+                self.by_name.setdefault(policy.name, []).append(("terraform", key))
         for role in plan.roles:
             if role.trust is not None:
-                self._plan_documents[role.address] = self._lint_embedded(role.trust, "trust", path)
+                self._plan_documents[_key(plan, role.address)] = self._lint_embedded(
+                    role.trust, "trust", path, role.address
+                )
 
-    def _lint_embedded(self, document: Document, kind: PolicyKind, plan_path: str) -> LintedFile:
-        name = document.source.rsplit(".", 1)[-1]
+    def _lint_embedded(
+        self, document: Document, kind: PolicyKind, plan_path: str, address: str
+    ) -> LintedFile:
+        name = address.rsplit(".", 1)[-1]
         findings, policy = lint_document(document, kind, name, RuleOptions(accounts=self.settings.accounts))
         return LintedFile(document.source, document, self.settings.apply(findings, plan_path), policy)
 
@@ -197,10 +234,12 @@ class Library:
                     "its document is not in the plan"
                 )
             else:
-                plan_policy = next(
-                    (p for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))), None
+                found = next(
+                    ((plan, p) for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))),
+                    None,
                 )
-                if plan_policy is None:
+                plan_policy = found[1] if found else None
+                if found is None or plan_policy is None:
                     unknowns.append(
                         f"Custom policy {attachment.policy_name} is attached{through} ({attachment.address}) "
                         "but not defined in the plans"
@@ -208,10 +247,11 @@ class Library:
                 elif plan_policy.document is None:
                     unknowns.append(f"{plan_policy.address}: {plan_policy.unknown}")
                 else:
-                    policies.append(self._policy(self._plan_documents[plan_policy.address], "identity", at))
+                    linted = self._plan_documents[_key(found[0], plan_policy.address)]
+                    policies.append(self._policy(linted, "identity", at))
         trust = None
         if principal_type == "role":
-            role = next((r for plan in self.plans if (r := plan.role(name))), None)
-            if role is not None and role.trust is not None:
-                trust = self._plan_documents[role.address].policy
+            found_role = next(((plan, r) for plan in self.plans if (r := plan.role(name))), None)
+            if found_role is not None and found_role[1].trust is not None:
+                trust = self._plan_documents[_key(found_role[0], found_role[1].address)].policy
         return policies, trust

@@ -173,7 +173,7 @@ class _Module:
         if head == "data" and len(parts) == 4 and parts[1] == POLICY_DOCUMENT_DATA and parts[2] in self.data:
             if parts[3] != "document":
                 return Unknown(f"{'.'.join(parts)} is not the rendered document", file, offset)
-            return self._cached(parts, lambda: self._render(self.data[parts[2]], depth))
+            return self._cached(parts, lambda: self._render(self.data[parts[2]], depth), file, offset)
         if len(parts) == 3 and parts[:2] in self.resources and parts[0] in NAMES:
             block = self.resources[parts[:2]]
             spellings = NAMES[parts[0]]
@@ -195,7 +195,10 @@ class _Module:
         depth: int,
     ) -> Value:
         value = self._cached(
-            key, lambda: self.evaluator.evaluate(block.attributes[attribute], block.file, depth + 1)
+            key,
+            lambda: self.evaluator.evaluate(block.attributes[attribute], block.file, depth + 1),
+            file,
+            offset,
         )
         for step in rest:
             if isinstance(value, Unknown):
@@ -213,12 +216,12 @@ class _Module:
             return Unknown(f"{'.'.join(key)}: {value.reason}", file, offset)
         return value
 
-    def _cached(self, key: tuple[str, ...], compute: Any) -> Value:
-        """Each local, variable and data source is evaluated once; a cycle is unknown."""
+    def _cached(self, key: tuple[str, ...], compute: Any, file: HclFile, offset: int) -> Value:
+        """Each local, variable and data source is evaluated once; a cycle is unknown where it closes."""
         if key in self._cache:
             return self._cache[key]
         if key in self._pending:
-            return Unknown(f"{'.'.join(key)} refers to itself", self.files[0], 0)
+            return Unknown(f"{'.'.join(key)} refers to itself", file, offset)
         self._pending.add(key)
         value = compute()
         self._pending.discard(key)
@@ -371,7 +374,9 @@ class _Module:
         )
         return TerraformModule(self.folder, tuple(self.paths), plan, tuple(documents))
 
-    def _value(self, block: Block, address: str, attribute: str) -> Value:
+    def _value(self, block: Block, address: str, attribute: str, report: bool = False) -> Value:
+        """An attribute's value; an unknown document is a finding, an unknown name only a reason
+        (it matters to `check`, which says so, not to the lint of any document)."""
         value = (
             self.evaluator.evaluate(block.attributes[attribute], block.file)
             if attribute in block.attributes
@@ -379,7 +384,7 @@ class _Module:
         )
         if value is None:
             return Unknown(f"{attribute} is not set", block.file, block.offset)
-        if isinstance(value, Unknown):
+        if isinstance(value, Unknown) and report:
             self._unknown(value, f"{address}.{attribute}")
         return value
 
@@ -408,7 +413,7 @@ class _Module:
                 address,
             )
             return None, f"{address} has no document"
-        value = self._value(block, address, attribute)
+        value = self._value(block, address, attribute, report=True)
         if isinstance(value, Unknown):
             return None, f"{address}.{attribute}: {value.reason}"
         return self._to_document(value, f"{address}.{attribute}"), None
