@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
 from policycheck.findings import Finding
-from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
+from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file, lint_loaded
+from policycheck.load import load_file
+from policycheck.load.classify import skip_reason
 from policycheck.load.document import Document
-from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files, matches_any
+from policycheck.load.files import (
+    POLICY_SUFFIXES,
+    FoundFile,
+    PathNotFound,
+    display_path,
+    find_files,
+    matches_any,
+)
+from policycheck.load.ros import is_template
 from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
@@ -54,24 +64,23 @@ class Library:
         self.by_name: dict[str, list[tuple[str, Document | str]]] = {}
         self.plans: list[TerraformPlan] = []
         self._plan_documents: dict[str, LintedFile] = {}
+        self._template_findings: list[Finding] = []
         for source in spec.sources:
             if source.terraform:
                 self._add_plan(source.value, source.path)
             else:
-                for path in self._files(source.value, source.path):
-                    self.file(path, None)
-                    stem = os.path.splitext(os.path.basename(path))[0]
-                    self.by_name.setdefault(stem, []).append(("file", path))
+                for found in self._found(source.value, source.path):
+                    self._add_file(found)
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _files(self, pattern: str, at: JsonPath) -> list[str]:
+    def _found(self, pattern: str, at: JsonPath) -> list[FoundFile]:
         try:
             found = find_files([os.path.join(self.root, pattern)])
         except PathNotFound as problem:
             raise self.spec.error(at, str(problem).replace(self.root + os.sep, "")) from None
         return [
-            f.path
+            f
             for f in found
             if f.explicit
             or not (
@@ -80,11 +89,41 @@ class Library:
             )
         ]
 
-    def file(self, path: str, kind: PolicyKind | None) -> LintedFile:
+    def _files(self, pattern: str, at: JsonPath) -> list[str]:
+        return [f.path for f in self._found(pattern, at)]
+
+    def _add_file(self, found: FoundFile) -> None:
+        """A file under policies:, read as lint reads it: a policy, a ROS template, or skipped
+        when a folder holds it and it does not look like a policy (load/classify.py)."""
+        document = load_file(found.path, source=display_path(found.path))
+        if document.parsed and is_template(document.value):
+            self._add_template(found.path, document)
+            return
+        if not found.explicit and skip_reason(document, found.path):
+            return
+        self.file(found.path, None, document)
+        stem = os.path.splitext(os.path.basename(found.path))[0]
+        self.by_name.setdefault(stem, []).append(("file", found.path))
+
+    def _add_template(self, path: str, document: Document) -> None:
+        """A ROS template's documents; a ManagedPolicy with a literal PolicyName can be named."""
+        from policycheck.load.ros import read_template
+
+        template = read_template(document)
+        self._template_findings.extend(self.settings.apply([*document.findings, *template.findings], path))
+        for item in template.documents:
+            key = f"{path}#{item.address}"
+            self._plan_documents[key] = self._lint_embedded(item.document, item.kind, path, item.address)
+            if item.name:
+                self.by_name.setdefault(item.name, []).append(("template", key))
+
+    def file(self, path: str, kind: PolicyKind | None, document: Document | None = None) -> LintedFile:
         """A policy file linted as `kind` (None: as lint would read it)."""
         path = os.path.abspath(path)
         if kind is None:
-            linted = lint_file(path, self.settings)
+            linted = (
+                lint_loaded(path, document, self.settings) if document else lint_file(path, self.settings)
+            )
             kind = linted.policy.kind if linted.policy else "identity"
             return self.linted.setdefault((path, kind), linted)
         if (path, kind) not in self.linted:
@@ -149,6 +188,7 @@ class Library:
         everything = {f for linted in self.linted.values() for f in linted.findings}
         everything |= {f for linted in self._plan_documents.values() for f in linted.findings}
         everything |= {f for plan in self.plans for f in plan.findings}
+        everything |= set(self._template_findings)
         return sorted(everything, key=Finding.sort_key)
 
     @property

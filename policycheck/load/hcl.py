@@ -154,11 +154,13 @@ def _name(node: Any) -> str | None:
     return None
 
 
-def _blocks(hcl: HclFile, body: Any, token_type: type, tree_type: type) -> list[Block]:
+def _blocks(hcl: HclFile, body: Any, token_type: type, tree_type: type, depth: int = 0) -> list[Block]:
     blocks = []
     for child in body.children:
         if not isinstance(child, tree_type) or child.data != "block":
             continue
+        if depth >= MAX_DEPTH:
+            raise HclSyntaxError(f"blocks nest deeper than {MAX_DEPTH} levels", child.meta.start_pos)
         parts = [c for c in child.children if isinstance(c, tree_type)]
         inner = next(p for p in reversed(parts) if p.data == "body")
         names = [_name(p) for p in parts if p is not inner and p.data != "new_line_or_comment"]
@@ -177,7 +179,7 @@ def _blocks(hcl: HclFile, body: Any, token_type: type, tree_type: type) -> list[
                 offset=child.meta.start_pos,
                 attributes=attributes,
                 attribute_offsets=offsets,
-                blocks=_blocks(hcl, inner, token_type, tree_type),
+                blocks=_blocks(hcl, inner, token_type, tree_type, depth + 1),
             )
         )
     return blocks

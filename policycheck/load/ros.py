@@ -26,11 +26,13 @@ INLINE_POLICIES = ("ALIYUN::RAM::Role", "ALIYUN::RAM::User", "ALIYUN::RAM::Group
 
 @dataclass(frozen=True)
 class TemplateDocument:
-    """A policy document in a template; `address` names the resource and property."""
+    """A policy document in a template; `address` names the resource and property, `name` the
+    ManagedPolicy's PolicyName when it is written literally."""
 
     address: str
     kind: PolicyKind
     document: Document
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def read_template(template: Document) -> RosTemplate:
     def problem(path: JsonPath, message: str, code: str = "ROS_TEMPLATE") -> None:
         findings.append(template.finding(code, message, path))
 
-    def add(path: JsonPath, kind: PolicyKind, address: str) -> None:
+    def add(path: JsonPath, kind: PolicyKind, address: str, policy_name: Any = None) -> None:
         value = _at(template.value, path)
         function = _first_function(value)
         if function is not None:
@@ -70,7 +72,8 @@ def read_template(template: Document) -> RosTemplate:
         if not isinstance(value, dict):
             problem(path, f"{address} is not an object; ROS takes a policy document as a map")
             return
-        documents.append(TemplateDocument(address, kind, _embedded(template, path, value)))
+        name = policy_name if isinstance(policy_name, str) else None
+        documents.append(TemplateDocument(address, kind, _embedded(template, path, value), name))
 
     for name, resource in resources.items():
         if not isinstance(resource, dict) or not str(resource.get("Type", "")).startswith("ALIYUN::RAM::"):
@@ -87,7 +90,7 @@ def read_template(template: Document) -> RosTemplate:
             if not present:
                 problem(base, f"{name} sets neither PolicyDocument nor PolicyDocumentUnchecked")
             for key in present:
-                add((*base, key), "identity", f"{name}.{key}")
+                add((*base, key), "identity", f"{name}.{key}", properties.get("PolicyName"))
         if kind == "ALIYUN::RAM::Role":
             if "AssumeRolePolicyDocument" in properties:
                 add((*base, "AssumeRolePolicyDocument"), "trust", f"{name}.AssumeRolePolicyDocument")

@@ -135,8 +135,8 @@ class _Module:
         self.rendered: set[str] = set()
 
     def _parse(self, path: str, shown: str) -> HclFile | None:
-        loaded = load_file(path, max_bytes=MAX_HCL_BYTES, source=shown)
-        if loaded.findings and not loaded.text:
+        loaded = load_file(path, max_bytes=MAX_HCL_BYTES, source=shown, text_only=True)
+        if loaded.findings:  # unreadable, not UTF-8, too large
             self.findings.extend(loaded.findings)
             return None
         text = loaded.text

@@ -192,3 +192,35 @@ def test_a_copied_repository_lints_tf_next_to_json(cli, tmp_path):
     run = cli("lint", str(tmp_path), "--format", "json")
     assert {f["code"] for f in run.json()["findings"]} == {"RESOURCE_MISMATCH", "NOT_KNOWN_BEFORE_APPLY"}
     assert json.loads(run.out)["summary"]["files"] == 6  # the 5 documents in main.tf and reader.json
+
+
+def test_check_names_a_ros_managed_policy_by_its_policy_name(cli, write):
+    write(
+        "stacks/worker.yml",
+        textwrap.dedent(
+            """\
+            ROSTemplateFormatVersion: '2015-09-01'
+            Resources:
+              WorkerPolicy:
+                Type: ALIYUN::RAM::ManagedPolicy
+                Properties:
+                  PolicyName: media-worker
+                  PolicyDocument:
+                    Version: '1'
+                    Statement:
+                      - Effect: Allow
+                        Action: ice:QueryIProductionJob
+                        Resource: '*'
+            """
+        ),
+    )
+    write("stacks/package.json", {"name": "not-a-policy"})
+    config = write(
+        "policycheck.yaml",
+        "policies:\n  - stacks/\nprincipals:\n  w:\n    identity: [media-worker]\n"
+        "expect:\n  w:\n    allow:\n      - action: ice:QueryIProductionJob\n",
+    )
+    run = cli("check", "--format", "json", cwd=config.parent)
+    assert run.code == 0, run.out + run.err
+    [result] = run.json()["results"]
+    assert result["status"] == "holds" and result["statements"][0]["line"] == 10
