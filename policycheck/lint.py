@@ -108,13 +108,20 @@ class LintResult:
     """Linted documents (one per policy file, several per .tf folder or ROS template).
 
     `extra` holds findings about files rather than documents: a .tf file that is not HCL, a
-    value known only after apply; `skipped` the files that are not policies.
+    value known only after apply; `skipped` the files that are not policies; `read` the paths
+    of the files checked (what reports count as files).
     """
 
     files: list[LintedFile]
     fail_on: str
     extra: list[Finding] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)
+
+    @property
+    def checked(self) -> int:
+        """Files checked: policy files, templates and .tf files (not the documents in them)."""
+        return len({os.path.abspath(path) for path in self.read | {linted.path for linted in self.files}})
 
     @property
     def findings(self) -> list[Finding]:
@@ -191,6 +198,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
             continue
         document = _load(item.path)
         if document.parsed and is_template(document.value):
+            result.read.add(item.path)
             result.files.extend(_lint_template(item.path, document, settings, result))
             continue
         declared = settings.kind or (
@@ -206,6 +214,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     if terraform:
         from policycheck.load.terraform_config import load_modules
 
+        result.read.update(terraform)
         shown = {path: display_path(path) for path in terraform}
         for module in load_modules(terraform, shown):
             result.extra.extend(settings.apply(module.plan.findings, module.folder))

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         from policycheck.report.as_json import lint_report
 
-        text = lint_report(findings, len(result.files), result.failed, settings.fail_on)
+        text = lint_report(findings, result.checked, result.failed, settings.fail_on)
     elif args.format == "sarif":
         from policycheck.report.as_sarif import lint_report
 
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         from policycheck.report.as_text import lint_report
 
         color = wants_color(args)
-        text = lint_report(findings, len(result.files), result.failed, settings.fail_on, color)
+        text = lint_report(findings, result.checked, result.failed, settings.fail_on, color)
     write_output(text, args.output)
     if args.verbose:
         from policycheck.load.files import display_path

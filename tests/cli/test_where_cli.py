@@ -25,7 +25,7 @@ def test_lint_tf_points_at_the_element_in_the_tf_file(cli):
         ("main.tf", "RESOURCE_MISMATCH", 40, 7),  # heredoc: the line inside it
         ("main.tf", "NOT_KNOWN_BEFORE_APPLY", 57, 90),  # ${var.bucket}: no default
     ]
-    assert run.json()["summary"]["files"] == 5  # ice_worker, job_scoped, reader (file()), trust, control
+    assert run.json()["summary"]["files"] == 2  # main.tf, and policies/reader.json read by file()
 
 
 def test_lint_tf_jsonencode_elements_and_data_source_blocks(cli, write):
@@ -191,7 +191,7 @@ def test_a_copied_repository_lints_tf_next_to_json(cli, tmp_path):
     shutil.copytree(TF_SAMPLE, tmp_path / "infra")
     run = cli("lint", str(tmp_path), "--format", "json")
     assert {f["code"] for f in run.json()["findings"]} == {"RESOURCE_MISMATCH", "NOT_KNOWN_BEFORE_APPLY"}
-    assert json.loads(run.out)["summary"]["files"] == 6  # the 5 documents in main.tf and reader.json
+    assert json.loads(run.out)["summary"]["files"] == 2  # main.tf and reader.json (also read by file())
 
 
 def test_check_names_a_ros_managed_policy_by_its_policy_name(cli, write):
