@@ -8,10 +8,9 @@ from dataclasses import dataclass, field, replace
 
 from policycheck.findings import Finding, at_or_above
 from policycheck.load import POLICY_SUFFIXES, load_file
-from policycheck.load.classify import skip_reason
+from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import display_path, find_files, matches_any
-from policycheck.load.ros import is_template
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -179,7 +178,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     Excluded files are skipped unless named explicitly; policycheck.yaml files found in
     folders are configuration. A JSON or YAML file that does not look like a policy
     (load/classify.py) is skipped unless --kind or lint.kinds says what it is; a file named
-    on the command line that does not parse is reported.
+    on the command line is always linted.
     Raises PathNotFound for a path that does not exist (a usage error).
     """
     found = [
@@ -204,9 +203,8 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
         declared = settings.kind or (
             settings.kinds and any(matches_any(settings.relative(item.path), (p,)) for p, _ in settings.kinds)
         )
-        # a broken file named on the command line is reported: nothing else says what it is
-        named_broken = item.explicit and not document.parsed
-        reason = None if declared or named_broken or item.path == "-" else skip_reason(document, item.path)
+        # a file named on the command line (or standard input) is linted: the user said so
+        reason = None if declared or item.explicit else skip_reason(document, item.path)
         if reason:
             result.skipped.append(SkippedFile(item.path, reason))
         else:

@@ -14,7 +14,7 @@ from policycheck.evaluate import PolicySet
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file, lint_loaded
 from policycheck.load import load_file
-from policycheck.load.classify import skip_reason
+from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import (
     POLICY_SUFFIXES,
@@ -24,7 +24,6 @@ from policycheck.load.files import (
     find_files,
     matches_any,
 )
-from policycheck.load.ros import is_template
 from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind

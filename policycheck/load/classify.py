@@ -22,9 +22,16 @@ import re
 
 from policycheck.load.document import Document
 
+TEMPLATE_MARKER = "ROSTemplateFormatVersion"
 POLICY_NAME_SUFFIXES = (".policy.json", ".policy.yaml", ".policy.yml")
 POLICY_KEYS = ("Statement", "Version")
-_POLICY_WORD = re.compile(r"\b(?:Statement|Version)\b")
+_POLICY_WORD = r"\b(?:Statement|Version)\b"
+"""Searched with re.search (compiled on first use): most runs never need it."""
+
+
+def is_template(value: object) -> bool:
+    """A ROS template: read for its RAM resources by ros.py (imported only then)."""
+    return isinstance(value, dict) and TEMPLATE_MARKER in value
 
 
 def skip_reason(document: Document, path: str) -> str | None:
@@ -32,7 +39,9 @@ def skip_reason(document: Document, path: str) -> str | None:
     if path.lower().endswith(POLICY_NAME_SUFFIXES):
         return None
     if not document.parsed:
-        if any(f.code == "FILE_UNREADABLE" for f in document.findings) or _POLICY_WORD.search(document.text):
+        if any(f.code == "FILE_UNREADABLE" for f in document.findings) or re.search(
+            _POLICY_WORD, document.text
+        ):
             return None
         problem = document.findings[0].message if document.findings else "not readable"
         return f"not a policy: {problem}, and its text never mentions Statement or Version"

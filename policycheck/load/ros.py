@@ -19,8 +19,6 @@ from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import JsonPath, PolicyKind
 
-TEMPLATE_MARKER = "ROSTemplateFormatVersion"
-
 INLINE_POLICIES = ("ALIYUN::RAM::Role", "ALIYUN::RAM::User", "ALIYUN::RAM::Group")
 
 
@@ -40,10 +38,6 @@ class RosTemplate:
     source: str
     documents: tuple[TemplateDocument, ...]
     findings: tuple[Finding, ...]
-
-
-def is_template(value: Any) -> bool:
-    return isinstance(value, dict) and TEMPLATE_MARKER in value
 
 
 def read_template(template: Document) -> RosTemplate:

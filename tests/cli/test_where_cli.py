@@ -129,12 +129,14 @@ def test_folders_skip_what_is_not_a_policy_and_list_it_with_verbose(cli, write):
     assert cli("lint", str(write("repo/x.txt", "").parent)).err == ""  # listed only with --verbose
 
 
-def test_named_files_a_broken_one_is_reported_and_kind_forces_linting(cli, write):
+def test_files_named_on_the_command_line_are_always_linted(cli, write):
     package = write("package.json", {"name": "site"})
-    assert cli("lint", str(package)).code == 0
-    assert cli("lint", str(package), "--kind", "identity").code == 1  # the user says it is a policy
-    broken = write("anything.json", "[")
-    assert "JSON_SYNTAX" in cli("lint", str(broken)).out
+    assert "SCHEMA" in cli("lint", str(package)).out  # the user named it: it is read as a policy
+    assert "JSON_SYNTAX" in cli("lint", str(write("anything.json", "["))).out
+    folder = package.parent
+    assert cli("lint", str(folder)).code == 0  # found in a folder: skipped, anything.json too
+    (folder / "policycheck.yaml").write_text("lint:\n  kinds:\n    package.json: identity\n")
+    assert "package.json" in cli("lint", str(folder), "--config", str(folder / "policycheck.yaml")).out
 
 
 def test_check_takes_principals_from_tf_files(cli):
