@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.load import POLICY_SUFFIXES, load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
-from policycheck.load.files import display_path, find_files, matches_any
+from policycheck.load.files import FoundFile, display_path, find_files, matches_any
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -60,6 +61,15 @@ class LintSettings:
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
 
+    def skips(self, found: FoundFile) -> bool:
+        """A file found in a folder, not named, that is configuration (a policycheck.yaml) or
+        matches lint.exclude: not a policy to read. A file named on the command line never is."""
+        if found.explicit:
+            return False
+        return os.path.basename(found.path) == CONFIG_NAME or (
+            bool(self.exclude) and matches_any(self.relative(found.path), self.exclude)
+        )
+
     def kind_for(self, document: Document, path: str) -> PolicyKind:
         """--kind wins, then the first `kinds:` glob that matches, then detection."""
         if self.kind:
@@ -103,13 +113,15 @@ class SkippedFile:
 
 
 @dataclass
-class LintResult:
+class LintResult(JudgedFindings):
     """Linted documents (one per policy file, several per .tf folder or ROS template).
 
     `extra` holds findings about files rather than documents: a .tf file that is not HCL, a
     value known only after apply; `skipped` the files that are not policies; `read` the paths
     of the files checked (what reports count as files).
     """
+
+    kind: ClassVar[str] = "lint"
 
     files: list[LintedFile]
     fail_on: str
@@ -126,10 +138,6 @@ class LintResult:
     def findings(self) -> list[Finding]:
         everything = {f for linted in self.files for f in linted.findings} | set(self.extra)
         return sorted(everything, key=Finding.sort_key)
-
-    @property
-    def failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
 
 
 def lint_document(
@@ -181,15 +189,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     on the command line is always linted.
     Raises PathNotFound for a path that does not exist (a usage error).
     """
-    found = [
-        f
-        for f in find_files(paths, LINT_SUFFIXES)
-        if f.explicit
-        or not (
-            os.path.basename(f.path) == CONFIG_NAME
-            or (settings.exclude and matches_any(settings.relative(f.path), settings.exclude))
-        )
-    ]
+    found = [f for f in find_files(paths, LINT_SUFFIXES) if not settings.skips(f)]
     result = LintResult([], settings.fail_on)
     terraform = [f.path for f in found if f.path.lower().endswith(TERRAFORM_SUFFIX)]
     for item in found:

@@ -16,14 +16,7 @@ from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file,
 from policycheck.load import load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
-from policycheck.load.files import (
-    POLICY_SUFFIXES,
-    FoundFile,
-    PathNotFound,
-    display_path,
-    find_files,
-    matches_any,
-)
+from policycheck.load.files import POLICY_SUFFIXES, FoundFile, PathNotFound, display_path, find_files
 from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
@@ -78,15 +71,7 @@ class Library:
             found = find_files([os.path.join(self.root, pattern)])
         except PathNotFound as problem:
             raise self.spec.error(at, str(problem).replace(self.root + os.sep, "")) from None
-        return [
-            f
-            for f in found
-            if f.explicit
-            or not (
-                os.path.basename(f.path) == "policycheck.yaml"
-                or matches_any(self.settings.relative(f.path), self.settings.exclude)
-            )
-        ]
+        return [f for f in found if not self.settings.skips(f)]
 
     def _files(self, pattern: str, at: JsonPath) -> list[str]:
         return [f.path for f in self._found(pattern, at)]
