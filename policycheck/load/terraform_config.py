@@ -28,6 +28,7 @@ from typing import Any
 from policycheck.findings import Finding, default_severity
 from policycheck.load import load_bytes, load_file
 from policycheck.load.document import Document, Positions, nesting
+from policycheck.load.files import display_path
 from policycheck.load.hcl import (
     MAX_HCL_BYTES,
     Block,
@@ -100,11 +101,30 @@ def repository_of(path: str) -> str:
 
 
 def load_modules(paths: list[str], display: dict[str, str] | None = None) -> list[TerraformModule]:
-    """Group .tf files by folder and read each folder as one module, in folder order."""
+    """Group .tf files by folder and read each folder as one module, in folder order.
+
+    The other .tf files of a folder are read for their locals, variables and data sources (a
+    module is the whole folder, and pre-commit names only the files that changed), but only
+    the resources and data sources of the files given are reported.
+    """
     folders: dict[str, list[str]] = {}
     for path in paths:
         folders.setdefault(os.path.dirname(os.path.abspath(path)), []).append(path)
     return [_Module(sorted(files), display or {}).read() for _, files in sorted(folders.items())]
+
+
+def _siblings(folder: str, given: list[str]) -> list[str]:
+    """The folder's other .tf files (sorted), for scope only."""
+    named = {os.path.abspath(path) for path in given}
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [
+        entry.path
+        for entry in entries
+        if entry.name.endswith(".tf") and entry.is_file() and os.path.abspath(entry.path) not in named
+    ]
 
 
 class _Module:
@@ -116,8 +136,12 @@ class _Module:
         self.findings: list[Finding] = []
         self.files: list[HclFile] = []
         for path in paths:
-            shown = display.get(path, path)
-            hcl = self._parse(path, shown)
+            hcl = self._parse(path, display.get(path, path))
+            if hcl is not None:
+                self.files.append(hcl)
+        self.reported = {hcl.path for hcl in self.files}
+        for path in _siblings(self.folder, paths):
+            hcl = self._parse(path, display_path(path), report=False)
             if hcl is not None:
                 self.files.append(hcl)
         self.blocks = [block for hcl in self.files for block in hcl.blocks]
@@ -127,22 +151,26 @@ class _Module:
         self.data = {
             b.labels[1]: b
             for b in self.blocks
-            if b.type == "data" and b.labels[:1] == (POLICY_DOCUMENT_DATA,)
+            if b.type == "data" and len(b.labels) >= 2 and b.labels[0] == POLICY_DOCUMENT_DATA
         }
         self.evaluator = Evaluator(self.resolve, self.folder, repository_of(paths[0]))
         self._cache: dict[tuple[str, ...], Value] = {}
         self._pending: set[tuple[str, ...]] = set()
         self.rendered: set[str] = set()
 
-    def _parse(self, path: str, shown: str) -> HclFile | None:
+    def _parse(self, path: str, shown: str, report: bool = True) -> HclFile | None:
+        """One file's blocks; its problems are findings when it is one of the files given."""
         loaded = load_file(path, max_bytes=MAX_HCL_BYTES, source=shown, text_only=True)
         if loaded.findings:  # unreadable, not UTF-8, too large
-            self.findings.extend(loaded.findings)
+            if report:
+                self.findings.extend(loaded.findings)
             return None
         text = loaded.text
         try:
             return parse(text, shown)
         except HclSyntaxError as error:
+            if not report:
+                return None
             document = Document(source=shown, text=text)
             line, column = document.line_column(error.offset)
             self.findings.append(
@@ -235,7 +263,8 @@ class _Module:
         self.rendered.add(block.labels[1])
         file = block.file
         positions: Positions = {(): block.offset}
-        for dynamic in (b for b in block.blocks if b.type == "dynamic"):
+        dynamic = next((b for b in block.blocks if b.type == "dynamic"), None)
+        if dynamic is not None:
             return Unknown("a dynamic block is expanded only when Terraform runs", file, dynamic.offset)
         version = self._field(block, "version", depth)
         if isinstance(version, Unknown):
@@ -265,6 +294,7 @@ class _Module:
                     if isinstance(value, Unknown):
                         return value
                 listed = identifiers.value if isinstance(identifiers.value, list) else [identifiers.value]
+                listed = [item for item in listed if item is not None]
                 principal.setdefault(str(entity.value), []).extend(sorted(map(str, listed), reverse=True))
                 positions.setdefault((*path, "Principal"), block_principal.offset)
                 _place(positions, (*path, "Principal", str(entity.value)), block_principal, "identifiers")
@@ -309,6 +339,8 @@ class _Module:
         policies, roles, attachments, memberships, documents = [], [], [], [], []
         users, groups = set(), set()
         for (kind, name), block in sorted(self.resources.items()):
+            if block.file.path not in self.reported:
+                continue
             address = f"{kind}.{name}"
             if kind in DOCUMENTS:
                 policy_kind, name_spellings, document_spellings = DOCUMENTS[kind]
@@ -350,7 +382,7 @@ class _Module:
                 reason = group_unknown or (value.reason if isinstance(value, Unknown) else None)
                 memberships.append(PlanMembership(address, group, names, reason))
         for name, block in sorted(self.data.items()):
-            if name in self.rendered:
+            if name in self.rendered or block.file.path not in self.reported:
                 continue
             value = self._render(block, 0)
             address = f"data.{POLICY_DOCUMENT_DATA}.{name}"
@@ -422,6 +454,8 @@ class _Module:
         """A document positioned where it is written: HCL elements, heredoc lines, or its own file."""
         file = value.file
         if value.loaded is not None:
+            if not os.path.isfile(value.loaded):
+                return _unreadable(file, value.offset, f"{where}: file() names no file: {value.loaded}")
             shown = os.path.relpath(value.loaded).replace(os.sep, "/")
             return load_file(value.loaded, source=shown, as_json=True)
         if value.decoded is not None:
@@ -436,17 +470,8 @@ class _Module:
                 index_positions=lambda: (positions, depth),
             )
         if not isinstance(value.value, str):
-            document = Document(source=file.path, text=file.text)
-            line, column = document.line_column(value.offset)
-            document.findings.append(
-                document.finding_at(
-                    "TERRAFORM_CONFIG",
-                    f"{where} is not a string; the provider takes the document as JSON text",
-                    line,
-                    column,
-                )
-            )
-            return document
+            message = f"{where} is not a string; the provider takes the document as JSON text"
+            return _unreadable(file, value.offset, message)
         if value.text_at is not None and file.text:
             prefix = re.sub(r"[^\n]", " ", file.text[: value.text_at])
             return load_json(prefix + value.value, file.path)
@@ -490,6 +515,14 @@ class _Module:
                 where,
             )
         )
+
+
+def _unreadable(file: HclFile, offset: int, message: str) -> Document:
+    """A document that cannot be read, with a TERRAFORM_CONFIG finding at the expression."""
+    document = Document(source=file.path, text=file.text)
+    line, column = document.line_column(offset)
+    document.findings.append(document.finding_at("TERRAFORM_CONFIG", message, line, column))
+    return document
 
 
 def _one_or_all(value: Any) -> Any:

@@ -212,3 +212,39 @@ def test_the_sample_configuration_gives_the_principals_the_plan_gives():
     [loaded] = load_modules([str(path)])
     assert {p.name for p in loaded.plan.policies} >= {"media-ice-worker", "media-legacy-reader"}
     assert loaded.plan.policy("media-bucket-access").document is None
+
+
+def test_a_file_named_alone_sees_its_folders_locals_but_reports_only_itself(tmp_path):
+    (tmp_path / "locals.tf").write_text(
+        'locals {\n  actions = ["ice:Get*"]\n}\nresource "alicloud_ram_policy" "other" {\n  policy_name = "o"\n  policy_document = templatefile("x", {})\n}\n'
+    )
+    (tmp_path / "broken.tf").write_text("this is { not hcl\n")
+    main = tmp_path / "main.tf"
+    main.write_text(
+        'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n'
+        '  policy_document = jsonencode({Version = "1", Statement = [{Effect = "Allow", Action = local.actions, Resource = "*"}]})\n}\n'
+    )
+    [loaded] = load_modules([str(main)])
+    assert [item.address for item in loaded.documents] == ["alicloud_ram_policy.p"]
+    assert loaded.documents[0].document.value["Statement"][0]["Action"] == ["ice:Get*"]
+    assert loaded.plan.findings == ()  # neither the other resource's unknown nor broken.tf
+
+
+def test_what_terraform_itself_refuses_is_a_config_error_at_the_expression(tmp_path):
+    loaded = module(
+        tmp_path,
+        """
+        data "alicloud_ram_policy_document" {
+        }
+        resource "alicloud_ram_policy" "missing" {
+          policy_name     = "m"
+          policy_document = file("nope.json")
+        }
+        resource "alicloud_ram_policy" "number" {
+          policy_name     = "n"
+          policy_document = 12
+        }
+        """,
+    )
+    found = sorted((f.code, f.line, f.column) for item in loaded.documents for f in item.document.findings)
+    assert found == [("TERRAFORM_CONFIG", 6, 21), ("TERRAFORM_CONFIG", 10, 21)]
