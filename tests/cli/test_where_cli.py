@@ -226,3 +226,14 @@ def test_check_names_a_ros_managed_policy_by_its_policy_name(cli, write):
     assert run.code == 0, run.out + run.err
     [result] = run.json()["results"]
     assert result["status"] == "holds" and result["statements"][0]["line"] == 10
+
+
+def test_lint_real_terraform_modules_at_the_lines_inside_their_heredoc_locals(cli):
+    run = cli("lint", str(REPO / "tests" / "data" / "terraform-real"), "--format", "json")
+    findings = found(run)
+    assert ("main.tf", "OVERLY_PERMISSIVE", 7, 7) in findings  # RamFullAccessOnlyMFAEnabled: "ram:*"
+    assert ("main.tf", "OVERLY_PERMISSIVE", 29, 9) in findings  # EcsFullAccessDenyBuy: "ecs:*"
+    assert {f[1] for f in findings} == {
+        "OVERLY_PERMISSIVE",
+        "UNKNOWN_SERVICE",
+    }  # nothing unknown, no schema error
