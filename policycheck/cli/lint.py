@@ -23,9 +23,10 @@ examples:
   policycheck lint infra/ --verbose          # .tf files too; lists the files skipped
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
-files found that way, never files named on the command line. A JSON or YAML file that does not
-look like a policy (no top-level Statement or Version, not named *.policy.json) is skipped, and
-listed with --verbose; a broken file whose text mentions Statement is an error. Values a .tf file
+files found that way, never files named on the command line. A JSON or YAML file found in a
+folder that does not look like a policy (no top-level Statement or Version, not named
+*.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
+or Version is an error. Values a .tf file
 or template does not state (other resources' attributes, Ref, Fn::Sub) are reported as not known
 before apply or deploy, never guessed. Trust policies (statements with a Principal) are
 detected; control and session policies need --kind or lint.kinds.
