@@ -237,3 +237,35 @@ def test_lint_real_terraform_modules_at_the_lines_inside_their_heredoc_locals(cl
         "OVERLY_PERMISSIVE",
         "UNKNOWN_SERVICE",
     }  # nothing unknown, no schema error
+
+
+def test_hostile_tf_files_are_findings_never_crashes(cli, write):
+    cases = {
+        "random.tf": bytes(range(256)) * 4,
+        "deep-blocks.tf": ("a {\n" * 5000 + "}\n" * 5000).encode(),
+        "deep-expression.tf": (
+            'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = jsonencode('
+            + "[" * 3000
+            + "]" * 3000
+            + ")\n}\n"
+        ).encode(),
+        "unterminated.tf": b'resource "alicloud_ram_policy" "p" {\n  policy_document = <<EOT\n{\n',
+        "huge.tf": b"# " + b"x" * (5 << 20) + b"\n",
+        "cycle.tf": b'locals {\n  a = local.b\n  b = local.a\n}\nresource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = local.a\n}\n',
+        "escape.tf": b'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = "\\u001b[31m"\n}\n',
+    }
+    expected = {
+        "random.tf": "JSON_SYNTAX",  # not UTF-8
+        "deep-blocks.tf": "TERRAFORM_CONFIG",
+        "deep-expression.tf": "TERRAFORM_CONFIG",  # refused before parsing: bounded time
+        "unterminated.tf": "TERRAFORM_CONFIG",
+        "huge.tf": "JSON_SYNTAX",  # larger than 4 MiB
+        "cycle.tf": "NOT_KNOWN_BEFORE_APPLY",
+        "escape.tf": "JSON_SYNTAX",  # the document string is not JSON
+    }
+    for name, content in cases.items():
+        run = cli("lint", str(write(f"{name}/{name}", content)), "--format", "json")
+        assert "Traceback" not in run.err and "internal error" not in run.err, (name, run.err)
+        assert {f["code"] for f in run.json()["findings"]} == {expected[name]}, name
+    text = cli("lint", str(write("escape.tf/escape.tf", cases["escape.tf"]))).out
+    assert "\x1b" not in text

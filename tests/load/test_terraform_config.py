@@ -198,13 +198,16 @@ def test_syntax_errors_and_missing_documents_are_findings(tmp_path):
 
 
 def test_hostile_nesting_is_bounded(tmp_path):
-    deep = "[" * 200 + "]" * 200
-    loaded = module(
-        tmp_path,
-        f'resource "alicloud_ram_policy" "p" {{\n  policy_name = "p"\n  policy_document = jsonencode({deep})\n}}\n',
-    )
-    assert [f.code for f in loaded.plan.findings] == ["NOT_KNOWN_BEFORE_APPLY"]
-    assert "nests deeper" in loaded.plan.findings[0].message
+    def nested(levels: int):
+        deep = "[" * levels + "]" * levels
+        text = f'resource "alicloud_ram_policy" "p" {{\n  policy_name = "p"\n  policy_document = jsonencode({deep})\n}}\n'
+        return module(tmp_path, text).plan.findings
+
+    [finding] = nested(40)  # parsed, but deeper than any document: not evaluated
+    assert finding.code == "NOT_KNOWN_BEFORE_APPLY" and "nests deeper" in finding.message
+    [finding] = nested(3000)  # refused before the parser, whose time grows with the square of the depth
+    assert finding.code == "TERRAFORM_CONFIG" and "nest deeper than 64" in finding.message
+    assert (finding.line, finding.column) == (3, 94)  # jsonencode( is level 1, the 64th [ level 65
 
 
 def test_the_sample_configuration_gives_the_principals_the_plan_gives():
