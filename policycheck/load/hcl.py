@@ -24,8 +24,9 @@ from policycheck.errors import UserError
 from policycheck.load.document import MAX_DEPTH, Positions
 from policycheck.model import JsonPath
 
-MAX_HCL_BYTES = 4 << 20
-"""4 MiB: the largest hand-written .tf files run to a few hundred KiB."""
+MAX_HCL_BYTES = 1 << 20
+"""1 MiB, as for policy files: the parser reads about 50 KB a second (pure Python, positions
+kept), so this bounds a file's parse to about 20 s; hand-written .tf files are far smaller."""
 
 MAX_NESTING = 2 * MAX_DEPTH
 """Brackets nesting deeper than this are refused before parsing: the parser's time grows

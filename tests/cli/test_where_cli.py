@@ -250,7 +250,7 @@ def test_hostile_tf_files_are_findings_never_crashes(cli, write):
             + ")\n}\n"
         ).encode(),
         "unterminated.tf": b'resource "alicloud_ram_policy" "p" {\n  policy_document = <<EOT\n{\n',
-        "huge.tf": b"# " + b"x" * (5 << 20) + b"\n",
+        "huge.tf": b"# " + b"x" * (2 << 20) + b"\n",
         "cycle.tf": b'locals {\n  a = local.b\n  b = local.a\n}\nresource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = local.a\n}\n',
         "escape.tf": b'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = "\\u001b[31m"\n}\n',
     }
@@ -259,7 +259,7 @@ def test_hostile_tf_files_are_findings_never_crashes(cli, write):
         "deep-blocks.tf": "TERRAFORM_CONFIG",
         "deep-expression.tf": "TERRAFORM_CONFIG",  # refused before parsing: bounded time
         "unterminated.tf": "TERRAFORM_CONFIG",
-        "huge.tf": "JSON_SYNTAX",  # larger than 4 MiB
+        "huge.tf": "JSON_SYNTAX",  # larger than 1 MiB
         "cycle.tf": "NOT_KNOWN_BEFORE_APPLY",
         "escape.tf": "JSON_SYNTAX",  # the document string is not JSON
     }
