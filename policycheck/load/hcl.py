@@ -114,7 +114,7 @@ def parse(text: str, path: str) -> HclFile:
     """
     try:
         import hcl2
-        from lark import Token, Tree
+        from lark import Tree
         from lark.exceptions import LarkError, UnexpectedInput
     except ImportError:
         raise MissingParser(
@@ -126,12 +126,12 @@ def parse(text: str, path: str) -> HclFile:
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
-        return _raise_syntax(error, text)
+        raise _syntax_error(error, text) from None
     except (LarkError, RecursionError, ValueError) as error:
         raise HclSyntaxError(f"not valid HCL: {type(error).__name__}", 0) from None
     hcl = HclFile(path, text)
     body = next((c for c in tree.children if isinstance(c, Tree) and c.data == "body"), None)
-    hcl.blocks = _blocks(hcl, body, Token, Tree) if body is not None else []
+    hcl.blocks = _blocks(hcl, body, Tree) if body is not None else []
     return hcl
 
 
@@ -156,13 +156,14 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def _raise_syntax(error: Any, text: str) -> HclFile:
+def _syntax_error(error: Any, text: str) -> HclSyntaxError:
+    """Where the parser stopped and the token it did not expect."""
     position = getattr(error, "pos_in_stream", None)
     if not isinstance(position, int):
         position = 0
     token = getattr(error, "token", None)
     found = f": unexpected {str(token)[:40]!r}" if token is not None and str(token).strip() else ""
-    raise HclSyntaxError(f"not valid HCL{found}", min(position, len(text)))
+    return HclSyntaxError(f"not valid HCL{found}", min(position, len(text)))
 
 
 def _name(node: Any) -> str | None:
@@ -180,7 +181,8 @@ def _name(node: Any) -> str | None:
     return None
 
 
-def _blocks(hcl: HclFile, body: Any, token_type: type, tree_type: type, depth: int = 0) -> list[Block]:
+def _blocks(hcl: HclFile, body: Any, tree_type: type, depth: int = 0) -> list[Block]:
+    """The blocks of a body, with their attributes' expressions (evaluated later, on demand)."""
     blocks = []
     for child in body.children:
         if not isinstance(child, tree_type) or child.data != "block":
@@ -205,7 +207,7 @@ def _blocks(hcl: HclFile, body: Any, token_type: type, tree_type: type, depth: i
                 offset=child.meta.start_pos,
                 attributes=attributes,
                 attribute_offsets=offsets,
-                blocks=_blocks(hcl, inner, token_type, tree_type, depth + 1),
+                blocks=_blocks(hcl, inner, tree_type, depth + 1),
             )
         )
     return blocks
