@@ -251,3 +251,29 @@ def test_what_terraform_itself_refuses_is_a_config_error_at_the_expression(tmp_p
     )
     found = sorted((f.code, f.line, f.column) for item in loaded.documents for f in item.document.findings)
     assert found == [("TERRAFORM_CONFIG", 6, 21), ("TERRAFORM_CONFIG", 10, 21)]
+
+
+def test_users_get_their_groups_attachments_as_from_a_plan(tmp_path):
+    loaded = module(
+        tmp_path,
+        """
+        resource "alicloud_ram_user" "u" { name = "ana" }
+        resource "alicloud_ram_group" "g" { group_name = "editors" }
+        resource "alicloud_ram_group_membership" "m" {
+          group_name = alicloud_ram_group.g.group_name
+          user_names = [alicloud_ram_user.u.name, "bo"]
+        }
+        resource "alicloud_ram_group_policy_attachment" "a" {
+          group_name  = alicloud_ram_group.g.name
+          policy_name = "AliyunICEReadOnlyAccess"
+          policy_type = "System"
+        }
+        """,
+    )
+    [attachment] = loaded.plan.attached("user", "ana")
+    assert (attachment.via_group, attachment.policy_name, attachment.policy_type) == (
+        "editors",
+        "AliyunICEReadOnlyAccess",
+        "System",
+    )
+    assert loaded.plan.users == ("ana",) and loaded.plan.groups == ("editors",)
