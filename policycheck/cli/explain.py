@@ -23,6 +23,12 @@ examples:
 --resource and/or some values of the context keys not given. The answer is proved by reasoning
 over the patterns and conditions, not by sampling; a witness request is shown and re-checked.
 
+An action authorized per operation (all of ICE) is requested on the account-scoped ARN
+acs:<ram-code>:<region>:<account-id>:*, whatever --resource says: "*" and acs:ice:*:*:* grant it,
+a job ARN never does. A statement that names a region or account applies only there; give
+--region/--account, or the answer lists them as missing, like a missing context key (such a
+statement then neither allows nor denies).
+
 exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or invalid policy.
 """
 
@@ -37,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--action", required=True, help="the action to evaluate, e.g. ice:QueryIProductionJob"
     )
     parser.add_argument("--resource", default="*", help='the resource ARN (default "*")')
+    parser.add_argument(
+        "--region",
+        help="the region the request is made in, e.g. cn-shanghai: an operation-level action (all of ICE) "
+        "is requested on acs:<ram-code>:<region>:<account-id>:*",
+    )
+    parser.add_argument("--account", help="the account id the request is made in, e.g. 1234567890123456")
     parser.add_argument(
         "--context",
         action="append",
@@ -87,12 +99,18 @@ def run(args: argparse.Namespace) -> int:
     except PolicyError as problem:
         raise UsageError(str(problem)) from None
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
-    request = Request(args.action, args.resource, context)
+    request = Request(args.action, args.resource, context, args.region, args.account)
     decision = evaluator.evaluate(request)
     possibility = None
     if args.any_resource or args.any_context:
         possibility = evaluator.could_allow(
-            args.action, args.resource, context, any_resource=args.any_resource, any_context=args.any_context
+            args.action,
+            args.resource,
+            context,
+            any_resource=args.any_resource,
+            any_context=args.any_context,
+            region=args.region,
+            account=args.account,
         )
     if args.format == "json":
         from policycheck.report.as_json import explain_report

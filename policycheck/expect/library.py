@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 from policycheck.evaluate import PolicySet
+from policycheck.evaluate.control import ControlLayer, control_layer
 from policycheck.expect.sources import describe_errors
 from policycheck.expect.spec import CheckSpec, PrincipalSpec
 from policycheck.findings import Finding
@@ -30,6 +31,8 @@ class ResolvedPrincipal:
     policies: PolicySet
     trust: Policy | None
     unknowns: tuple[str, ...]
+    control: ControlLayer | None = None
+    """How the declared control policies were read (deny-list beside FullAliyunAccess, or allow-list)."""
 
 
 def _looks_like_path(reference: str) -> bool:
@@ -168,8 +171,9 @@ class Library:
             found, plan_trust = self._from_plans(spec, unknowns)
             identity += found
             trust = trust or plan_trust
-        policies = PolicySet(identity=tuple(identity), control=tuple(control), session=session)
-        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns))
+        layer = control_layer(tuple(control), spec.control_mode)
+        policies = PolicySet(identity=tuple(identity), control=layer.policies, session=session)
+        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns), layer)
 
     def _from_plans(self, spec: PrincipalSpec, unknowns: list[str]) -> tuple[list[Policy], Policy | None]:
         """A principal's attached policies (and a role's trust policy) from the Terraform plans."""

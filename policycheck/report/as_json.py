@@ -131,6 +131,8 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
         "decision": decision.decision,
         "matched_statements": [statement_ref(m) for m in decision.matched],
         "missing_context": list(decision.missing_context),
+        "missing_scope": list(decision.missing_scope),
+        "pending_statements": [statement_ref(m) for m in decision.pending],
         "denied_by_layer": decision.denied_by_layer,
         "resource": decision.resource,
         "conditions": [_condition(c) for c in decision.conditions],
@@ -146,6 +148,8 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
                 else {
                     "action": witness.action,
                     "resource": witness.resource,
+                    "region": witness.region,
+                    "account": witness.account,
                     "context": {k: list(v) for k, v in sorted(witness.context.items())},
                 },
                 "granted_by": [statement_ref(m) for m in possibility.granted_by],
@@ -190,7 +194,14 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
         "version": __version__,
         "config": report.spec.config.path,
         "principals": {
-            name: {"type": p.spec.type, "unknowns": list(p.unknowns)}
+            name: {
+                "type": p.spec.type,
+                "unknowns": list(p.unknowns),
+                "control_mode": p.control.mode if p.control else None,
+                "full_aliyun_access_assumed": bool(p.control and p.control.assumed),
+                "region": p.spec.region,
+                "account": p.spec.account,
+            }
             for name, p in sorted(report.principals.items())
         },
         "results": [_result(r) for r in report.results],

@@ -38,6 +38,8 @@ def _request_values(result: ConditionResult) -> str:
 def _near_misses(evaluator: Evaluator, request: Request, decision: Decision) -> list[str]:
     """Allow statements for this action that did not apply, and what stopped each."""
     decided = {(m.policy.source, m.statement.index) for m in decision.matched}
+    pending = {(m.policy.source, m.statement.index) for m in decision.pending}
+    applied = {(r.policy.source, r.statement.index) for r in decision.conditions}
     failed: dict[tuple[str, int], list[ConditionResult]] = {}
     for result in decision.conditions:
         if not result.held:
@@ -48,11 +50,18 @@ def _near_misses(evaluator: Evaluator, request: Request, decision: Decision) -> 
         key = (match.policy.source, match.statement.index)
         if compiled.deny or key in decided:
             continue
-        if not compiled.resource(decision.resource):
-            resources = ", ".join(f'"{r}"' for r in match.statement.resources)
+        resources = ", ".join(f'"{r}"' for r in match.statement.resources)
+        if key in pending:
+            fields = " or ".join(f"{field}s" for field in decision.missing_scope)
+            why = f"its {match.statement.resource_key} {resources} applies only in some {fields}, not given"
+            lines.append(f"    {cite(match)} ({match.layer}): {why}")
+        elif key not in applied and not compiled.resource(decision.resource):
             why = f'its {match.statement.resource_key} {resources} does not match "{decision.resource}"'
-            if decision.resource == "*" and request.resource == "*":
-                why += f' ({request.action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+            if decision.resource != request.resource and decision.resource.endswith(":*"):
+                service = decision.resource.split(":")[1]
+                why += (
+                    f' ({service} authorizes per operation: write "Resource": "*" or "acs:{service}:*:*:*")'
+                )
             lines.append(f"    {cite(match)} ({match.layer}): {why}")
         for result in failed.get(key, []):
             lines.append(
@@ -69,8 +78,8 @@ def explain_report(
     lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
     if decision.resource != request.resource:
         lines.append(
-            f'  ({request.action.split(":")[0]} authorizes per operation, so the resource is "*", '
-            f'not "{request.resource}")'
+            f"  ({request.action.split(':')[0]} authorizes per operation, so the request is made on "
+            f'the account-scoped ARN "{decision.resource}", not on "{request.resource}")'
         )
     if decision.decision == "allow":
         for match in decision.matched:
@@ -102,6 +111,13 @@ def explain_report(
         lines.append(
             f"  missing context: {keys}: conditions on it count as false; the answer may change "
             "once it is given (--context KEY=VALUE)"
+        )
+    if decision.missing_scope:
+        fields = ", ".join(decision.missing_scope)
+        flags = " ".join(f"--{field} ..." for field in decision.missing_scope)
+        lines.append(
+            f"  missing {fields}: statements that name one apply only there, so they count as not "
+            f"matching; the answer may change once it is given ({flags})"
         )
     if possibility is not None:
         lines.append("")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from policycheck.evaluate import Evaluator, PolicySet, Request
 from policycheck.evaluate.engine import Match
 from policycheck.evaluate.operators import compile_condition
+from policycheck.evaluate.scope import operation_arn
 from policycheck.model import Policy, build_policy
 from policycheck.patterns import fold
 
@@ -175,7 +176,8 @@ def test_could_allow_agrees_with_evaluate(policies, action, pattern, any_resourc
         assert decision.allowed
         assert answer.granted_by == decision.matched
         if operation_level_action:
-            assert answer.witness.resource == "*"
+            witness = answer.witness
+            assert witness.resource == operation_arn("ice", witness.region, witness.account)
         elif any_resource:
             assert ev.could_allow(action, answer.witness.resource, any_resource=False).possible
         else:
@@ -410,7 +412,11 @@ def _glob(pattern: str, text: str) -> bool:
 
 
 def reference_decision(policies: PolicySet, request: Request) -> tuple:
-    resource = "*" if operation_level(request.action) else request.resource
+    if operation_level(request.action):
+        # The generated patterns never depend on the region or account, so the shown ARN decides.
+        resource = operation_arn(fold(request.action).split(":")[0], request.region, request.account)
+    else:
+        resource = request.resource
     context: dict[str, tuple[str, ...]] = {}
     for key, values in request.context.items():
         context[fold(key)] = context.get(fold(key), ()) + tuple(values)

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policycheck.evaluate.scope import can_match
 from policycheck.patterns import wildcard_regex
-from policycheck.rules.actions import matches_star
 from tests.rules.helpers import codes, findings, statement
 
 
@@ -69,12 +69,16 @@ def test_uncatalogued_service_is_info_once_per_statement():
     ("resource", "expected"),
     [
         ("acs:ice:cn-shanghai:123456789012:job/*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
-        (["acs:ice:*:*:*"], {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
+        ("acs:ice:*:*:job/*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
+        ("acs:oss:*:*:*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
         ("*", set()),
+        (["acs:ice:*:*:*"], set()),
+        ("acs:ice:cn-shanghai:*:*", set()),
+        ("acs:ice:*:123456789012:*", set()),
         (["acs:ice:*:*:*", "*"], set()),
     ],
 )
-def test_ice_grants_must_say_star(resource, expected):
+def test_ice_grants_must_match_the_account_scoped_arn(resource, expected):
     assert codes(statement(Action="ice:QueryIProductionJob", Resource=resource)) == expected
 
 
@@ -113,6 +117,40 @@ def test_redundant_wildcards():
     }
 
 
-@given(st.text(alphabet="*?ab:", max_size=8))
-def test_matches_star_agrees_with_the_wildcard_regex(resource):
-    assert matches_star(resource) == (wildcard_regex(resource).fullmatch("*") is not None)
+ICE_SYSTEM_POLICIES = {
+    # RAM's system-policy reference pages (ram.md §2.1 "Correction"): Alibaba's own ICE policies.
+    "AliyunICEFullAccess": {
+        "Version": "1",
+        "Statement": [{"Action": "ice:*", "Resource": "acs:ice:*:*:*", "Effect": "Allow"}],
+    },
+    "AliyunICEReadOnlyAccess": {
+        "Version": "1",
+        "Statement": [
+            {
+                "Action": ["ice:Get*", "ice:List*", "ice:Describe*"],
+                "Resource": "acs:ice:*:*:*",
+                "Effect": "Allow",
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ICE_SYSTEM_POLICIES))
+def test_alibabas_ice_system_policies_have_no_resource_mismatch(name):
+    found = findings(ICE_SYSTEM_POLICIES[name])
+    assert [f for f in found if f.severity == "error" or f.code == "RESOURCE_MISMATCH"] == []
+
+
+REGIONS = ("cn-shanghai", "a", "ap-southeast-1", "x9")
+ACCOUNTS = ("1234", "0", "99")
+
+
+@given(st.text(alphabet="*?acei:sn-0/", max_size=14))
+def test_can_match_finds_every_concrete_account_scoped_arn(resource):
+    """If some real-looking account-scoped ARN matches the pattern, can_match says so (that it
+    says no otherwise is the exact search's, shown by the examples above)."""
+    regex = wildcard_regex(resource, ignore_case=False)
+    concrete = any(regex.fullmatch(f"acs:ice:{r}:{a}:*") for r in REGIONS for a in ACCOUNTS)
+    if concrete:
+        assert can_match("ice", resource)
