@@ -63,6 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="a Resource Directory control policy",
     )
+    parser.add_argument(
+        "--control-mode",
+        choices=("deny-list", "allow-list"),
+        help="how the control policies bound the request: deny-list (Resource Directory's FullAliyunAccess "
+        "stays attached beside them) or allow-list (they are the complete allow-list). Default: deny-list "
+        "when no control policy has an Allow statement, allow-list otherwise",
+    )
     parser.add_argument("--session-policy", metavar="FILE", help="the STS session policy of a role session")
     parser.add_argument(
         "--any-resource", action="store_true", help="could some resource matching --resource be allowed?"
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.evaluate.control import control_layer
     from policycheck.expect.sources import PolicyError, load_policies
 
     context = parse_context(args.context)
@@ -98,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
         session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
     except PolicyError as problem:
         raise UsageError(str(problem)) from None
-    evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
+    if args.control_mode and not control:
+        raise UsageError("--control-mode needs --control-policy: it says how those policies bound the request")
+    layer = control_layer(control, args.control_mode)
+    evaluator = Evaluator(PolicySet(identity=identity, control=layer.policies, session=session))
     request = Request(args.action, args.resource, context, args.region, args.account)
     decision = evaluator.evaluate(request)
     possibility = None
@@ -115,12 +126,12 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         from policycheck.report.as_json import explain_report
 
-        text = explain_report(decision, possibility)
+        text = explain_report(decision, possibility, layer)
     else:
         from policycheck.report.explain_text import explain_report
 
         color = wants_color(args)
-        text = explain_report(evaluator, request, decision, possibility, color)
+        text = explain_report(evaluator, request, decision, possibility, color, layer)
     write_output(text, args.output)
     allowed = possibility.possible if possibility else decision.allowed
     return EXIT_OK if allowed else EXIT_FAILED

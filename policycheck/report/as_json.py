@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from policycheck.cloud.audit import AuditResult
     from policycheck.cloud.probe import ProbeResult
     from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
+    from policycheck.evaluate.control import ControlLayer
     from policycheck.expect.check import CheckReport, CheckResult
 
 
@@ -126,7 +127,9 @@ def _condition(result: ConditionResult) -> dict[str, Any]:
     }
 
 
-def explain_payload(decision: Decision, possibility: Possibility | None = None) -> dict[str, Any]:
+def explain_payload(
+    decision: Decision, possibility: Possibility | None = None, control: ControlLayer | None = None
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "decision": decision.decision,
         "matched_statements": [statement_ref(m) for m in decision.matched],
@@ -136,6 +139,8 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
         "denied_by_layer": decision.denied_by_layer,
         "resource": decision.resource,
         "conditions": [_condition(c) for c in decision.conditions],
+        "control_mode": control.mode if control else None,
+        "full_aliyun_access_assumed": bool(control and control.assumed),
     }
     if possibility is not None:
         witness = possibility.witness
@@ -159,8 +164,10 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
     return payload
 
 
-def explain_report(decision: Decision, possibility: Possibility | None = None) -> str:
-    return json.dumps(explain_payload(decision, possibility), indent=2, ensure_ascii=False) + "\n"
+def explain_report(
+    decision: Decision, possibility: Possibility | None = None, control: ControlLayer | None = None
+) -> str:
+    return json.dumps(explain_payload(decision, possibility, control), indent=2, ensure_ascii=False) + "\n"
 
 
 def _result(result: CheckResult) -> dict[str, Any]:

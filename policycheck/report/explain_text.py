@@ -10,6 +10,7 @@ from policycheck.report.as_text import paint
 
 if TYPE_CHECKING:
     from policycheck.evaluate import ConditionResult, Decision, Evaluator, Match, Possibility, Request
+    from policycheck.evaluate.control import ControlLayer
 
 HEADLINES = {
     "allow": ("ALLOW", "32"),
@@ -72,11 +73,18 @@ def _near_misses(evaluator: Evaluator, request: Request, decision: Decision) -> 
 
 
 def explain_report(
-    evaluator: Evaluator, request: Request, decision: Decision, possibility: Possibility | None, color: bool
+    evaluator: Evaluator,
+    request: Request,
+    decision: Decision,
+    possibility: Possibility | None,
+    color: bool,
+    control: ControlLayer | None = None,
 ) -> str:
     word, code = HEADLINES[decision.decision]
     lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
-    if decision.resource != request.resource:
+    if control is not None and control.describe():
+        lines.append(f"  ({control.describe()})")
+    if decision.resource != request.resource and request.resource != "*":
         lines.append(
             f"  ({request.action.split(':')[0]} authorizes per operation, so the request is made on "
             f'the account-scoped ARN "{decision.resource}", not on "{request.resource}")'
