@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except PolicyError as problem:
         raise UsageError(str(problem)) from None
     if args.control_mode and not control:
-        raise UsageError("--control-mode needs --control-policy: it says how those policies bound the request")
+        raise UsageError("--control-mode needs --control-policy: it says how those policies bound requests")
     layer = control_layer(control, args.control_mode)
     evaluator = Evaluator(PolicySet(identity=identity, control=layer.policies, session=session))
     request = Request(args.action, args.resource, context, args.region, args.account)

@@ -7,7 +7,7 @@ policies. An explicit Deny in any layer wins; otherwise every layer that is pres
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from policycheck.evaluate import scope
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
-from policycheck.patterns import fold, has_wildcard
+from policycheck.patterns import fold, has_wildcard, resource_problem
 
 if TYPE_CHECKING:
     from policycheck.evaluate.possible import Possibility
@@ -166,6 +166,16 @@ class CompiledStatement:
     @property
     def layer(self) -> str:
         return self.match.layer
+
+
+def _valid_resources(statement: Statement) -> Statement:
+    """The statement with only the Resource values that can match a request.
+
+    What lint reports as INVALID_ARN (`arn:aws:...`, a four-field ARN) matches nothing here:
+    both read patterns.resource_problem, so lint and evaluation agree on what a resource is.
+    """
+    valid = tuple(r for r in statement.resources if resource_problem(r) is None)
+    return statement if len(valid) == len(statement.resources) else replace(statement, resources=valid)
 
 
 def _resource_matcher(statement: Statement) -> Callable[[str], object]:
@@ -367,7 +377,7 @@ class Evaluator:
         shared: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         for layer, given in layers:
             for policy in given:
-                for statement in policy.statements:
+                for statement in map(_valid_resources, policy.statements):
                     conditions = tuple(map(compile_condition, statement.conditions))
                     tests = tuple(shared.setdefault(_condition_identity(c), c.test) for c in conditions)
                     compiled.append(

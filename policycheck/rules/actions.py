@@ -1,4 +1,5 @@
-"""Actions checked against the catalog: UNKNOWN_ACTION, UNKNOWN_SERVICE, RESOURCE_MISMATCH, REDUNDANT."""
+"""Actions checked against the catalog: MALFORMED_ACTION, UNKNOWN_ACTION, UNKNOWN_SERVICE,
+RESOURCE_MISMATCH, REDUNDANT."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ def _action_problem(action: str) -> tuple[str, str, str] | None:
     """
     if action == "*":
         return None
+    malformed = patterns.action_problem(action)
+    if malformed:
+        return "MALFORMED_ACTION", f'"{patterns.visible(action)}" can never match an action: {malformed}', ""
     parts = _split(action)
     if parts is None:
         message = f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo'
@@ -166,7 +170,7 @@ def check_redundant(context: RuleContext) -> None:
 
 
 RULES = (
-    Rule(("UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
+    Rule(("MALFORMED_ACTION", "UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
     Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resource_mismatch),
     Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
 )

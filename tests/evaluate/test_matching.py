@@ -96,7 +96,7 @@ def test_ice_grant_on_star_allows_whatever_resource_is_named():
 
 
 @pytest.mark.parametrize(
-    "resource", ["*", "acs:ice:*:*:*", "acs:*:*:*:*", "acs:ice:*", "?*", "acs:ice:*:*:?"]
+    "resource", ["*", "acs:ice:*:*:*", "acs:*:*:*:*", "acs:ice:*", "acs:*", "acs:ice:*:*:?"]
 )
 def test_service_wide_arn_grants_an_operation_level_action_everywhere(resource):
     """AliyunICEFullAccess writes `acs:ice:*:*:*`: it applies in every region and account."""

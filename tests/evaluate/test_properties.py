@@ -26,8 +26,9 @@ from policycheck.patterns import fold
 
 ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
 ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
-RESOURCE_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/b", "r:b*", "r:*/b", "q:*"]
-REQUEST_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/?", "r:*b", "q:a"]
+R, Q = "acs:r::1:", "acs:q::1:"  # valid ARN heads (patterns.resource_problem), so the tails decide
+RESOURCE_PATTERNS = ["*", R + "*", R + "a/*", R + "a/b", R + "?/b", R + "b*", R + "*/b", Q + "*", "acs:ice:*:*:*"]
+REQUEST_PATTERNS = ["*", R + "*", R + "a/*", R + "a/b", R + "?/?", R + "*b", Q + "a"]
 RESOURCE_CHARS = "abr:/qx"
 
 FAMILIES = {

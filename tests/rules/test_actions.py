@@ -154,3 +154,36 @@ def test_can_match_finds_every_concrete_account_scoped_arn(resource):
     concrete = any(regex.fullmatch(f"acs:ice:{r}:{a}:*") for r in REGIONS for a in ACCOUNTS)
     if concrete:
         assert can_match("ice", resource)
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        ("ecs: CreateInstance", 'a space (after "ecs:")'),
+        ("Oss: GetObject", 'a space (after "Oss:")'),
+        (" ice:GetMediaInfo", "a space at the start"),
+        ("ice:GetMediaInfo\u200b", "an invisible character (U+200B ZERO WIDTH SPACE)"),
+        ("\u0456ce:GetMediaInfo", "U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I"),
+        ("\uff45cs:DescribeInstances", "U+FF45 FULLWIDTH LATIN SMALL LETTER E"),
+        ("ecs:Describe\tInstances", "whitespace character"),
+    ],
+)
+def test_an_action_no_request_can_match_is_an_error_whatever_the_service(action, words):
+    [finding] = findings(statement(Action=action, Resource="*"))
+    assert (finding.code, finding.severity) == ("MALFORMED_ACTION", "error")
+    assert words in finding.message and "\u200b" not in finding.message
+
+
+@pytest.mark.parametrize("action", ["Oss:GetObject", "ECS:Describe*", "ice:getmediainfo"])
+def test_letter_case_of_the_service_is_fine(action):
+    """RAM folds the case of Action values (§1.4): only the stray characters are wrong."""
+    assert "MALFORMED_ACTION" not in {c for c, _ in codes(statement(Action=action, Resource="*"))}
+
+
+def test_a_malformed_action_grants_nothing_when_evaluated():
+    """The evaluator agrees: the value matches no request."""
+    from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.model import build_policy
+
+    policy = build_policy(statement(Action="ecs: CreateInstance", Resource="*"), "p.json", "identity")
+    assert not Evaluator(PolicySet((policy,))).evaluate(Request("ecs:CreateInstance")).allowed
