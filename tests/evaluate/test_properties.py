@@ -27,7 +27,17 @@ from policycheck.patterns import fold
 ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
 ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
 R, Q = "acs:r::1:", "acs:q::1:"  # valid ARN heads (patterns.resource_problem), so the tails decide
-RESOURCE_PATTERNS = ["*", R + "*", R + "a/*", R + "a/b", R + "?/b", R + "b*", R + "*/b", Q + "*", "acs:ice:*:*:*"]
+RESOURCE_PATTERNS = [
+    "*",
+    R + "*",
+    R + "a/*",
+    R + "a/b",
+    R + "?/b",
+    R + "b*",
+    R + "*/b",
+    Q + "*",
+    "acs:ice:*:*:*",
+]
 REQUEST_PATTERNS = ["*", R + "*", R + "a/*", R + "a/b", R + "?/?", R + "*b", Q + "a"]
 RESOURCE_CHARS = "abr:/qx"
 
