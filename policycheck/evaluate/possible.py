@@ -278,14 +278,23 @@ def _placed(evaluator: Evaluator, request: Request, service: str) -> Request:
 def could_allow(
     evaluator: Evaluator,
     action: str,
-    resource: str,
-    context: Mapping[str, tuple[str, ...]],
-    any_resource: bool,
-    any_context: bool,
+    resource: str = "*",
+    context: Mapping[str, tuple[str, ...]] | None = None,
+    any_resource: bool = True,
+    any_context: bool = True,
     single_valued: bool = False,
     region: str | None = None,
     account: str | None = None,
 ) -> Possibility:
+    """Could some resource matching `resource` and/or some context make `action` allowed?
+
+    `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
+    any values for keys not in `context` (else exactly `context`). A context key may carry
+    several values, as evaluate() accepts; `single_valued` limits every key to one value, as
+    RAM's global keys carry (fewer contexts, so fewer "possible" answers). `region`/`account`
+    place an operation-level request (policycheck.evaluate.scope); None: any region / account.
+    """
+    context = context or {}
     operation_level, candidates = evaluator.candidates(action)
     service = scope.service_of(action)
     given: dict[str, tuple[str, ...]] = {}

@@ -15,15 +15,14 @@ address, and "live allowed" says nothing about whether the guard works.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from policycheck.evaluate import Evaluator, Request
-from policycheck.expect.spec import ProbePrincipal
-
-if TYPE_CHECKING:
-    from policycheck.cloud.probe import ProbeResult
-    from policycheck.expect.check import CheckReport
+from policycheck.config import ProbePrincipal
+from policycheck.evaluate import Evaluator, Request, could_allow
+from policycheck.expect.check import CheckReport
+from policycheck.findings import Finding
+from policycheck.verdict import ProbeResult, explain_denial
 
 CONFIRMED, MISMATCH, INCONCLUSIVE = "confirmed", "mismatch", "inconclusive"
 
@@ -71,8 +70,8 @@ def static_verdict(
     if missing and decision.allowed and not guarded:
         missing = ()  # only Allows it did not need test them: allowed whatever their values
     if missing:
-        possible = evaluator.could_allow(
-            probed.action, "*", context, any_resource=False, region=region, account=account
+        possible = could_allow(
+            evaluator, probed.action, "*", context, any_resource=False, region=region, account=account
         )
         if not possible.possible and possible.exhaustive:
             return "deny", f"denied whatever {', '.join(missing)} is: {possible.reason}"
@@ -133,8 +132,40 @@ def compare(probed: ProbePrincipal, static: str, static_reason: str, live: Probe
     )
 
 
-def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> list[LiveCheck]:
-    """Compare every probed principal's live result with its static verdict."""
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What `check` found: the static report, and beside it (with --probe) how each probed
+    principal's live answer compares with its static verdict."""
+
+    report: CheckReport
+    live: tuple[LiveCheck, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.report.failed or any(check.status == MISMATCH for check in self.live)
+
+    @property
+    def inconclusive(self) -> bool:
+        """A live probe could not tell (bad credentials, unreachable, throttled)."""
+        return any(check.status == INCONCLUSIVE for check in self.live)
+
+    def as_findings(self) -> list[Finding]:
+        """Failed expectations and live mismatches as findings in policycheck.yaml, for SARIF."""
+        document = self.report.spec.config.document
+        if document is None:
+            return self.report.as_findings()
+        paths: Mapping[str, tuple] = {p.name: p.path for p in self.report.spec.probe.principals}
+        return self.report.as_findings() + [
+            document.finding(
+                "PROBE_MISMATCH", f"{check.principal} {check.action}: {check.reason}", paths[check.principal]
+            )
+            for check in self.live
+            if check.status == MISMATCH
+        ]
+
+
+def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> CheckOutcome:
+    """The report with every probed principal's live result compared with its static verdict."""
     checks = []
     for probed in report.spec.probe.principals:
         principal = report.principals[probed.name]
@@ -142,10 +173,8 @@ def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> list[Li
         region = report.spec.probe.region or principal.spec.region
         static, reason = static_verdict(evaluator, probed, region, principal.spec.account)
         checks.append(compare(probed, static, reason, results[probed.name]))
-    return checks
+    return CheckOutcome(report, tuple(checks))
 
 
 def _denial_words(live: ProbeResult) -> str:
-    from policycheck.cloud.probe import explain_denial
-
     return explain_denial(live.denial) if live.denial else live.detail
