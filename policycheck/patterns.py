@@ -45,6 +45,17 @@ def glob_regex(pattern: str) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
+def glob_match(pattern: str, text: str) -> bool:
+    """Whether a RAM pattern matches the whole text, case-sensitively (as Resource values match).
+
+    >>> glob_match("cn-*", "cn-shanghai"), glob_match("cn-*", "ap-southeast-1")
+    (True, False)
+    """
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == text
+    return wildcard_regex(pattern, ignore_case=False).fullmatch(text) is not None
+
+
 @lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
     """A compiled pattern; case-insensitive by default, like Action matching.

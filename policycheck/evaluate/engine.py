@@ -326,17 +326,22 @@ class _ActionPlan:
             arn = scope.operation_arn(self.service, region, account)
             found = (tuple(s for s in self.candidates if s.resource(arn)), (), ())
         else:
-            others = [s for s in self.candidates if not s.any_resource]
-            split = scope.split_statements(
-                scope.request_tokens(self.service, region, account),
-                [(s.match.statement.resources, s.match.statement.not_resource) for s in others],
-            )
-            applies = {*self.always, *(others[i] for i in split.always)}
-            pending = tuple(others[i] for i in sorted(split.some))
+            reached: dict[str, list[CompiledStatement]] = {scope.ALWAYS: [], scope.SOME: [], scope.NEVER: []}
+            for compiled in self.candidates:
+                statement = compiled.match.statement
+                how = (
+                    scope.ALWAYS
+                    if compiled.any_resource
+                    else scope.reach(
+                        self.service, statement.resources, statement.not_resource, region, account
+                    )
+                )
+                reached[how].append(compiled)
+            pending = tuple(reached[scope.SOME])
             names = sorted(
                 {n for s in pending for n in scope.depends_on(s.match.statement.resources, unknown)}
             )
-            found = (tuple(sorted(applies, key=_order)), pending, tuple(names))
+            found = (tuple(reached[scope.ALWAYS]), pending, tuple(names))
         if len(self._scoped) >= _CACHE_LIMIT:
             self._scoped.clear()
         self._scoped[key] = found

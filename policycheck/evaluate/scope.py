@@ -11,8 +11,8 @@ So `*`, `acs:ice:*:*:*`, `acs:ice:cn-shanghai:*:*` (in that region) and
 Region and account may be unknown (explain without --region/--account). Then a Resource
 pattern applies for every value, for none, or only for some: the last "depends on" the
 unknown field, which the engine treats like a missing condition key. An unknown region is any
-region id, an unknown account any account id (see _UNKNOWN), decided exactly over the patterns
-with the product automaton.
+region id, an unknown account any account id (see _UNKNOWN); reach() decides exactly, field by
+field for five-field patterns and with the product automaton for other shapes.
 
 Only the automaton and plain text are imported here: lint uses this module too.
 """
@@ -20,11 +20,10 @@ Only the automaton and plain text are imported here: lint uses this module too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from policycheck.evaluate import automaton
-from policycheck.patterns import fold
+from policycheck.patterns import fold, glob_match
 
 REGION, ACCOUNT = "region", "account"
 PLACEHOLDERS = {REGION: "<region>", ACCOUNT: "<account-id>"}
@@ -111,7 +110,43 @@ def depends_on(resources: Sequence[str], unknown: tuple[str, ...]) -> tuple[str,
     return tuple(sorted(named & set(unknown))) or unknown
 
 
-@lru_cache(maxsize=8192)
+ALWAYS, SOME, NEVER = "always", "some", "never"
+
+
+@lru_cache(maxsize=16384)
+def reach(
+    service: str, resources: tuple[str, ...], not_resource: bool, region: str | None, account: str | None
+) -> str:
+    """Whether a statement's Resource matches the account-scoped ARN for every (ALWAYS), only
+    some (SOME) or no (NEVER) value of the region and account not given.
+
+    Exact, by a search over the request's ARNs and the patterns; kept, since the same statement
+    is a candidate for many actions of its service. A search that runs out of budget says SOME:
+    such a statement neither grants nor denies, and is reported, rather than guessed.
+
+    >>> reach("ice", ("acs:ice:*:*:*",), False, None, None)
+    'always'
+    >>> in_china = ("acs:ice:cn-*:*:*",)
+    >>> reach("ice", in_china, False, None, None), reach("ice", in_china, False, "cn-x", None)
+    ('some', 'always')
+    """
+    each = [_pattern_reach(service, resource, region, account) for resource in resources]
+    if None not in each and each.count(SOME) <= 1:
+        # One pattern's answer decides, unless two partial ones could cover together.
+        union = ALWAYS if ALWAYS in each else SOME if SOME in each else NEVER
+        return {ALWAYS: NEVER, NEVER: ALWAYS, SOME: SOME}[union] if not_resource else union
+    patterns = [request_tokens(service, region, account), *map(automaton.glob_tokens, resources)]
+
+    def classify(accepts: tuple[bool, ...]) -> bool | None:
+        return (any(accepts[1:]) != not_resource) if accepts[0] else None
+
+    result = automaton.search(patterns, classify, limit=SCOPE_STATES)
+    if not result.complete:
+        return SOME
+    outcomes = set(result.found)
+    return ALWAYS if outcomes == {True} else NEVER if True not in outcomes else SOME
+
+
 def can_match(service: str, resource: str) -> bool:
     """Whether a Resource pattern matches some account-scoped ARN of the service.
 
@@ -122,50 +157,42 @@ def can_match(service: str, resource: str) -> bool:
     >>> can_match("ice", "acs:ice:cn-shanghai:*:*"), can_match("ice", "acs:oss:*:*:*")
     (True, False)
     """
-    if resource == "*":
-        return True
-    found = automaton.search(
-        [request_tokens(service, None, None), automaton.glob_tokens(resource)],
-        lambda accepts: True if all(accepts) else None,
-        limit=SCOPE_STATES,
+    return resource == "*" or reach(service, (resource,), False, None, None) != NEVER
+
+
+@lru_cache(maxsize=4096)
+def _field_reach(name: str, pattern: str) -> str:
+    """ALWAYS / SOME / NEVER: how much of every region id (or account id) one field pattern matches."""
+    if "*" in pattern and pattern.replace("*", "") in ("", "?"):
+        return ALWAYS  # stars with at most one `?`: every non-empty value
+    patterns = [_UNKNOWN[name], automaton.glob_tokens(pattern)]
+    result = automaton.search(
+        patterns, lambda accepts: accepts[1] if accepts[0] else None, limit=SCOPE_STATES
     )
-    # A search that ran out of budget proves nothing either way: say it may match, so that
-    # neither lint nor the evaluator calls a grant empty without proof.
-    return bool(found.found) or not found.complete
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeSplit:
-    """Statements (by position in the list given) that apply for every / only some ARNs."""
-
-    always: frozenset[int]
-    some: frozenset[int]
-
-
-def split_statements(
-    tokens: automaton.Tokens, statements: Sequence[tuple[tuple[str, ...], bool]]
-) -> ScopeSplit:
-    """Sort statements, given as (Resource patterns, NotResource?), by whether they match every,
-    some or no ARN of `tokens`. A search that runs out of budget puts every statement in `some`:
-    then none of them grants or denies, and each is reported, rather than guessed.
-    """
-    patterns: list[automaton.Tokens] = [tokens]
-    ranges: list[tuple[range, bool]] = []
-    for resources, negated in statements:
-        ranges.append((range(len(patterns), len(patterns) + len(resources)), negated))
-        patterns.extend(automaton.glob_tokens(r) for r in resources)
-
-    def classify(accepts: tuple[bool, ...]) -> frozenset[int] | None:
-        if not accepts[0]:
-            return None
-        return frozenset(
-            index for index, (rng, negated) in enumerate(ranges) if any(accepts[i] for i in rng) != negated
-        )
-
-    result = automaton.search(patterns, classify, limit=SCOPE_STATES)
-    outcomes = list(result.found)
     if not result.complete:
-        return ScopeSplit(frozenset(), frozenset(range(len(statements))))
-    always = frozenset.intersection(*outcomes) if outcomes else frozenset()
-    some = frozenset().union(*outcomes) - always
-    return ScopeSplit(always, some)
+        return SOME
+    outcomes = set(result.found)
+    return ALWAYS if outcomes == {True} else NEVER if True not in outcomes else SOME
+
+
+def _pattern_reach(service: str, resource: str, region: str | None, account: str | None) -> str | None:
+    """reach() of one pattern with exactly five fields, field by field; None for other shapes.
+
+    The request's ARN has exactly four `:` and its fields none, so a pattern with four `:`
+    must meet them one for one: its wildcards stay inside their fields, and the request's
+    ARNs are a product of regions and accounts, so the answer is the fields' answers combined.
+    """
+    fields = resource.split(":")
+    if len(fields) != 5 or fields[0] != "acs":
+        return None if len(fields) != 5 else NEVER
+    if not glob_match(fields[1], service) or not glob_match(fields[4], "*"):
+        return NEVER
+    answers = []
+    for name, value, pattern in ((REGION, region, fields[2]), (ACCOUNT, account, fields[3])):
+        if value is not None:
+            answers.append(ALWAYS if glob_match(pattern, value) else NEVER)
+        else:
+            answers.append(_field_reach(name, pattern))
+    if NEVER in answers:
+        return NEVER
+    return ALWAYS if answers == [ALWAYS, ALWAYS] else SOME

@@ -34,28 +34,37 @@ def patterns(draw):
 @given(st.lists(patterns(), min_size=1, max_size=3), st.booleans(), st.booleans())
 def test_split_agrees_with_concrete_regions_and_accounts(resources, know_region, know_account):
     """A statement said to apply everywhere matches every concrete ARN; one said never to apply
-    matches none; one said to depend matches some and misses some (over a sample that has them)."""
+    matches none; one said to depend matches some and misses some (over a sample that has them).
+    Both ways of answering (field by field, and the automaton over whole ARNs) are exercised."""
     region = "cn-shanghai" if know_region else None
     account = "42" if know_account else None
-    split = scope.split_statements(scope.request_tokens("ice", region, account), [(tuple(resources), False)])
+    how = scope.reach("ice", tuple(resources), False, region, account)
     regions = (region,) if region else REGIONS
     accounts = (account,) if account else ACCOUNTS
     outcomes = {
         any(_matches(r, f"acs:ice:{reg}:{acc}:*") for r in resources) for reg in regions for acc in accounts
     }
-    if 0 in split.always:
-        assert outcomes == {True}
-    elif 0 in split.some:
-        assert outcomes == {True, False}  # the sample has a region/account of each kind
-    else:
-        assert outcomes == {False}
+    expected = {scope.ALWAYS: {True}, scope.SOME: {True, False}, scope.NEVER: {False}}[how]
+    assert outcomes == expected  # for SOME: the sample has a region/account of each kind
     if not know_region and not know_account:
-        assert (0 in split.always or 0 in split.some) == any(scope.can_match("ice", r) for r in resources)
+        assert (how != scope.NEVER) == any(scope.can_match("ice", r) for r in resources)
+    inverted = scope.reach("ice", tuple(resources), True, region, account)
+    assert inverted == {scope.ALWAYS: scope.NEVER, scope.NEVER: scope.ALWAYS, scope.SOME: scope.SOME}[how]
 
 
 def test_fields_never_hold_a_colon():
-    split = scope.split_statements(scope.request_tokens("ice", None, None), [(("acs:ice:*:*:job/*",), False)])
-    assert split.always == split.some == frozenset()
+    """`acs:ice:*:*:job/*` must not match by taking `job/` into a region: by either method."""
+    assert scope.reach("ice", ("acs:ice:*:*:job/*",), False, None, None) == scope.NEVER
+    assert scope.reach("ice", ("acs:ice:*:*:job/*", "acs:ice:*:*:x/*"), False, None, None) == scope.NEVER
+    assert scope.reach("ice", ("acs:ice:*:job/*",), False, None, None) == scope.NEVER
+
+
+def test_two_partial_patterns_may_cover_together():
+    """The automaton decides a union the fields cannot: these two cover every region id."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    halves = tuple(f"acs:ice:{c}*:*:*" for c in letters)
+    assert scope.reach("ice", halves, False, None, None) == scope.ALWAYS
+    assert scope.reach("ice", halves[:-1], False, None, None) == scope.SOME
 
 
 def test_operation_arn_and_split_arn():
