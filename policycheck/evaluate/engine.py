@@ -428,8 +428,9 @@ class Evaluator:
         pending: tuple[CompiledStatement, ...] = ()
         missing_scope: tuple[str, ...] = ()
         if plan.operation_level:
-            resource = scope.operation_arn(plan.service, request.region, request.account)
-            applicable, pending, missing_scope = plan.scoped(request.region, request.account)
+            region = scope.region_for(plan.service, request.region)
+            resource = scope.operation_arn(plan.service, region, request.account)
+            applicable, pending, missing_scope = plan.scoped(region, request.account)
         else:
             resource = request.resource
             checked = plan.by_prefix.get(resource[:_PREFIX], plan.unindexed)

@@ -266,8 +266,8 @@ def _placed(evaluator: Evaluator, request: Request, service: str) -> Request:
     readable example value (scope.EXAMPLES) gives the same decision, the example is shown.
     """
     region, account = scope.split_arn(service, request.resource)
-    example_region = request.region or scope.EXAMPLES[scope.REGION]
-    example_account = request.account or scope.EXAMPLES[scope.ACCOUNT]
+    example_region = scope.EXAMPLES[scope.REGION] if request.region is None else request.region
+    example_account = scope.EXAMPLES[scope.ACCOUNT] if request.account is None else request.account
     for placed in ((example_region, example_account), (region, example_account), (example_region, account)):
         decision = evaluator.evaluate(Request(request.action, "", request.context, *placed))
         if decision.allowed and not decision.missing_scope:
@@ -297,6 +297,7 @@ def could_allow(
     context = context or {}
     operation_level, candidates = evaluator.candidates(action)
     service = scope.service_of(action)
+    region = scope.region_for(service, region)
     given: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():
         given[fold(key)] = given.get(fold(key), ()) + (

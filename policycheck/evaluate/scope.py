@@ -75,6 +75,20 @@ def request_tokens(service: str, region: str | None, account: str | None) -> aut
     )
 
 
+GLOBAL_SERVICES = frozenset({"ram", "sts"})
+"""Services without regions: their ARNs leave the region empty (RAM's own `acs:ram::<account-id>:
+role/NAME`, ram.md §2), so their requests are placed in the empty region whatever is given."""
+
+
+def region_for(service: str, region: str | None) -> str | None:
+    """The region a request of `service` is made in: "" for a global service, else as given.
+
+    >>> region_for("ram", "cn-shanghai"), region_for("ice", "cn-shanghai"), region_for("ice", None)
+    ('', 'cn-shanghai', None)
+    """
+    return "" if service in GLOBAL_SERVICES else region
+
+
 EXAMPLES = {REGION: "cn-hangzhou", ACCOUNT: "1234567890123456"}
 """Readable values a witness request uses for a free field when they give the same answer."""
 
@@ -157,7 +171,7 @@ def can_match(service: str, resource: str) -> bool:
     >>> can_match("ice", "acs:ice:cn-shanghai:*:*"), can_match("ice", "acs:oss:*:*:*")
     (True, False)
     """
-    return resource == "*" or reach(service, (resource,), False, None, None) != NEVER
+    return resource == "*" or reach(service, (resource,), False, region_for(service, None), None) != NEVER
 
 
 @lru_cache(maxsize=4096)

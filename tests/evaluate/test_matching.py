@@ -3,6 +3,8 @@
 import pytest
 from evaluate_support import decide, policy, statement, where
 
+from policycheck.evaluate import Evaluator, PolicySet, Request
+
 
 @pytest.mark.parametrize(
     ("pattern", "action", "allowed"),
@@ -182,3 +184,14 @@ def test_default_operation_level_comes_from_the_catalog(monkeypatch):
     request = Request("ice:QueryIProductionJob", "acs:ice:*:*:job/1")
     assert Evaluator(PolicySet((p,))).evaluate(request).decision == "implicit_deny"
     assert Evaluator(PolicySet((p,)), operation_level=lambda action: False).evaluate(request).allowed
+
+
+def test_a_global_service_is_requested_in_the_empty_region():
+    """RAM's own ARNs leave the region empty (acs:ram::<account-id>:role/NAME): an operation-level
+    RAM action is placed there, whatever region is given, so `acs:ram::1:*` names only the account."""
+    ram_level = lambda action: action.startswith("ram:")  # noqa: E731
+    p = policy(statement(action="ram:*", resource="acs:ram::1:*"))
+    ev = Evaluator(PolicySet((p,)), operation_level=ram_level)
+    decision = ev.evaluate(Request("ram:GetAccountAlias", region="cn-shanghai", account="1"))
+    assert decision.allowed and decision.resource == "acs:ram::1:*"
+    assert ev.evaluate(Request("ram:GetAccountAlias")).missing_scope == ("account",)
