@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from policycheck.config import ProbePrincipal
 from policycheck.evaluate import Evaluator, Request, could_allow
@@ -136,6 +137,8 @@ def compare(probed: ProbePrincipal, static: str, static_reason: str, live: Probe
 class CheckOutcome:
     """What `check` found: the static report, and beside it (with --probe) how each probed
     principal's live answer compares with its static verdict."""
+
+    kind: ClassVar[str] = "check"
 
     report: CheckReport
     live: tuple[LiveCheck, ...] = ()
