@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from policycheck.evaluate.scope import can_match
 from policycheck.patterns import wildcard_regex
+from policycheck.rules.actions import matches_star
 from tests.rules.helpers import codes, findings, statement
 
 
@@ -58,7 +59,7 @@ def test_not_an_action_at_all():
 
 def test_uncatalogued_service_is_info_once_per_statement():
     found = findings(
-        statement(Action=["oss:GetObject", "oss:PutObject", "oss:Nonsense"], Resource="acs:oss:*:*:b/*")
+        statement(Action=["nocatalog:GetObject", "nocatalog:PutObject", "nocatalog:Nonsense"], Resource="*")
     )
     assert [(f.code, f.severity, f.path) for f in found] == [
         ("UNKNOWN_SERVICE", "info", "Statement[0].Action[0]")
@@ -187,3 +188,16 @@ def test_a_malformed_action_grants_nothing_when_evaluated():
 
     policy = build_policy(statement(Action="ecs: CreateInstance", Resource="*"), "p.json", "identity")
     assert not Evaluator(PolicySet((policy,))).evaluate(Request("ecs:CreateInstance")).allowed
+
+
+@given(st.text(alphabet="*?ab:", max_size=8))
+def test_matches_star_agrees_with_the_wildcard_regex(resource):
+    assert matches_star(resource) == (wildcard_regex(resource).fullmatch("*") is not None)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from policycheck.rules import actions
+
+    assert doctest.testmod(actions).failed == 0
