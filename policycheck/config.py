@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -58,7 +59,9 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
             raise _fail(document, f"unknown finding code {code}; see docs/rules.md", (*path, index))
 
 
-def _lint_settings(document: Document, section: dict[str, Any], root: str) -> LintSettings:
+def _lint_settings(
+    document: Document, section: dict[str, Any], root: str, catalog: dict[str, Any]
+) -> LintSettings:
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
         _check_codes(document, rule.get("codes", []), ("lint", "ignore", index, "codes"))
@@ -77,7 +80,15 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        catalog=_catalog_extension(catalog),
     )
+
+
+def _catalog_extension(section: dict[str, Any]) -> CatalogExtension | None:
+    """The `catalog:` section as the rules take it; None when it adds nothing."""
+    if not section:
+        return None
+    return CatalogExtension.of(tuple(section.get("actions", ())), tuple(section.get("condition_keys", ())))
 
 
 def load_config(explicit: str | None = None) -> Config:
@@ -102,7 +113,8 @@ def load_config(explicit: str | None = None) -> Config:
     if problems:
         raise ConfigError(f"{path}:{problems[0].line}:{problems[0].column}: {problems[0].message}")
     root = os.path.dirname(os.path.abspath(path))
-    return Config(path=path, lint=_lint_settings(document, value.get("lint", {}), root), document=document)
+    lint = _lint_settings(document, value.get("lint", {}), root, value.get("catalog", {}))
+    return Config(path=path, lint=lint, document=document)
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,11 @@ class PrincipalSpec:
     trust: str | None
     terraform: tuple[str, str] | None
     path: JsonPath
+    control_mode: str | None = None
+    """deny-list or allow-list as stated; None: worked out (policycheck.evaluate.control)."""
+    region: str | None = None
+    account: str | None = None
+    """Where the principal's requests are made (its own, or the file's top-level region/account)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +202,11 @@ class CheckSpec:
         return ConfigError(f"{self.config.path}:{line}:{column}: {message}")
 
 
+def _account(value: str | int | None) -> str | None:
+    """An account id as text: YAML reads unquoted digits as a number (leading zeros are lost)."""
+    return None if value is None else str(value)
+
+
 def _context(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]] | None:
     """Context values as strings: YAML reads 10 and true as a number and a boolean."""
     if raw is None:
@@ -214,6 +236,7 @@ def read_spec(config: Config) -> CheckSpec:
         for index, entry in enumerate(value.get("policies", []))
     )
     principals = {}
+    top_region, top_account = value.get("region"), value.get("account")
     for name, raw in value.get("principals", {}).items():
         terraform = raw.get("terraform")
         principals[name] = PrincipalSpec(
@@ -225,6 +248,9 @@ def read_spec(config: Config) -> CheckSpec:
             trust=raw.get("trust"),
             terraform=next(iter(terraform.items())) if terraform else None,
             path=("principals", name),
+            control_mode=raw.get("control_mode"),
+            region=raw.get("region", top_region),
+            account=_account(raw.get("account", top_account)),
         )
     spec = CheckSpec(config, sources, principals)
     expectations = []
