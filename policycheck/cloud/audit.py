@@ -264,7 +264,8 @@ def fetch_account(
         *(("group", n) for n in selection.groups),
         *(("role", n) for n in selection.roles),
     ]
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="policycheck-audit") as pool:
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="policycheck-audit")
+    try:
         if selection.everything:
             lists = [
                 ("user", pool.submit(reader.names, "ListUsers", "Users", "User", "UserName")),
@@ -308,6 +309,9 @@ def fetch_account(
             for ref, read_policy in zip(unattached, pool.map(reader.policy, unattached), strict=True):
                 _record_policy(snapshot, ref, read_policy)
                 snapshot.unattached.append(ref)
+    finally:
+        # Ctrl-C: drop the reads not started yet instead of finishing thousands of them
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress is not None:
         progress(len(wanted), len(wanted), "")
     return snapshot
