@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from policycheck.evaluate.budget import Budget
 from policycheck.patterns import glob_regex
 
 STAR = "*"
@@ -118,6 +119,10 @@ class Exploration:
 
     From each state only the characters that a live pattern position names are tried, plus the
     fresh character for all the others: characters no live position names act alike there.
+    With a `budget`, every step (one character tried from one state) spends one unit per
+    pattern, and an exhausted budget raises BudgetExhausted out of the iteration. With
+    `fresh_first`, the fresh character is tried before the named ones, so a shortest string
+    prefers it where it can (`oss:x` rather than `oss::`).
     """
 
     def __init__(
@@ -127,9 +132,12 @@ class Exploration:
         dead: Callable[[tuple[int, ...]], bool] | None = None,
         limit: int = 20000,
         track_fresh: bool = False,
+        budget: Budget | None = None,
+        fresh_first: bool = False,
     ) -> None:
         self.patterns, self.classify, self.dead = patterns, classify, dead
-        self.limit, self.track_fresh = limit, track_fresh
+        self.limit, self.track_fresh, self.budget = limit, track_fresh, budget
+        self.fresh_first = fresh_first
         self.complete = False
 
     def __iter__(self) -> Iterator[tuple[Hashable, str]]:
@@ -154,7 +162,12 @@ class Exploration:
                 elif text and key in empty:
                     empty.remove(key)
                     yield key, text
-            for char in _live_chars(state, nfas, fresh):
+            chars = _live_chars(state, nfas, fresh)
+            if self.fresh_first:
+                chars.insert(0, chars.pop())
+            if self.budget is not None:
+                self.budget.spend(len(chars) * len(nfas))
+            for char in chars:
                 nxt = tuple(n.step(mask, char) if mask else 0 for mask, n in zip(state, nfas, strict=True))
                 nxt_fresh = self.track_fresh and (has_fresh or char == fresh)
                 if (nxt, nxt_fresh) in seen or (self.dead is not None and self.dead(nxt)):
@@ -174,9 +187,10 @@ def search(
     dead: Callable[[tuple[int, ...]], bool] | None = None,
     limit: int = 20000,
     track_fresh: bool = False,
+    budget: Budget | None = None,
 ) -> SearchResult:
     """Run an Exploration to the end: every outcome with a shortest string for it."""
-    exploration = Exploration(patterns, classify, dead, limit, track_fresh)
+    exploration = Exploration(patterns, classify, dead, limit, track_fresh, budget)
     found = dict(exploration)
     return SearchResult(found, exploration.complete)
 
