@@ -153,6 +153,12 @@ def error(message: str) -> None:
     sys.stderr.write(f"policycheck: error: {message}\n")
 
 
+def warning(message: str) -> None:
+    """One line on stderr that does not change the exit code; control characters escaped."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
+    sys.stderr.write(f"policycheck: warning: {shown}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # A command allocates many small containers that live as long as it does (parsed documents,

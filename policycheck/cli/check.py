@@ -13,6 +13,7 @@ from policycheck.cli import (
     UsageError,
     add_output_arguments,
     wants_color,
+    warning,
     write_output,
 )
 
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         report = run_check(spec, settings)
     except ConfigError as problem:
         raise UsageError(str(problem)) from None
+    for message in report.warnings:
+        warning(message)
     if args.probe:
         report.live = _probe(report, args.endpoint)
     if args.format == "json":

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, add_output_arguments, wants_color, write_output
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    add_output_arguments,
+    wants_color,
+    warning,
+    write_output,
+)
 
 DESCRIPTION = """\
 Evaluate one request against identity policies (plus optional control and session policies)
@@ -75,9 +83,22 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.evaluate.keys import single_valued
+    from policycheck.expect.names import unknown_action, unknown_keys
     from policycheck.expect.sources import PolicyError, load_policies
+    from policycheck.patterns import has_wildcard
 
     context = parse_context(args.context)
+    if has_wildcard(args.action):
+        raise UsageError(
+            f"--action {args.action}: explain decides one action; to prove that no action matching "
+            "a pattern can be allowed, write a deny expectation and run `policycheck check`"
+        )
+    problem = unknown_action(args.action)
+    if problem is not None:
+        raise UsageError(f"--action: {problem}")
+    for message in unknown_keys(context):
+        warning(f"--context: {message}")
     if args.session_policy and os.path.isdir(args.session_policy):
         raise UsageError(f"--session-policy takes one file; {args.session_policy} is a directory")
     try:
@@ -92,7 +113,12 @@ def run(args: argparse.Namespace) -> int:
     possibility = None
     if args.any_resource or args.any_context:
         possibility = evaluator.could_allow(
-            args.action, args.resource, context, any_resource=args.any_resource, any_context=args.any_context
+            args.action,
+            args.resource,
+            context,
+            any_resource=args.any_resource,
+            any_context=args.any_context,
+            single_valued=single_valued,
         )
     if args.format == "json":
         from policycheck.report.as_json import explain_report

@@ -453,10 +453,12 @@ def _could_allow_pattern(question: _Question, pattern: str, names: ActionNames |
         answer = question.ask(action)
         if answer.possible:
             return answer
+        # "no Allow ... matches oss:GetObject" is said once for all the actions it is true of
+        why = answer.reason.replace(f"matches {action}", f"matches any action matching {pattern}")
         if not answer.exhaustive:
-            undecided.append(f"{action}: {answer.reason.removeprefix('undecided: ')}")
-        elif answer.reason not in reasons:
-            reasons.append(answer.reason)
+            undecided.append(f"{action}: {why.removeprefix('undecided: ')}")
+        elif why not in reasons:
+            reasons.append(why)
     if not tried:
         return Possibility(False, None, (), f"{pattern} matches no action", ())
     reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
@@ -465,6 +467,8 @@ def _could_allow_pattern(question: _Question, pattern: str, names: ActionNames |
         return Possibility(
             False, None, (), f"undecided: {undecided[0]}; otherwise {reason}", (), exhaustive=False
         )
+    if len(reasons) == 1 and "any action matching" in reason:
+        return Possibility(False, None, (), reason, ())
     return Possibility(False, None, (), f"no action matching {pattern} can be allowed: {reason}", ())
 
 
