@@ -123,6 +123,17 @@ def add_output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ..
     )
 
 
+def steps_argument(text: str) -> int:
+    """--budget STEPS: a whole number of steps, at least 1 (underscores and commas allowed)."""
+    try:
+        steps = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        steps = 0
+    if steps < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of steps (a whole number, at least 1)")
+    return steps
+
+
 def wants_color(args: argparse.Namespace) -> bool:
     """Colour for a text report: --color, else only when stdout is a terminal without NO_COLOR."""
     from policycheck.report import use_color

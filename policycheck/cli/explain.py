@@ -9,6 +9,7 @@ from policycheck.cli import (
     EXIT_OK,
     UsageError,
     add_output_arguments,
+    steps_argument,
     wants_color,
     warning,
     write_output,
@@ -66,6 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--any-context", action="store_true", help="could some values of the keys not given make it allowed?"
     )
+    parser.add_argument(
+        "--budget",
+        type=steps_argument,
+        default=None,
+        metavar="STEPS",
+        help="work budget of --any-resource/--any-context, in steps (default 2,000,000, about a "
+        "second); past it the answer is UNDECIDED (exit 1)",
+    )
 
 
 def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
@@ -83,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
     from policycheck.evaluate.keys import single_valued
     from policycheck.expect.names import unknown_action, unknown_keys
     from policycheck.expect.sources import PolicyError, load_policies
@@ -119,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             any_resource=args.any_resource,
             any_context=args.any_context,
             single_valued=single_valued,
+            budget=Budget(args.budget or DEFAULT_STEPS),
         )
     if args.format == "json":
         from policycheck.report.as_json import explain_report

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from policycheck import catalog, patterns
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request
-from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
@@ -169,7 +169,11 @@ def _context_text(context: Mapping[str, tuple[str, ...]]) -> str:
 
 
 def check_allow(
-    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+    evaluator: Evaluator,
+    principal: ResolvedPrincipal,
+    e: Expectation,
+    action: str,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckResult:
     resource = e.resource or "*"
     context = dict(e.context or {})
@@ -188,7 +192,15 @@ def check_allow(
             statements=decision.matched,
             **base,
         )
-    possibility = evaluator.could_allow(action, resource, context, any_resource=False, any_context=True)
+    possibility = evaluator.could_allow(
+        action,
+        resource,
+        context,
+        any_resource=False,
+        any_context=True,
+        single_valued=single_valued,
+        budget=Budget(steps),
+    )
     if decision.allowed or possibility.possible:
         witness = possibility.witness
         extra = {k: v for k, v in (witness.context if witness else {}).items() if k not in context}
@@ -218,7 +230,11 @@ def check_allow(
 
 
 def check_deny(
-    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+    evaluator: Evaluator,
+    principal: ResolvedPrincipal,
+    e: Expectation,
+    action: str,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckResult:
     """Deny expectations: could any request for an action matching `action` be allowed?
 
@@ -236,7 +252,7 @@ def check_deny(
         any_resource=True,
         any_context=not given,
         single_valued=single_valued,
-        budget=Budget(),
+        budget=Budget(steps),
     )
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
@@ -271,7 +287,7 @@ def check_deny(
             any_resource=True,
             any_context=not given,
             single_valued=single_valued,
-            budget=Budget(),
+            budget=Budget(steps),
         )
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
@@ -305,12 +321,16 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
 
 
 def run_check(
-    spec: CheckSpec, settings: LintSettings, account: Mapping[tuple[str, str], AccountPrincipal] | None = None
+    spec: CheckSpec,
+    settings: LintSettings,
+    account: Mapping[tuple[str, str], AccountPrincipal] | None = None,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckReport:
     """Resolve every principal, lint every document, and decide every expectation.
 
     With `account` (from `policycheck audit --expect`), principals are read from the live
     account by (type, name) instead; the ones the account does not have are left out.
+    `steps` is the work budget of each expectation's analysis (policycheck.evaluate.budget).
     """
     library = Library(spec, settings)
     principals = {name: library.resolve(principal) for name, principal in sorted(spec.principals.items())}
@@ -334,7 +354,7 @@ def run_check(
         principal = principals[expectation.principal]
         decide = check_allow if expectation.effect == "allow" else check_deny
         for action in expand(spec, expectation):
-            results.append(decide(evaluators[expectation.principal], principal, expectation, action))
+            results.append(decide(evaluators[expectation.principal], principal, expectation, action, steps))
     return CheckReport(
         spec,
         principals,

@@ -81,25 +81,71 @@ def two_condition_denies() -> dict:
     return _fit([allow, *denies])
 
 
-def starry_resources(seed: int = 14) -> dict:
+def starry_resources(seed: int = 14, guarded: bool = False) -> dict:
     """Allows and Denies on `ram:*` whose Resource patterns are mostly `*`: a product automaton's
-    worst case (every star multiplies the states a search over resources must visit)."""
+    worst case (every star multiplies the states a search over resources must visit).
+
+    `guarded`: each Allow is followed by a Deny of exactly the resources its own pattern
+    suggests first (stars left empty), so the cheap first guesses fail and only the exhaustive
+    search over the product is left.
+    """
     rng = random.Random(seed)
-    statements = []
+    statements: list[dict] = []
     for i in range(400):
         letters = [rng.choice("abcdef") for _ in range(12)]
-        statements.append(
-            {
-                "Effect": "Deny" if i % 2 else "Allow",
-                "Action": "ram:*",
-                "Resource": "acs:ram:*:*:*" + "*".join(letters) + "*",
-            }
-        )
+        pattern = "acs:ram:*:*:*" + "*".join(letters) + "*"
+        allow = not i % 2
+        statements.append({"Effect": "Allow" if allow else "Deny", "Action": "ram:*", "Resource": pattern})
+        if guarded and allow:
+            guesses = [pattern.replace("*", ""), pattern.replace("*", "x")]
+            statements.append({"Effect": "Deny", "Action": "ram:*", "Resource": guesses})
     return _fit(statements)
+
+
+def starry_resources_guarded() -> dict:
+    return starry_resources(guarded=True)
+
+
+SINGLE_VALUED_STRING_KEYS = (
+    "acs:AccessId",
+    "acs:PrincipalARN",
+    "acs:Referer",
+    "acs:SourceVpc",
+    "acs:UserAgent",
+)
+
+
+def pigeonhole_denies() -> dict:
+    """More Denies than single-valued keys, each dodged only by one key taking its own value.
+
+    Every Deny says "StringNotEquals <key> d<i>" for every key: one is dodged when some key
+    equals d<i>, and a single-valued key equals one value. With more Denies than keys nothing
+    is allowed, but proving it means ruling out every way of sharing the keys among the Denies
+    (the pigeonhole principle): a search can only give up, and must say so.
+    """
+    keys = SINGLE_VALUED_STRING_KEYS
+    allow = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringLike": dict.fromkeys(keys, "*")},
+    }
+    denies = [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": dict.fromkeys(keys, f"d{i}")},
+        }
+        for i in range(len(keys) + 12)
+    ]
+    return _fit([allow, *denies])
 
 
 CASES = {
     "negated-source-ips": negated_source_ips,
     "two-condition-denies": two_condition_denies,
     "starry-resources": starry_resources,
+    "starry-resources-guarded": starry_resources_guarded,
+    "pigeonhole-denies": pigeonhole_denies,
 }
