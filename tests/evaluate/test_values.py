@@ -144,3 +144,17 @@ def _strings(chars, length):
 def test_glob_regex_escapes_everything_but_wildcards():
     assert re.fullmatch(glob.glob_regex("a.b+(c)*"), "a.b+(c)zz")
     assert not re.fullmatch(glob.glob_regex("a.b"), "axb")
+
+
+def test_dates_compare_exactly_past_28_significant_digits():
+    """The default decimal context keeps 28 digits: a later instant must not round to an earlier one."""
+    from policycheck.evaluate.values import format_date, parse_date
+
+    base = parse_date("2024-01-01T00:00:00Z")
+    later = parse_date("2024-01-01T00:00:00.00000000000000000000000000001Z")
+    shifted = parse_date("2024-01-01T08:00:00.000000000000000000000000000000001+08:00")
+    assert later > base and shifted > base and later > shifted
+    assert format_date(later) == "2024-01-01T00:00:00.00000000000000000000000000001Z"
+    before = parse_date("1969-12-31T23:59:59.9999999999999999999999999999999999Z")
+    assert before < parse_date("1970-01-01T00:00:00Z")
+    assert format_date(before) == "1969-12-31T23:59:59.9999999999999999999999999999999999Z"
