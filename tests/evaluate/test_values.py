@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policycheck.evaluate import automaton, glob, values
+from policycheck.evaluate import actions, automaton, budget, glob, keys, values
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.values import (
     DATE_END,
@@ -20,9 +20,10 @@ from policycheck.evaluate.values import (
     parse_ip,
     parse_number,
 )
+from policycheck.expect import names
 
 
-@pytest.mark.parametrize("module", [values, glob])
+@pytest.mark.parametrize("module", [values, glob, actions, budget, keys, names])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0
