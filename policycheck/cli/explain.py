@@ -7,7 +7,7 @@ import argparse
 from policycheck.cli import (
     EXIT_FAILED,
     EXIT_OK,
-    UsageError,
+    UserError,
     add_output_arguments,
     steps_argument,
     wants_color,
@@ -83,7 +83,7 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
     for pair in pairs:
         key, equals, value = pair.partition("=")
         if not equals or not key.strip():
-            raise UsageError(f"--context {pair!r}: write KEY=VALUE, e.g. acs:SourceIp=10.0.0.1")
+            raise UserError(f"--context {pair!r}: write KEY=VALUE, e.g. acs:SourceIp=10.0.0.1")
         context[key.strip()] = (*context.get(key.strip(), ()), value)
     return context
 
@@ -91,38 +91,36 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
     from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
     from policycheck.evaluate.keys import single_valued
     from policycheck.expect.names import unknown_action, unknown_keys
-    from policycheck.expect.sources import PolicyError, load_policies
+    from policycheck.load.sources import load_policies
     from policycheck.patterns import has_wildcard
 
     context = parse_context(args.context)
     if has_wildcard(args.action):
-        raise UsageError(
+        raise UserError(
             f"--action {args.action}: explain decides one action; to prove that no action matching "
             "a pattern can be allowed, write a deny expectation and run `policycheck check`"
         )
     problem = unknown_action(args.action)
     if problem is not None:
-        raise UsageError(f"--action: {problem}")
+        raise UserError(f"--action: {problem}")
     for message in unknown_keys(context):
         warning(f"--context: {message}")
     if args.session_policy and os.path.isdir(args.session_policy):
-        raise UsageError(f"--session-policy takes one file; {args.session_policy} is a directory")
-    try:
-        identity = load_policies(args.policies, "identity")
-        control = load_policies(args.control_policy, "control") if args.control_policy else ()
-        session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
-    except PolicyError as problem:
-        raise UsageError(str(problem)) from None
+        raise UserError(f"--session-policy takes one file; {args.session_policy} is a directory")
+    identity = load_policies(args.policies, "identity")
+    control = load_policies(args.control_policy, "control") if args.control_policy else ()
+    session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
     request = Request(args.action, args.resource, context)
     decision = evaluator.evaluate(request)
     possibility = None
     if args.any_resource or args.any_context:
-        possibility = evaluator.could_allow(
+        possibility = could_allow(
+            evaluator,
             args.action,
             args.resource,
             context,

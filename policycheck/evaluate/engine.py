@@ -9,17 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
 from policycheck.patterns import fold, has_wildcard
-
-if TYPE_CHECKING:
-    from policycheck.evaluate.actions import ActionNames
-    from policycheck.evaluate.budget import Budget
-    from policycheck.evaluate.possible import Possibility, SingleValued
 
 LAYERS = ("control", "session", "identity")
 """Layers in the order RAM evaluates them; the first that does not allow is the one reported."""
@@ -406,33 +400,6 @@ class Evaluator:
                 )
         matched = tuple(s.match for s in allowing)
         return Decision(ALLOW, matched, None, missing_context, resource, tuple(applicable), context)
-
-    def could_allow(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, tuple[str, ...]] | None = None,
-        any_resource: bool = True,
-        any_context: bool = True,
-        single_valued: bool | SingleValued = False,
-        budget: Budget | None = None,
-        names: ActionNames | None = None,
-    ) -> Possibility:
-        """Could some resource matching `resource` and/or some context make `action` allowed?
-
-        `action` may be a pattern (`oss:*`, `*`): then any action matching it. `any_resource`:
-        any resource matching the pattern (else `resource` literally); `any_context`: any values
-        for keys not in `context` (else exactly `context`). A context key may carry several
-        values, as evaluate() accepts; `single_valued` (True, or a predicate on the folded key)
-        limits keys to one value, as RAM's single-valued keys carry (fewer contexts, so fewer
-        "possible" answers). `budget` bounds the work (undecided when it runs out).
-        See policycheck.evaluate.possible for the reasoning and the exact fragment.
-        """
-        from policycheck.evaluate.possible import could_allow
-
-        return could_allow(
-            self, action, resource, context or {}, any_resource, any_context, single_valued, budget, names
-        )
 
 
 def evaluate(

@@ -403,22 +403,27 @@ def _no_allow_reason(evaluator: Evaluator, action: str, layer: str, operation_le
 def could_allow(
     evaluator: Evaluator,
     action: str,
-    resource: str,
-    context: Mapping[str, tuple[str, ...]],
-    any_resource: bool,
-    any_context: bool,
+    resource: str = "*",
+    context: Mapping[str, tuple[str, ...]] | None = None,
+    any_resource: bool = True,
+    any_context: bool = True,
     single_valued: bool | SingleValued = False,
     budget: Budget | None = None,
     names: ActionNames | None = None,
 ) -> Possibility:
     """Could some request for `action` (an action, or a pattern such as `oss:*` or `*`) be allowed?
 
-    `single_valued`: True/False for every key, or a predicate on the folded key. `budget`: the
-    steps this question may take (a fresh default Budget when None); share one between the
-    questions of one expectation. `names` tells which actions the catalog knows (the catalog
-    by default); a pattern is decided over every action, catalogued or not (policycheck.evaluate.actions).
-    When the budget runs out, the answer is "undecided" (exhaustive false).
+    `any_resource`: any resource matching the `resource` pattern (else `resource` literally);
+    `any_context`: any values for keys not in `context` (else exactly `context`). A context key
+    may carry several values, as evaluate() accepts; `single_valued` (True, or a predicate on the
+    folded key) limits keys to one value, as RAM's single-valued keys carry (fewer contexts, so
+    fewer "possible" answers). `budget`: the steps this question may take (a fresh default
+    Budget when None); share one between the questions of one expectation. `names` tells which
+    actions the catalog knows (the catalog by default); a pattern is decided over every action,
+    catalogued or not (policycheck.evaluate.actions). When the budget runs out, the answer is
+    "undecided" (exhaustive false).
     """
+    context = context or {}
     budget = budget if budget is not None else Budget()
     single = single_valued if callable(single_valued) else _every_key(bool(single_valued))
     given: dict[str, tuple[str, ...]] = {}
@@ -436,7 +441,8 @@ def could_allow(
             False,
             None,
             (),
-            f"undecided: the analysis ran out of its budget ({budget.limit:,} steps) before it could "
+            f"undecided: the analysis ran out of its budget ({budget.limit:,} "
+            f"step{'' if budget.limit == 1 else 's'}) before it could "
             "prove an answer; simplify the policies or narrow the expectation (action, resource, context)",
             (),
             exhaustive=False,

@@ -129,7 +129,7 @@ def test_deny_holds_and_violated_with_witness(project, cli):
     violated, holds = run.json()["results"]
     assert run.code == 1
     assert violated["status"] == "violated" and violated["statements"][0]["file"] == "policies/submit.json"
-    assert violated["witness"] == {"resource": "*", "context": {}}
+    assert violated["witness"] == {"action": "ice:SubmitIProductionJob", "resource": "*", "context": {}}
     assert holds["status"] == "holds"
 
 
