@@ -104,16 +104,16 @@ def run(args: argparse.Namespace) -> int:
             f"--action {args.action}: explain decides one action; to prove that no action matching "
             "a pattern can be allowed, write a deny expectation and run `policycheck check`"
         )
-    problem = unknown_action(args.action)
-    if problem is not None:
-        raise UserError(f"--action: {problem}")
-    for message in unknown_keys(context):
-        warning(f"--context: {message}")
     if args.session_policy and os.path.isdir(args.session_policy):
         raise UserError(f"--session-policy takes one file; {args.session_policy} is a directory")
     identity = load_policies(args.policies, "identity")
     control = load_policies(args.control_policy, "control") if args.control_policy else ()
     session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
+    problem = unknown_action(args.action)  # after the files: a broken file is the first thing to fix
+    if problem is not None:
+        raise UserError(f"--action: {problem}")
+    for message in unknown_keys(context):
+        warning(f"--context: {message}")
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
     request = Request(args.action, args.resource, context)
     decision = evaluator.evaluate(request)

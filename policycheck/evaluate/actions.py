@@ -22,11 +22,10 @@ from collections.abc import Hashable, Iterator
 from typing import Protocol
 
 from policycheck.evaluate import automaton
-from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.engine import Evaluator
 from policycheck.patterns import fold, has_wildcard, wildcard_regex
 
-_UNLIMITED = 1 << 62
 _SHAPE = "?*:?*"
 """A service, a colon and a name: the shape of every action."""
 
@@ -170,7 +169,7 @@ def _uncatalogued(
         return state[0] == 0 or state[1] == 0 or any(state[i] & finals[i] for i in excluded)
 
     exploration = automaton.Exploration(
-        tokens, classify, dead, limit=_UNLIMITED, budget=budget, fresh_first=True
+        tokens, classify, dead, limit=NO_STATE_LIMIT, budget=budget, fresh_first=True
     )
     for _, action in exploration:
         if action:

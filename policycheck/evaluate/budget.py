@@ -13,6 +13,9 @@ from __future__ import annotations
 DEFAULT_STEPS = 2_000_000
 """Steps for one analysis by default: about a second of pure-Python search (bench/README.md)."""
 
+NO_STATE_LIMIT = 1 << 62
+"""An automaton state cap that never binds: with a Budget, the budget bounds the search."""
+
 
 class BudgetExhausted(Exception):
     """Raised by Budget.spend when the steps run out; caught once, where the analysis started."""

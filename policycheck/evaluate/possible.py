@@ -30,14 +30,12 @@ from dataclasses import dataclass
 
 from policycheck.evaluate import automaton
 from policycheck.evaluate.actions import ActionNames, distinct_actions
-from policycheck.evaluate.budget import Budget, BudgetExhausted
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.operators import CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
 from policycheck.patterns import fold, has_wildcard
-
-_UNLIMITED = 1 << 62  # automaton searches here are bounded by the analysis budget, not a state count
 
 
 @dataclass(frozen=True)
@@ -339,7 +337,7 @@ def _resource_combinations(
         return frozenset(out)
 
     return automaton.Exploration(
-        patterns, classify, lambda state: state[0] == 0, limit=_UNLIMITED, budget=budget
+        patterns, classify, lambda state: state[0] == 0, limit=NO_STATE_LIMIT, budget=budget
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 
 from policycheck.evaluate import automaton
-from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.operators import (
     BOOL,
     DATE,
@@ -65,7 +65,6 @@ Literal = tuple[CompiledCondition, bool]
 _PARSERS = {NUMERIC: parse_number, DATE: parse_date, IP: parse_ip, BOOL: parse_bool}
 _MAX_EXPONENT = 4000  # beyond this, choosing a number between two bounds is not attempted
 _CANDIDATES = 12
-_UNLIMITED = 1 << 62  # string searches are bounded by the analysis budget, not by a state count
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +300,7 @@ def _strings(needs: list[Need], budget: Budget) -> tuple[str, list[str], bool]:
     def dead(state: tuple[int, ...]) -> bool:
         return any(positive and not any(state[i] for i in members) for positive, members in groups)
 
-    result = automaton.search(patterns, classify, dead, limit=_UNLIMITED, track_fresh=True, budget=budget)
+    result = automaton.search(patterns, classify, dead, limit=NO_STATE_LIMIT, track_fresh=True, budget=budget)
     with_fresh = result.found.get((True, True))
     found = [s for s in (with_fresh, result.found.get((True, False))) if s is not None]
     if not found:
