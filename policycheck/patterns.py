@@ -41,6 +41,7 @@ def glob_regex(pattern: str) -> str:
     >>> glob_regex("ecs:Describe*"), glob_regex("a?b.c")
     ('ecs:Describe.*', 'a.b\\\\.c')
     """
+    pattern = re.sub(r"\*+", "*", pattern)  # `**` is `*`; as `.*.*` it would only backtrack more
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 

@@ -24,7 +24,8 @@ from typing import Protocol
 from policycheck.evaluate import automaton
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.engine import Evaluator
-from policycheck.patterns import fold, has_wildcard, wildcard_regex
+from policycheck.evaluate.glob import compile_globs
+from policycheck.patterns import fold, has_wildcard
 
 _SHAPE = "?*:?*"
 """A service, a colon and a name: the shape of every action."""
@@ -113,7 +114,7 @@ def distinct_actions(
     for action in names.expand(pattern):
         if new(action):
             yield action
-    matches = wildcard_regex(folded).fullmatch
+    matches = compile_globs([folded])
     named = sorted(
         {
             action

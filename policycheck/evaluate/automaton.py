@@ -9,14 +9,13 @@ only the named ones are tried one by one. That makes the search exact, not a sam
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from policycheck.evaluate.budget import Budget
-from policycheck.patterns import glob_regex
+from policycheck.evaluate.glob import compile_globs
 
 STAR = "*"
 ANY = "?"
@@ -231,7 +230,7 @@ def _covers(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
     if "*" in cover or pattern in cover:
         return True
     if "*" not in pattern and "?" not in pattern:
-        return any(_glob(c).fullmatch(pattern) is not None for c in cover)
+        return any(_glob(c)(pattern) for c in cover)
     # `pattern` has a wildcard; its strings all start with `head`, its literal part.
     head = pattern[: min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)]
     simple = True
@@ -261,7 +260,7 @@ def _escapes(cover: tuple[str, ...], pattern: str) -> bool:
     fresh = fresh_char([glob_tokens(pattern), *map(glob_tokens, cover)])
     filled = pattern.replace("*", fresh).replace("?", fresh)
     guesses = (filled, pattern.replace("*", "").replace("?", fresh))
-    return any(not any(_glob(c).fullmatch(guess) for c in cover) for guess in guesses)
+    return any(not any(_glob(c)(guess) for c in cover) for guess in guesses)
 
 
 def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
@@ -276,5 +275,5 @@ def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool 
 
 
 @lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(glob_regex(pattern), re.DOTALL)
+def _glob(pattern: str) -> Callable[[str], object]:
+    return compile_globs([pattern])

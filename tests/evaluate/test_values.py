@@ -21,6 +21,7 @@ from policycheck.evaluate.values import (
     parse_number,
 )
 from policycheck.expect import names
+from policycheck.patterns import glob_regex
 
 
 @pytest.mark.parametrize("module", [values, glob, actions, budget, keys, names])
@@ -89,6 +90,24 @@ def test_automaton_agrees_with_the_regex_matcher(patterns, text):
     assert [bool(s & n.final) for s, n in zip(states, nfas, strict=True)] == [
         bool(compile_globs([p])(text)) for p in patterns
     ]
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.text(alphabet="ab**?", max_size=12), min_size=1, max_size=4),
+    st.text(alphabet="abx", max_size=12),
+)
+def test_compile_globs_agrees_with_a_plain_regex(patterns, text):
+    """Several patterns at once, many stars: the same answer as one backtracking regex each."""
+    expected = any(re.fullmatch(glob_regex(p), text, re.DOTALL) for p in patterns)
+    assert bool(compile_globs(patterns)(text)) == expected
+
+
+def test_many_stars_do_not_backtrack():
+    """`*a*a*...*b` against a run of `a`s: a regex takes minutes; the answer comes at once."""
+    pattern = "acs:oss:*:*:" + "*a" * 12 + "*b"
+    assert not compile_globs([pattern])("acs:oss:::" + "a" * 5000)
+    assert compile_globs([pattern, "x"])("acs:oss:::" + "a" * 5000 + "b")
 
 
 @settings(max_examples=300)

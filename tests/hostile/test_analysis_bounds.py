@@ -104,3 +104,16 @@ def test_a_small_budget_is_undecided_and_fails(case, cli, write, tmp_path):
 def test_budget_must_be_a_number_of_steps(cli):
     run = cli("explain", "policies/ice-operator.json", "--action", "ice:GetMediaInfo", "--budget", "lots")
     assert run.code == 2 and "not a number of steps" in run.err
+
+
+def test_many_stars_against_a_long_resource(cli, write):
+    """A Resource with many `*` and a long request resource: a backtracking regex took minutes
+    (16 stars in a row are in Alibaba's own OSS tutorial, tests/realworld/docs-oss)."""
+    starry = "acs:oss:*:*:" + "*a" * 12 + "*b"
+    document = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oss:*", "Resource": starry}]}
+    path = write("policies/starry.json", json.dumps(document))
+    long_resource = "acs:oss:::" + "a" * 3000
+    run = cli("explain", str(path), "--action", "oss:GetObject", "--resource", long_resource)
+    assert run.code == 1 and "DENY (implicit)" in run.out
+    run = cli("explain", str(path), "--action", "oss:GetObject", "--resource", long_resource + "b")
+    assert run.code == 0 and "ALLOW" in run.out
