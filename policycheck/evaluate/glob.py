@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from policycheck.patterns import glob_regex, has_wildcard
+from policycheck.patterns import has_wildcard, linear_regex
 
 Matcher = Callable[[str], object]
 """Truthy when the string matches."""
@@ -21,37 +21,6 @@ def _always(_: str) -> bool:
 
 def _never(_: str) -> bool:
     return False
-
-
-_STAR_RUNS = re.compile(r"\*+")
-
-
-def linear_regex(pattern: str, group: int = 0) -> tuple[str, int]:
-    """The regular expression for a pattern that cannot backtrack badly, and the groups it used.
-
-    As `.*a.*a.*b`, a pattern with several `*` backtracks: against forty `a`s it tries every way
-    of splitting them, for minutes (a hostile policy or a long resource is enough). Here each
-    literal piece between two runs of stars is placed at its first fit after the one before
-    (a lookahead, which never backtracks once it matched, captures up to the piece; a
-    backreference consumes it), and only the last `*` is an ordinary `.*`. For `*` and `?`
-    that greedy placement finds a match whenever one exists, so the language is the same.
-    Groups are named g<n> from `group` + 1 on, so several patterns can share one expression.
-
-    >>> linear_regex("a*b*c")
-    ('a(?=(?P<g1>.*?b))(?P=g1).*c', 1)
-    >>> import re; re.fullmatch(linear_regex("*a" * 12 + "*b")[0], "a" * 5000) is None
-    True
-    """
-    pieces = _STAR_RUNS.split(pattern)
-    if len(pieces) < 3:  # at most one run of stars: nothing to backtrack over
-        return glob_regex(pattern), group
-    head, *middle, tail = pieces
-    parts = [glob_regex(head)]
-    for piece in middle:
-        group += 1
-        parts.append(f"(?=(?P<g{group}>.*?{glob_regex(piece)}))(?P=g{group})")
-    parts.append(".*" + glob_regex(tail))
-    return "".join(parts), group
 
 
 def compile_globs(patterns: Iterable[str]) -> Matcher:
