@@ -14,9 +14,8 @@ from policycheck.cli import (
     UserError,
     add_output_arguments,
     steps_argument,
-    wants_color,
     warning,
-    write_output,
+    write_report,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json", "sarif", "junit"))
+    add_output_arguments(parser, "check")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
     parser.add_argument(
         "--fail-on",
@@ -90,24 +89,7 @@ def run(args: argparse.Namespace) -> int:
     for message in report.warnings:
         warning(message)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
-    if args.format == "json":
-        from policycheck.report.as_json import check_report
-
-        text = check_report(outcome)
-    elif args.format == "sarif":
-        from policycheck.report.as_sarif import check_report
-
-        text = check_report(outcome)
-    elif args.format == "junit":
-        from policycheck.report.as_junit import check_report
-
-        text = check_report(outcome)
-    else:
-        from policycheck.report.check_text import check_report
-
-        color = wants_color(args)
-        text = check_report(outcome, color)
-    write_output(text, args.output)
+    write_report(outcome, args)
     if outcome.failed:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if outcome.inconclusive else EXIT_OK

@@ -10,9 +10,8 @@ from policycheck.cli import (
     UserError,
     add_output_arguments,
     steps_argument,
-    wants_color,
     warning,
-    write_output,
+    write_report,
 )
 
 DESCRIPTION = """\
@@ -38,7 +37,7 @@ exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json"))
+    add_output_arguments(parser, "explain")
     parser.add_argument(
         "policies", nargs="+", metavar="POLICY", help="identity policy files (or folders, globs)"
     )
@@ -91,7 +90,7 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
+    from policycheck.evaluate import Evaluator, PolicySet, Request, explain
     from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
     from policycheck.evaluate.keys import single_valued
     from policycheck.expect.names import unknown_action, unknown_keys
@@ -116,28 +115,13 @@ def run(args: argparse.Namespace) -> int:
         warning(f"--context: {message}")
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
     request = Request(args.action, args.resource, context)
-    decision = evaluator.evaluate(request)
-    possibility = None
-    if args.any_resource or args.any_context:
-        possibility = could_allow(
-            evaluator,
-            args.action,
-            args.resource,
-            context,
-            any_resource=args.any_resource,
-            any_context=args.any_context,
-            single_valued=single_valued,
-            budget=Budget(args.budget or DEFAULT_STEPS),
-        )
-    if args.format == "json":
-        from policycheck.report.as_json import explain_report
-
-        text = explain_report(decision, possibility)
-    else:
-        from policycheck.report.explain_text import explain_report
-
-        color = wants_color(args)
-        text = explain_report(evaluator, request, decision, possibility, color)
-    write_output(text, args.output)
-    allowed = possibility.possible if possibility else decision.allowed
-    return EXIT_OK if allowed else EXIT_FAILED
+    explanation = explain(
+        evaluator,
+        request,
+        any_resource=args.any_resource,
+        any_context=args.any_context,
+        single_valued=single_valued,
+        budget=Budget(args.budget or DEFAULT_STEPS),
+    )
+    write_report(explanation, args)
+    return EXIT_OK if explanation.allowed else EXIT_FAILED

@@ -29,7 +29,7 @@ from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.names import unknown_action, unknown_keys
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.lint import LintSettings
 from policycheck.model import Policy, build_policy
 
@@ -59,7 +59,7 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(JudgedFindings):
     """Everything the static check found (policycheck.expect.live adds the `--probe` comparisons)."""
 
     spec: CheckSpec
@@ -74,12 +74,9 @@ class CheckReport:
     """Problems that do not fail the check (a context key RAM does not document), with file:line."""
 
     @property
-    def lint_failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
-
-    @property
     def failed(self) -> bool:
-        return self.lint_failed or not all(r.passed for r in self.results)
+        """A lint finding at or above fail_on, or an expectation that did not pass."""
+        return super().failed or not all(r.passed for r in self.results)
 
     def as_findings(self) -> list[Finding]:
         """Failed expectations as findings at their line in policycheck.yaml, for SARIF."""
