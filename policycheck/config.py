@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -58,7 +59,9 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
             raise _fail(document, f"unknown finding code {code}; see docs/rules.md", (*path, index))
 
 
-def _lint_settings(document: Document, section: dict[str, Any], root: str) -> LintSettings:
+def _lint_settings(
+    document: Document, section: dict[str, Any], root: str, catalog: dict[str, Any]
+) -> LintSettings:
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
         _check_codes(document, rule.get("codes", []), ("lint", "ignore", index, "codes"))
@@ -77,7 +80,15 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        catalog=_catalog_extension(catalog),
     )
+
+
+def _catalog_extension(section: dict[str, Any]) -> CatalogExtension | None:
+    """The `catalog:` section as the rules take it; None when it adds nothing."""
+    if not section:
+        return None
+    return CatalogExtension.of(tuple(section.get("actions", ())), tuple(section.get("condition_keys", ())))
 
 
 def load_config(explicit: str | None = None) -> Config:
@@ -102,7 +113,8 @@ def load_config(explicit: str | None = None) -> Config:
     if problems:
         raise ConfigError(f"{path}:{problems[0].line}:{problems[0].column}: {problems[0].message}")
     root = os.path.dirname(os.path.abspath(path))
-    return Config(path=path, lint=_lint_settings(document, value.get("lint", {}), root), document=document)
+    lint = _lint_settings(document, value.get("lint", {}), root, value.get("catalog", {}))
+    return Config(path=path, lint=lint, document=document)
 
 
 @dataclass(frozen=True)

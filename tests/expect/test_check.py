@@ -328,7 +328,7 @@ def test_junit_has_a_case_per_check(project, cli, tmp_path):
             ":4:16:",
             'no document named "nope"',
         ),
-        (config("query", "    allow:\n      - action: oss:Get*\n"), ":8:9:", "no action catalog"),
+        (config("query", "    allow:\n      - action: nosuch:Get*\n"), ":8:9:", "no action catalog"),
         (config("query", "    allow:\n      - action: ice:Nothing*\n"), ":8:9:", "matches no action"),
         (
             config("query", "    allow:\n      - action: ice:X\n        conditional: yes\n"),
