@@ -98,14 +98,18 @@ def distinct_actions(
     names = names if names is not None else CatalogNames()
     folded = fold(pattern)
     seen: set[Hashable] = set()
+    signatures: set[tuple] = set()
 
     def new(action: str) -> bool:
         budget.spend()
-        statements = evaluator.statements_for_action(action)
         operation_level = bool(evaluator.operation_level(action))
+        signature = (operation_level, evaluator.action_signature(action))
+        if signature in signatures:
+            return False  # the same statements and resource as an action already seen
+        signatures.add(signature)
         # The service matters only where it forms the request's resource (per-operation services).
         service = fold(action.partition(":")[0]) if operation_level else None
-        key = (service, operation_level, tuple(s.order for s in statements))
+        key = (service, operation_level, tuple(s.order for s in evaluator.statements_for_action(action)))
         if key in seen:
             return False
         seen.add(key)
@@ -138,13 +142,40 @@ def distinct_actions(
 def _uncatalogued(
     evaluator: Evaluator, pattern: str, catalogued: tuple[str, ...], budget: Budget
 ) -> Iterator[str]:
-    """A shortest action for each combination of statements it can meet, in services without a catalog."""
+    """A shortest action for each combination of statements it can meet, in services without a catalog.
+
+    First without the catalogued services (a product of hundreds of prefixes is slow), the
+    character no pattern names tried first, so most witnesses (`x:x`, `oss:x`) fall outside
+    every catalog at once; a combination whose witness landed in a catalogued service is then
+    searched again with those services excluded, on its own.
+    """
     service = pattern.partition(":")[0]
     if ":" in pattern and not has_wildcard(service) and service in catalogued:
         return  # the pattern names a catalogued service: its catalog is the whole of it
+    known = set(catalogued)
+    retry = []
+    for outcome, action in _explore(evaluator, pattern, (), budget, None):
+        if action.partition(":")[0] not in known:
+            yield action
+        else:
+            retry.append(outcome)
+    for outcome in retry:
+        for _, action in _explore(evaluator, pattern, catalogued, budget, outcome):
+            yield action
+            break
+
+
+def _explore(
+    evaluator: Evaluator,
+    pattern: str,
+    excluded_services: tuple[str, ...],
+    budget: Budget,
+    wanted: frozenset[int] | None,
+) -> Iterator[tuple[frozenset[int], str]]:
+    """(statements met, a shortest action) per combination; only `wanted` when one is given."""
     tokens: list[automaton.Tokens] = [automaton.glob_tokens(pattern), automaton.glob_tokens(_SHAPE)]
-    excluded = range(len(tokens), len(tokens) + len(catalogued))
-    tokens.extend(automaton.glob_tokens(f"{code}:*") for code in catalogued)
+    excluded = range(len(tokens), len(tokens) + len(excluded_services))
+    tokens.extend(automaton.glob_tokens(f"{code}:*") for code in excluded_services)
     groups: dict[tuple[tuple[str, ...], bool], tuple[range, list[int]]] = {}
     for compiled in evaluator.statements:
         statement = compiled.match.statement
@@ -163,7 +194,8 @@ def _uncatalogued(
         for rng, orders, negated in members:
             if any(accepts[i] for i in rng) != negated:
                 out |= orders
-        return frozenset(out)
+        found = frozenset(out)
+        return found if wanted is None or found == wanted else None
 
     def dead(state: tuple[int, ...]) -> bool:
         # `<code>:*` stays matched once matched: the action is in a catalogued service.
@@ -172,6 +204,6 @@ def _uncatalogued(
     exploration = automaton.Exploration(
         tokens, classify, dead, limit=NO_STATE_LIMIT, budget=budget, fresh_first=True
     )
-    for _, action in exploration:
+    for outcome, action in exploration:
         if action:
-            yield action
+            yield outcome, action
