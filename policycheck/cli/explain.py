@@ -31,6 +31,12 @@ examples:
 --resource and/or some values of the context keys not given. The answer is proved by reasoning
 over the patterns and conditions, not by sampling; a witness request is shown and re-checked.
 
+An action authorized per operation (all of ICE) is requested on the account-scoped ARN
+acs:<ram-code>:<region>:<account-id>:*, whatever --resource says: "*" and acs:ice:*:*:* grant it,
+a job ARN never does. A statement that names a region or account applies only there; give
+--region/--account, or the answer lists them as missing, like a missing context key (such a
+statement then neither allows nor denies).
+
 exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or invalid policy.
 """
 
@@ -46,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--resource", default="*", help='the resource ARN (default "*")')
     parser.add_argument(
+        "--region",
+        help="the region the request is made in, e.g. cn-shanghai: an operation-level action (all of ICE) "
+        "is requested on acs:<ram-code>:<region>:<account-id>:*",
+    )
+    parser.add_argument("--account", help="the account id the request is made in, e.g. 1234567890123456")
+    parser.add_argument(
         "--context",
         action="append",
         default=[],
@@ -58,6 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="a Resource Directory control policy",
+    )
+    parser.add_argument(
+        "--control-mode",
+        choices=("deny-list", "allow-list"),
+        help="how the control policies bound the request: deny-list (Resource Directory's FullAliyunAccess "
+        "stays attached beside them) or allow-list (they are the complete allow-list). Default: deny-list "
+        "when no control policy has an Allow statement, allow-list otherwise",
     )
     parser.add_argument("--session-policy", metavar="FILE", help="the STS session policy of a role session")
     parser.add_argument(
@@ -92,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     from policycheck.evaluate import Evaluator, PolicySet, Request, explain
     from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
+    from policycheck.evaluate.control import control_layer
     from policycheck.evaluate.keys import single_valued
     from policycheck.expect.names import unknown_action, unknown_keys
     from policycheck.load.sources import load_policies
@@ -113,8 +133,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--action: {problem}")
     for message in unknown_keys(context):
         warning(f"--context: {message}")
-    evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
-    request = Request(args.action, args.resource, context)
+    if args.control_mode and not control:
+        raise UserError("--control-mode needs --control-policy: it says how those policies bound requests")
+    layer = control_layer(control, args.control_mode)
+    evaluator = Evaluator(PolicySet(identity=identity, control=layer.policies, session=session))
+    request = Request(args.action, args.resource, context, args.region, args.account)
     explanation = explain(
         evaluator,
         request,
@@ -122,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         any_context=args.any_context,
         single_valued=single_valued,
         budget=Budget(args.budget or DEFAULT_STEPS),
+        control=layer,
     )
     write_report(explanation, args)
     return EXIT_OK if explanation.allowed else EXIT_FAILED

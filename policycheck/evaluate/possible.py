@@ -6,7 +6,9 @@ layer applies and no Deny applies. The search:
 1. Resources. All Resource patterns of the statements whose action part applies run in lockstep
    with the requested pattern (policycheck.evaluate.automaton); every reachable combination of
    "which statements' Resource matches" is found with a shortest resource producing it. A fixed
-   resource (any_resource=False, or `*` for operation-level actions) has one combination.
+   resource (any_resource=False) has one combination. An operation-level action is requested
+   on the account-scoped ARN (policycheck.evaluate.scope): the region and account given are
+   kept, the others range over every region and account id.
 2. Statements. For each combination, pick one applicable Allow per required layer (an Allow
    without conditions makes the others of its layer redundant).
 3. Context. The picked Allows' conditions must all be true; each Deny whose Resource matched must
@@ -28,7 +30,7 @@ import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
-from policycheck.evaluate import automaton
+from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.actions import ActionNames, distinct_actions
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
@@ -151,8 +153,8 @@ def _solve_context(
                 break
         else:
             if not options:
-                scope = "the given context" if problem.all_given else "every context"
-                return UNSAT, None, f"denied by {deny.match.describe()} for {scope}"
+                when = "the given context" if problem.all_given else "every context"
+                return UNSAT, None, f"denied by {deny.match.describe()} for {when}"
             clauses.append((deny, options))
     status, chosen, blocking = _dodge([options for _, options in clauses], literals, problem)
     if status != SAT and blocking is not None:
@@ -304,9 +306,9 @@ def _search(
 
 
 def _resource_combinations(
-    statements: list[CompiledStatement], pattern: str, budget: Budget
+    statements: list[CompiledStatement], requested: automaton.Tokens, budget: Budget
 ) -> automaton.Exploration:
-    """Which sets of statements can match one resource matching `pattern`; a resource for each.
+    """Which sets of statements can match one resource of `requested`; a resource for each.
 
     Statements whose Resource holds `*` match every resource (with NotResource: none), so they
     stay out of the automaton; statements with the same patterns share one group.
@@ -314,7 +316,7 @@ def _resource_combinations(
     always = frozenset(s.order for s in statements if "*" in s.match.statement.resources) - frozenset(
         s.order for s in statements if s.match.statement.not_resource
     )
-    patterns: list[automaton.Tokens] = [automaton.glob_tokens(pattern)]
+    patterns: list[automaton.Tokens] = [requested]
     groups: dict[tuple[tuple[str, ...], bool], tuple[range, list[int]]] = {}
     for compiled in statements:
         statement = compiled.match.statement
@@ -367,7 +369,7 @@ def _guessed_then_explored(
                     if orders not in seen:
                         seen.add(orders)
                         yield orders, guess
-    for orders, found in _resource_combinations(statements, pattern, budget):
+    for orders, found in _resource_combinations(statements, automaton.glob_tokens(pattern), budget):
         if orders not in seen:
             seen.add(orders)
             yield orders, found
@@ -384,18 +386,36 @@ def _no_allow_reason(evaluator: Evaluator, action: str, layer: str, operation_le
     where = f"the {layer} polic{'y' if layer == 'session' else 'ies'}"
     reason = f"no Allow statement in {where} matches {action}"
     if operation_level:
+        service = scope.service_of(action)
         scoped = [
             s
             for s in evaluator.statements_for_action(action)
-            if not s.deny and s.layer == layer and not s.resource("*")
+            if not s.deny and s.layer == layer  # every one of them: none is a candidate
         ]
         if scoped:
             reason = (
-                f'{action} is authorized per operation (resource "*"), and the Allow statements for it '
-                f"in {where} name only specific resources ({scoped[0].match.describe()}), "
+                f"{action} is authorized per operation (on the account-scoped ARN "
+                f'"{scope.operation_arn(service, None, None)}"), and the Allow statements for it '
+                f"in {where} name only resources that never match it ({scoped[0].match.describe()}), "
                 "so they grant nothing"
             )
     return reason
+
+
+def _placed(evaluator: Evaluator, request: Request, service: str) -> Request:
+    """The witness of an operation-level action as a request in a region and account.
+
+    The search found the shortest such ARN (`acs:ice:a:0:*`); where a field was free and a
+    readable example value (scope.EXAMPLES) gives the same decision, the example is shown.
+    """
+    region, account = scope.split_arn(service, request.resource)
+    example_region = scope.EXAMPLES[scope.REGION] if request.region is None else request.region
+    example_account = scope.EXAMPLES[scope.ACCOUNT] if request.account is None else request.account
+    for placed in ((example_region, example_account), (region, example_account), (example_region, account)):
+        decision = evaluator.evaluate(Request(request.action, "", request.context, *placed))
+        if decision.allowed and not decision.missing_scope:
+            return Request(request.action, decision.resource, request.context, *placed)
+    return Request(request.action, request.resource, request.context, region, account)
 
 
 def could_allow(
@@ -408,6 +428,8 @@ def could_allow(
     single_valued: bool | SingleValued = False,
     budget: Budget | None = None,
     names: ActionNames | None = None,
+    region: str | None = None,
+    account: str | None = None,
 ) -> Possibility:
     """Could some request for `action` (an action, or a pattern such as `oss:*` or `*`) be allowed?
 
@@ -419,7 +441,8 @@ def could_allow(
     Budget when None); share one between the questions of one expectation. `names` tells which
     actions the catalog knows (the catalog by default); a pattern is decided over every action,
     catalogued or not (policycheck.evaluate.actions). When the budget runs out, the answer is
-    "undecided" (exhaustive false).
+    "undecided" (exhaustive false). `region`/`account` place an operation-level request
+    (policycheck.evaluate.scope); None: any region / account.
     """
     context = context or {}
     budget = budget if budget is not None else Budget()
@@ -430,6 +453,7 @@ def could_allow(
             (values,) if isinstance(values, str) else tuple(values)
         )
     question = _Question(evaluator, resource, context, given, any_resource, any_context, single, budget)
+    question.region, question.account = region, account
     try:
         if not has_wildcard(action):
             return question.ask(action)
@@ -494,12 +518,16 @@ class _Question:
         self.any_resource, self.any_context = any_resource, any_context
         self.single_valued, self.budget = single_valued, budget
         self.memo: dict[tuple[frozenset[Literal], bool], KeyAnswer] = {}
+        self.region: str | None = None
+        self.account: str | None = None
 
     def ask(self, action: str) -> Possibility:
         evaluator, resource, given, budget = self.evaluator, self.resource, self.given, self.budget
         any_resource, any_context = self.any_resource, self.any_context
         operation_level, candidates = evaluator.candidates(action)
         budget.spend(len(candidates) + 1)
+        service = scope.service_of(action)
+        region, account = scope.region_for(service, self.region), self.account
         allows = {layer: [s for s in candidates if not s.deny and s.layer == layer] for layer in LAYERS}
         for layer in LAYERS:
             if layer in evaluator.required and not allows[layer]:
@@ -513,11 +541,13 @@ class _Question:
                 statement = deny.match.statement
                 universal = "*" in statement.resources and not statement.not_resource
                 if deny.deny and universal and _unavoidable(deny, given, not any_context):
-                    scope = "the given context" if not any_context else "every context"
-                    return Possibility(False, None, (), f"denied by {deny.match.describe()} for {scope}", ())
-        if operation_level or not any_resource:
-            fixed = "*" if operation_level else resource
-            combinations = [(frozenset(s.order for s in relevant if s.resource(fixed)), fixed)]
+                    when = "the given context" if not any_context else "every context"
+                    return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
+        if operation_level:
+            requested = scope.request_tokens(service, region, account)
+            combinations = _resource_combinations(relevant, requested, budget)
+        elif not any_resource:
+            combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
         else:
             # Lazily: first the resources the Allows name themselves (cheap, and usually enough),
             # then shortest resources first; the first combination that works ends the search.
@@ -546,7 +576,9 @@ class _Question:
                     )
                     status, found_context, why = _solve_context(chosen, applying_denies, problem)
                     if status == SAT:
-                        request = Request(action, witness_resource, found_context)
+                        request = Request(action, witness_resource, found_context, region, account)
+                        if operation_level:
+                            request = _placed(evaluator, request, service)
                         decision = evaluator.evaluate(request)
                         if decision.allowed:
                             added = tuple(sorted(k for k in found_context if fold(k) not in given))
@@ -557,12 +589,15 @@ class _Question:
                     elif why not in reasons:
                         reasons.append(why)
         if not reasons:
-            scope = f"resource matching {resource!r}" if any_resource and not operation_level else "resource"
+            if operation_level:
+                where = f'account-scoped ARN "{scope.operation_arn(service, region, account)}"'
+            else:
+                where = f"resource matching {resource!r}" if any_resource else "resource"
             layer = next((la for la in LAYERS if la in missing_layer), "identity")
             if len(missing_layer) > 1 or not missing_layer:
-                reasons.append(f"no {scope} is allowed by every required layer at once")
+                reasons.append(f"no {where} is allowed by every required layer at once")
             else:
-                reasons.append(f"no {scope} is allowed by the {layer} policies for {action}")
+                reasons.append(f"no {where} is allowed by the {layer} policies for {action}")
         reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
         if undecided:
             return Possibility(
