@@ -9,6 +9,7 @@ Loopback only; bounded by --requests and --seconds, whichever ends first.
     .venv/bin/python bench/bench_emulator.py --requests 5000 --concurrency 32
     .venv/bin/python bench/bench_emulator.py --baseline       # the same client, a do-nothing server
     .venv/bin/python bench/bench_emulator.py --json           # one JSON line (bench/run.py)
+    .venv/bin/python bench/bench_emulator.py --source /tmp/old  # the server from another tree
 
 Prints one table: requests, errors, requests/second, latency p50/p99/max, and the emulator
 process's CPU time per request (client and server share the machine). No thresholds here:
@@ -18,6 +19,9 @@ the target (>= 300 requests/second on a 2-core machine) is read off the table.
 place of the emulator (no signature check, no authorization, no database: a fixed
 QueryIProductionJob answer), so `emulator / baseline` is the share of the client's ceiling on
 this machine that the emulator's own work leaves. The server's peak memory comes from wait4.
+
+--source DIR runs the server from another source tree (e.g. `git archive` of an older
+commit), so bench/run.py can measure a change before and after in the same run.
 """
 
 from __future__ import annotations
@@ -188,7 +192,11 @@ def main() -> int:
     parser.add_argument("--key", choices=sorted(KEYS), default="worker", help="whose AccessKey signs")
     parser.add_argument("--baseline", action="store_true", help="a do-nothing server instead of the emulator")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument("--source", metavar="DIR", help="run the server from this source tree")
     args = parser.parse_args()
+    environment = dict(os.environ)
+    if args.source:
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (args.source, os.environ.get("PYTHONPATH"))))
     with tempfile.TemporaryDirectory(prefix="bench-emulator-") as folder:
         if args.baseline:
             command = [sys.executable, "-c", SERVE_STUB, DEMO_JOB]
@@ -206,7 +214,7 @@ def main() -> int:
                 database,
             ]
         # cwd: a `python -c` child imports from its working folder first, never the source tree
-        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=folder)
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=folder, env=environment)
         try:
             url = first_line(server).split()[-1]
             before = cpu_seconds(server.pid)
@@ -224,6 +232,7 @@ def main() -> int:
             {
                 **result,
                 "server": "stub" if args.baseline else "emulator",
+                "source": args.source,
                 "concurrency": args.concurrency,
                 "server_cpu_ms": server_cpu,
                 "server_peak_mb": round(server_peak, 1),

@@ -207,8 +207,66 @@ def check_rows(raw: dict) -> list[Row]:
     ]
 
 
+def analysis_row(raw: dict) -> list[Row]:
+    worst = raw["analysis"] = run_case("bench_analysis.py")
+    each = ", ".join(f"{name} {case['check']:.2f} s" for name, case in sorted(worst["cases"].items()))
+    return [
+        Row(
+            "check, analysis worst cases",
+            f"{worst['check_s']:.2f} s (explain {worst['explain_s']:.2f} s)",
+            f"lint of the same document {worst['lint_s']:.2f} s",
+            f"{worst['check_s'] / worst['lint_s']:.1f}x",
+            "< 5 s",
+            mark(worst["check_s"] < 5 and worst["explain_s"] < 5),
+            f"{worst['peak_mb']:.0f} MB",
+            "the slowest of the generated legal-size policies of issue #14.1 "
+            f"({worst['slowest']}; tests/hostile/worst_cases.py), `check` proving deny ram:GetUser, "
+            f"ram:* and * (three analyses), median of {worst['repeat']}; once minutes to hours. "
+            f"Each case: {each}",
+        )
+    ]
+
+
+NONCE_BASELINE = "2a51dd187a3d8a3ce7f1ec2eca26b432530da5c1"
+"""main just before nonces left the shared write lock (issue 17): the emulator row's "before"."""
+
+
+def source_tree(commit: str, folder: str) -> str:
+    """`git archive` of `commit` unpacked into `folder`, to run an older server from."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        capture_output=True,
+        check=True,
+        cwd=BENCH.parent,
+        timeout=300,
+    )
+    subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True, timeout=300)
+    return folder
+
+
 def emulator_row(raw: dict) -> list[Row]:
-    emulator = raw["emulator"] = run_case("bench_emulator.py", "--requests", "3000", "--json")
+    """The emulator now and at NONCE_BASELINE, alternating twice; the better of each pair."""
+    arguments = ("--requests", "3000", "--json")
+    with tempfile.TemporaryDirectory(prefix="bench-emulator-before-") as folder:
+        before_tree = source_tree(NONCE_BASELINE, folder)
+        stores = [
+            (
+                run_case("bench_nonces.py", "--json", "--source", before_tree),
+                run_case("bench_nonces.py", "--json"),
+            )
+            for _ in range(3)
+        ]
+        runs = [
+            (
+                run_case("bench_emulator.py", *arguments, "--source", before_tree),
+                run_case("bench_emulator.py", *arguments),
+            )
+            for _ in range(2)
+        ]
+    store_before = raw["nonces_before"] = max((pair[0] for pair in stores), key=lambda r: r["per_s"])
+    store_now = raw["nonces"] = max((pair[1] for pair in stores), key=lambda r: r["per_s"])
+    before = raw["emulator_before"] = max((pair[0] for pair in runs), key=lambda r: r["rps"])
+    emulator = raw["emulator"] = max((pair[1] for pair in runs), key=lambda r: r["rps"])
     stub = raw["emulator_stub"] = run_case("bench_emulator.py", "--requests", "3000", "--baseline", "--json")
     ok = emulator["rps"] >= 300 and emulator["errors"] == 0 and emulator["requests"] == 3000
     return [
@@ -224,6 +282,51 @@ def emulator_row(raw: dict) -> list[Row]:
             f"{emulator['concurrency']} client threads, {emulator['requests']:,} requests, "
             f"{emulator['errors']} errors; server CPU {emulator['server_cpu_ms']:.2f} ms/request; "
             "baseline: the same server class with a stub handler",
+        ),
+        Row(
+            "emulator vs before nonce writer",
+            f"{emulator['rps']:,.0f} req/s, p99 {emulator['p99_ms']:.1f} ms",
+            f"{NONCE_BASELINE[:7]} {before['rps']:,.0f} req/s, p99 {before['p99_ms']:.1f} ms",
+            f"{emulator['rps'] / before['rps']:.2f}x",
+            "> 1x",
+            mark(emulator["rps"] > before["rps"] and emulator["errors"] == 0),
+            f"{before['server_peak_mb']:.0f} MB (before)",
+            f"the same load on the server of commit {NONCE_BASELINE[:7]} (each request commits its nonce "
+            "under SQLite's write lock) and of this tree (nonces group-committed by one writer); "
+            f"alternating, 2 runs each, the better of each; before: {before['errors']} errors",
+        ),
+        Row(
+            "emulator nonce store",
+            f"{store_now['per_s']:,.0f} nonces/s, p99 {store_now['p99_ms']:.1f} ms",
+            f"{NONCE_BASELINE[:7]} {store_before['per_s']:,.0f}/s, p99 {store_before['p99_ms']:.1f} ms",
+            f"{store_now['per_s'] / store_before['per_s']:.2f}x",
+            "> 1x",
+            mark(store_now["per_s"] > store_before["per_s"]),
+            "-",
+            f"bench_nonces.py: Store.remember_nonce alone, {store_now['threads']} threads, "
+            f"{store_now['nonces']:,} fresh nonces; alternating, 3 runs each, the better of each",
+        ),
+    ]
+
+
+def audit_row(raw: dict) -> list[Row]:
+    scale = ("--users", "2000", "--roles", "200", "--policies", "500", "--latency-ms", "50")
+    audit = raw["audit"] = run_case("bench_audit.py", *scale, "--json", timeout=1800)
+    ok = audit["speedup"] >= 6 and audit["concurrent_s"] < 60 and audit["unread"] == 0 and audit["identical"]
+    return [
+        Row(
+            f"audit --all, {audit['users']:,} users",
+            f"--concurrency {audit['concurrency']}: {audit['concurrent_s']:.1f} s",
+            f"--concurrency 1: {audit['sequential_s']:.1f} s",
+            f"{audit['speedup']:.1f}x faster",
+            ">= 6x, < 60 s, 0 errors",
+            mark(ok),
+            "-",
+            f"generated world: {audit['users']:,} users, {audit['roles']:,} roles, {audit['policies']:,} "
+            f"custom policies, {audit['latency_ms']:g} ms per call (emulator latency_ms); whole "
+            f"`policycheck audit --all` processes, {audit['principals']:,} principals, "
+            f"{audit['documents']:,} documents, {audit['findings']:,} findings; {audit['unread']} unread; "
+            f"reports identical (request IDs aside): {audit['identical']}",
         )
     ]
 
@@ -287,7 +390,16 @@ def main() -> int:
     raw: dict = {}
     rows: list[Row] = []
     failures = []
-    for part in (lint_rows, startup_row, explain_row, check_rows, emulator_row, half_open_row):
+    for part in (
+        lint_rows,
+        startup_row,
+        explain_row,
+        check_rows,
+        analysis_row,
+        emulator_row,
+        half_open_row,
+        audit_row,
+    ):
         try:
             rows += part(raw)
         except Exception as problem:  # noqa: BLE001 - one broken case must not hide the others

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,37 +91,73 @@ def _refs(caller: Caller, action: str, params: Mapping[str, str]) -> list[Policy
     ]
 
 
+class _Memo:
+    """Each key computed once, by the first thread that asks; the others wait for its answer.
+
+    The first asker computes inline (never queued behind the pool), so waiting cannot deadlock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Any, Future] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if owner:
+                future = self._futures[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as error:
+                future.set_exception(error)
+        return future.result()
+
+
+@dataclass(frozen=True)
+class _ReadPolicy:
+    """A policy's default version, or why it could not be read."""
+
+    document: FetchedDocument | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _ReadPrincipal:
+    principal: FetchedPrincipal
+    trust: FetchedDocument | None
+    policies: tuple[tuple[PolicyRef, _ReadPolicy], ...]
+
+
 class _Reader:
-    """Reads principals and policies, each policy document once."""
+    """Reads principals and policies, each policy document and group once; safe to call from
+    many threads, and touches no Snapshot (the caller records results in a fixed order)."""
 
-    def __init__(self, caller: Caller, snapshot: Snapshot, page_size: int) -> None:
+    def __init__(self, caller: Caller, page_size: int) -> None:
         self.caller = caller
-        self.snapshot = snapshot
         self.page_size = page_size
-        self.group_policies: dict[str, list[PolicyRef]] = {}
+        self._groups = _Memo()
+        self._policies = _Memo()
 
-    def names(self, action: str, key: str, item: str, field_name: str) -> list[str]:
+    def names(self, action: str, key: str, item: str, field_name: str) -> tuple[list[str], str | None]:
         try:
             return sorted(
                 str(entry[field_name])
                 for entry in _pages(self.caller, action, {}, key, item, self.page_size)
                 if entry.get(field_name)
-            )
+            ), None
         except CloudError as error:
-            self.snapshot.errors.append(f"{action}: {error}")
-            return []
+            return [], f"{action}: {error}"
 
-    def policy(self, ref: PolicyRef) -> None:
-        snapshot = self.snapshot
-        if ref in snapshot.policy_sources or ref in snapshot.policy_errors:
-            return
+    def policy(self, ref: PolicyRef) -> _ReadPolicy:
+        return self._policies.get(ref, lambda: self._read_policy(ref))
+
+    def _read_policy(self, ref: PolicyRef) -> _ReadPolicy:
         try:
-            document = self._policy_document(ref)
+            return _ReadPolicy(self._policy_document(ref), None)
         except CloudError as error:
-            snapshot.policy_errors[ref] = str(error)
-            return
-        snapshot.policy_sources[ref] = document.source
-        snapshot.documents[document.source] = document
+            return _ReadPolicy(None, str(error))
 
     def _policy_document(self, ref: PolicyRef) -> FetchedDocument:
         """The default version, from GetPolicy; GetPolicyVersion when GetPolicy leaves it out."""
@@ -140,7 +178,8 @@ class _Reader:
             policy_source(ref, version or "default"), text, "identity", ref.name, ref.policy_type, version
         )
 
-    def principal(self, kind: str, name: str) -> FetchedPrincipal:
+    def principal(self, kind: str, name: str) -> _ReadPrincipal:
+        trust = None
         try:
             if kind == "user":
                 attachments = [
@@ -155,76 +194,123 @@ class _Reader:
                 )
                 for group in groups:
                     attachments += [Attachment(ref, f"group {group}") for ref in self._group(group)]
-                trust = None
             elif kind == "group":
                 attachments = [Attachment(ref) for ref in self._group(name)]
-                trust = None
             else:
                 attachments = [
                     Attachment(ref) for ref in _refs(self.caller, "ListPoliciesForRole", {"RoleName": name})
                 ]
                 trust = self._trust(name)
         except CloudError as error:
-            return FetchedPrincipal(kind, name, error=str(error))
-        for attachment in attachments:
-            self.policy(attachment.policy)
-        return FetchedPrincipal(kind, name, tuple(attachments), trust)
+            return _ReadPrincipal(FetchedPrincipal(kind, name, error=str(error)), None, ())
+        policies = tuple((a.policy, self.policy(a.policy)) for a in attachments)
+        return _ReadPrincipal(
+            FetchedPrincipal(kind, name, tuple(attachments), trust.source if trust else None), trust, policies
+        )
 
     def _group(self, group: str) -> list[PolicyRef]:
-        if group not in self.group_policies:
-            self.group_policies[group] = _refs(self.caller, "ListPoliciesForGroup", {"GroupName": group})
-        return self.group_policies[group]
+        """A group's policies, listed once however many users are in it (a failure too)."""
+        return self._groups.get(
+            group, lambda: _refs(self.caller, "ListPoliciesForGroup", {"GroupName": group})
+        )
 
-    def _trust(self, role: str) -> str | None:
+    def _trust(self, role: str) -> FetchedDocument | None:
         body = self.caller.call("ram", "GetRole", {"RoleName": role}).body
         text = (body.get("Role") or {}).get("AssumeRolePolicyDocument")
         if not isinstance(text, str):
             return None
-        source = trust_source(role)
-        self.snapshot.documents[source] = FetchedDocument(source, text, "trust", role)
-        return source
+        return FetchedDocument(trust_source(role), text, "trust", role)
+
+
+def _record_policy(snapshot: Snapshot, ref: PolicyRef, read: _ReadPolicy) -> None:
+    if ref in snapshot.policy_sources or ref in snapshot.policy_errors:
+        return
+    if read.document is None:
+        snapshot.policy_errors[ref] = read.error or "not read"
+        return
+    snapshot.policy_sources[ref] = read.document.source
+    snapshot.documents[read.document.source] = read.document
 
 
 Progress = Callable[[int, int, str], None]
-"""progress(done, total, what): called before each principal is read."""
+"""progress(done, total, what): called as principals are read (`what` is the last one read)."""
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+"""Calls in flight at once. RAM throttles per account; beyond a few dozen, more workers only
+earn more Throttling answers."""
 
 
 def fetch_account(
-    caller: Caller, selection: Selection, page_size: int = PAGE_SIZE, progress: Progress | None = None
+    caller: Caller,
+    selection: Selection,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Snapshot:
-    """Read the selected principals and their policies; failures are recorded, never raised."""
+    """Read the selected principals and their policies; failures are recorded, never raised.
+
+    Up to `concurrency` calls run at once (`caller` must be thread-safe, as SdkCaller is);
+    results are recorded in the order a one-at-a-time read would record them, so the
+    snapshot, and every report made from it, is the same whatever the concurrency.
+    """
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}")
     snapshot = Snapshot()
-    reader = _Reader(caller, snapshot, page_size)
+    reader = _Reader(caller, page_size)
     wanted: list[tuple[str, str]] = [
         *(("user", n) for n in selection.users),
         *(("group", n) for n in selection.groups),
         *(("role", n) for n in selection.roles),
     ]
-    if selection.everything:
-        wanted += [("user", n) for n in reader.names("ListUsers", "Users", "User", "UserName")]
-        wanted += [("group", n) for n in reader.names("ListGroups", "Groups", "Group", "GroupName")]
-        wanted += [("role", n) for n in reader.names("ListRoles", "Roles", "Role", "RoleName")]
-    wanted = list(dict.fromkeys(wanted))
-    for done, (kind, name) in enumerate(wanted):
-        if progress is not None:
-            progress(done, len(wanted), f"{kind} {name}")
-        snapshot.principals.append(reader.principal(kind, name))
-    if selection.everything:
-        attached = {a.policy for p in snapshot.principals for a in p.attachments}
-        try:
-            custom = [
-                PolicyRef("Custom", str(p["PolicyName"]))
-                for p in _pages(
-                    caller, "ListPolicies", {"PolicyType": "Custom"}, "Policies", "Policy", page_size
-                )
-                if p.get("PolicyName")
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="policycheck-audit")
+    try:
+        if selection.everything:
+            lists = [
+                ("user", pool.submit(reader.names, "ListUsers", "Users", "User", "UserName")),
+                ("group", pool.submit(reader.names, "ListGroups", "Groups", "Group", "GroupName")),
+                ("role", pool.submit(reader.names, "ListRoles", "Roles", "Role", "RoleName")),
             ]
-        except CloudError as error:
-            snapshot.errors.append(f"ListPolicies: {error}")
-            custom = []
-        for ref in sorted(set(custom) - attached):
-            reader.policy(ref)
-            snapshot.unattached.append(ref)
+            for kind, listed in lists:
+                names, error = listed.result()
+                wanted += [(kind, n) for n in names]
+                if error:
+                    snapshot.errors.append(error)
+        wanted = list(dict.fromkeys(wanted))
+        if progress is not None:
+            progress(0, len(wanted), "")
+        reads = [pool.submit(reader.principal, kind, name) for kind, name in wanted]
+        for done, finished in enumerate(as_completed(reads), 1):
+            if progress is not None:
+                principal = finished.result().principal
+                progress(done, len(wanted), f"{principal.kind} {principal.name}")
+        for future in reads:
+            read = future.result()
+            snapshot.principals.append(read.principal)
+            if read.trust is not None:
+                snapshot.documents[read.trust.source] = read.trust
+            for ref, policy in read.policies:
+                _record_policy(snapshot, ref, policy)
+        if selection.everything:
+            attached = {a.policy for p in snapshot.principals for a in p.attachments}
+            try:
+                custom = [
+                    PolicyRef("Custom", str(p["PolicyName"]))
+                    for p in _pages(
+                        caller, "ListPolicies", {"PolicyType": "Custom"}, "Policies", "Policy", page_size
+                    )
+                    if p.get("PolicyName")
+                ]
+            except CloudError as error:
+                snapshot.errors.append(f"ListPolicies: {error}")
+                custom = []
+            unattached = sorted(set(custom) - attached)
+            for ref, read_policy in zip(unattached, pool.map(reader.policy, unattached), strict=True):
+                _record_policy(snapshot, ref, read_policy)
+                snapshot.unattached.append(ref)
+    finally:
+        # Ctrl-C: drop the reads not started yet instead of finishing thousands of them
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress is not None:
         progress(len(wanted), len(wanted), "")
     return snapshot

@@ -11,7 +11,11 @@ rest of policycheck sees only api.Caller (and the transport could be swapped):
 - proxies: the SDK applies HTTP(S)_PROXY even to loopback and ignores NO_PROXY, so the proxy
   is chosen here (none for loopback, NO_PROXY honoured) and passed explicitly;
 - retries: the SDK retries nothing for ICE or RAM; api.RetryPolicy is applied here, for
-  throttling and transient 5xx only, bounded in count and time;
+  throttling and transient 5xx only, bounded in count and time per call; a Throttling
+  answer pauses every thread sharing the caller (audit's workers), not only the one that
+  got it, so a pool of workers backs off together instead of hammering the limit;
+- threads: one AcsClient (and its HTTP session) per thread, as requests.Session is not
+  documented as thread-safe;
 - errors: ServerException drops the body (HostId, Recommend, AccessDeniedDetail) and building
   it crashes on some bodies, so it is never built: the raw status and body are read and kept,
   and secrets are redacted from every decoded string of them;
@@ -25,6 +29,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 import urllib.request
 import warnings
@@ -46,6 +51,7 @@ from policycheck.cloud.api import (
     Redactor,
     RetryPolicy,
     endpoint_for,
+    is_throttling,
 )
 from policycheck.cloud.credentials import Credentials, RoleToAssume
 
@@ -134,7 +140,7 @@ class SdkCaller:
     """api.Caller over aliyun-python-sdk-core, for one set of credentials.
 
     `sleep`, `random_fraction` and `on_retry` are there so tests (and progress displays)
-    can see and speed up the backoff.
+    can see and speed up the backoff. Safe to share between threads.
     """
 
     def __init__(
@@ -159,13 +165,17 @@ class SdkCaller:
         self._sleep = sleep
         self._random = random_fraction
         self._on_retry = on_retry
-        self._clients: dict[Endpoint, AcsClient] = {}
+        self._local = threading.local()
+        self._throttle_lock = threading.Lock()
+        self._resume_at = 0.0
+        """time.monotonic() before which no thread sends: set by a Throttling answer."""
 
     def endpoint(self, product: str) -> Endpoint:
         return endpoint_for(product, self.region, self.override)
 
     def _client(self, endpoint: Endpoint) -> AcsClient:
-        client = self._clients.get(endpoint)
+        clients: dict[Endpoint, AcsClient] = self._local.__dict__.setdefault("clients", {})
+        client = clients.get(endpoint)
         if client is None:
             client = _Client(
                 self._credentials.access_key_id,
@@ -176,8 +186,19 @@ class SdkCaller:
                 timeout=self._timeouts[1],
                 proxy=proxies_for(endpoint),
             )
-            self._clients[endpoint] = client
+            clients[endpoint] = client
         return client
+
+    def _wait_for_throttling(self) -> None:
+        """Hold a call while another thread's Throttling pause lasts."""
+        with self._throttle_lock:
+            wait = self._resume_at - time.monotonic()
+        if wait > 0:
+            self._sleep(wait)
+
+    def _throttled_for(self, pause: float) -> None:
+        with self._throttle_lock:
+            self._resume_at = max(self._resume_at, time.monotonic() + pause)
 
     def call(self, product: str, action: str, params: Mapping[str, str]) -> ApiResponse:
         _check_read_only(product, action)
@@ -185,6 +206,8 @@ class SdkCaller:
         slept = 0.0
         attempt = 1
         while True:
+            if attempt == 1:
+                self._wait_for_throttling()
             try:
                 body = self._once(endpoint, product, action, params)
                 return ApiResponse(body, attempt)
@@ -197,6 +220,8 @@ class SdkCaller:
                     raise
                 if self._on_retry is not None:
                     self._on_retry(getattr(error, "code", "error"), attempt, pause)
+                if isinstance(error, ApiError) and is_throttling(error.code):
+                    self._throttled_for(pause)
                 self._sleep(pause)
                 slept += pause
                 attempt += 1

@@ -174,6 +174,13 @@ class Emulator:
                 )
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        """The answer to one request, held back by the world's `latency_ms` (a distant endpoint)."""
+        latency = self.world.settings.latency_ms
+        if latency:
+            time.sleep(latency / 1000)
+        return self._answer(request)
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4()).upper()
         params: dict[str, str] = {}
         product = "ICE"

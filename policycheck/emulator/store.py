@@ -4,6 +4,12 @@ SQLite (standard library, WAL) so the state survives restarts and stays right un
 threads: every write runs in a `BEGIN IMMEDIATE` transaction, and primary keys make a
 second writer of the same job, token or nonce fail instead of silently winning.
 Connections are pooled: one per concurrently running request, reused afterwards.
+
+Nonces, written by every request, do not take that lock one request at a time (the
+handlers spent ~80% of their time waiting for it): a request claims its nonce in memory,
+then one writer thread commits all waiting nonces in one transaction (group commit) and
+each request is answered only once its nonce is durable, so a replay is refused after a
+restart and by another emulator sharing the database, exactly as before.
 """
 
 from __future__ import annotations
@@ -97,6 +103,24 @@ class Transaction:
         )
 
 
+@dataclass(slots=True)
+class _NonceWrite:
+    """One nonce waiting for the writer; `done` is set once `fresh` (or `error`) is known."""
+
+    scope: str
+    access_key_id: str
+    nonce: str
+    now: float
+    expires_at: float
+    done: threading.Event
+    fresh: bool = False
+    error: BaseException | None = None
+
+
+NONCE_BATCH = 512
+"""The most nonces one commit writes; more wait for the next one."""
+
+
 class Store:
     """One SQLite database file; safe to share between threads (and between processes)."""
 
@@ -108,6 +132,11 @@ class Store:
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+        self._claimed: dict[tuple[str, str, str], float] = {}
+        """Nonces this process accepted, with their expiry: a replay is refused without SQLite."""
+        self._claims = threading.Lock()
+        self._pending: queue.SimpleQueue[_NonceWrite | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -143,6 +172,11 @@ class Store:
             db.execute("COMMIT")
 
     def close(self) -> None:
+        """Write the nonces still waiting, then close every connection."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._pending.put(None)
+            writer.join()
         with self._lock:
             for db in self._all:
                 db.close()
@@ -151,17 +185,70 @@ class Store:
     def remember_nonce(self, scope: str, access_key_id: str, nonce: str, now: float, keep: float) -> bool:
         """Record a nonce for `keep` seconds; False when this key already used it in `scope`.
 
-        Expired nonces are forgotten only in the caller's own scope (a world and its clock
-        skew), so an emulator with a short skew sharing the database cannot wipe the nonces
-        another one still needs: each row carries the expiry its writer chose.
+        Returns once the nonce is committed (so a restart still refuses its replay). Expired
+        nonces are forgotten only in the caller's own scope (a world and its clock skew), so
+        an emulator with a short skew sharing the database cannot wipe the nonces another
+        one still needs: each row carries the expiry its writer chose.
         """
-        with self._write() as db:
-            db.execute("DELETE FROM signature_nonces WHERE scope = ? AND expires_at < ?", (scope, now))
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO signature_nonces VALUES (?, ?, ?, ?)",
-                (scope, access_key_id, nonce, now + keep),
-            ).rowcount
-        return inserted == 1
+        key = (scope, access_key_id, nonce)
+        with self._claims:
+            expires_at = self._claimed.get(key)
+            if expires_at is not None and expires_at >= now:
+                return False
+            self._claimed[key] = now + keep
+            if len(self._claimed) > 4 * NONCE_BATCH and len(self._claimed) % NONCE_BATCH == 0:
+                self._claimed = {k: e for k, e in self._claimed.items() if e >= now}
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_nonces, name="policycheck-nonces", daemon=True
+                )
+                self._writer.start()
+        write = _NonceWrite(scope, access_key_id, nonce, now, now + keep, threading.Event())
+        self._pending.put(write)
+        write.done.wait()
+        if write.error is not None:
+            raise write.error
+        return write.fresh
+
+    def _write_nonces(self) -> None:
+        """The one nonce writer: each commit takes every nonce waiting (up to NONCE_BATCH)."""
+        stopping = False
+        while not stopping:
+            first = self._pending.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < NONCE_BATCH:
+                try:
+                    more = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                with self._write() as db:
+                    expired: dict[str, float] = {}
+                    for write in batch:
+                        expired[write.scope] = max(expired.get(write.scope, write.now), write.now)
+                    for scope, now in expired.items():
+                        db.execute(
+                            "DELETE FROM signature_nonces WHERE scope = ? AND expires_at < ?", (scope, now)
+                        )
+                    for write in batch:
+                        write.fresh = (
+                            db.execute(
+                                "INSERT OR IGNORE INTO signature_nonces VALUES (?, ?, ?, ?)",
+                                (write.scope, write.access_key_id, write.nonce, write.expires_at),
+                            ).rowcount
+                            == 1
+                        )
+            except Exception as error:  # noqa: BLE001 - every waiting request gets the failure
+                for write in batch:
+                    write.error = error
+            for write in batch:
+                write.done.set()
 
     def seed_job(self, job: StoredJob) -> None:
         """Add a job of the world file unless the database already has it (a restart)."""

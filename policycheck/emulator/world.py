@@ -57,6 +57,7 @@ class Settings:
     analysing_seconds: float = 5.0
     rate_limit: float = 0.0
     clock_skew_seconds: int = 900
+    latency_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import copy
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,7 @@ from policycheck.cloud.api import ApiError, ApiResponse, Endpoint, parse_endpoin
 from policycheck.cloud.audit import Selection, fetch_account, save_documents
 from policycheck.cloud.credentials import Credentials
 from policycheck.cloud.sdk import SdkCaller
-from tests.cloud.conftest import AUDITOR, INTERN, ROOT, WORLD, allow, run_as, serve
+from tests.cloud.conftest import AUDITOR, INTERN, ROOT, TRUST, WORLD, allow, run_as, serve
 
 
 def root_caller(endpoint: str) -> SdkCaller:
@@ -334,3 +335,91 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stderr", piped)
     _ProgressBar()(1, 4, "user intern")
     assert piped.getvalue() == ""
+
+
+# --- concurrency ------------------------------------------------------------------------
+
+
+def busy_world(users: int, roles: int, policies: int, latency_ms: float) -> dict:
+    """An account where policies are shared between users, groups and roles, some of them
+    with findings, and answers come late enough that workers finish out of order."""
+    world = copy.deepcopy(WORLD)
+    world["settings"]["latency_ms"] = latency_ms
+    account = world["accounts"][0]
+    for index in range(policies):
+        document = (
+            allow("ice:QueryIProductionJob", resource="acs:ice:*:*:job/*")
+            if index % 3 == 0
+            else allow(f"ice:Get{index}")
+        )
+        account["policies"][f"p{index:03}"] = {"document": document}
+    account["groups"] += [
+        {"name": f"g{index}", "policies": [f"p{(index * 7) % policies:03}"]} for index in range(5)
+    ]
+    account["users"] += [
+        {
+            "name": f"u{index:03}",
+            "groups": [f"g{index % 5}"] if index % 2 else [],
+            "policies": [f"p{(index * 3) % policies:03}", f"p{(index * 5 + 1) % policies:03}"],
+        }
+        for index in range(users)
+    ]
+    account["roles"] += [
+        {"name": f"r{index:02}", "trust_policy": TRUST, "policies": [f"p{(index * 11) % policies:03}"]}
+        for index in range(roles)
+    ]
+    return world
+
+
+def test_concurrent_audit_reports_byte_for_byte_what_a_sequential_one_does(tmp_path):
+    with serve(tmp_path / "world", busy_world(40, 8, 30, latency_ms=5)) as url:
+        reports = {}
+        for concurrency in ("1", "8"):
+            out = tmp_path / f"audit-{concurrency}.json"
+            run = run_as(
+                ROOT,
+                *("audit", "--all", "--user", "ghost", "--endpoint", url, "--concurrency", concurrency),
+                *("--format", "json", "--output", str(out)),
+                home=tmp_path,
+            )
+            assert run.code == 1 and run.err == ""
+            # the one thing that differs between two runs: the server's request IDs
+            reports[concurrency] = re.sub(rb"request [0-9A-F-]{36}", b"request ID", out.read_bytes())
+    assert reports["1"] == reports["8"]
+    result = json.loads(reports["8"])
+    names = [p["name"] for p in result["principals"]]
+    assert len(names) == 1 + 45 + 6 + 9 and "u039" in names and "r07" in names
+    assert [p for p in result["principals"] if p["name"] == "ghost"][0]["error"].startswith("EntityNotExist")
+    codes = {(f["file"], f["code"]) for f in result["findings"]}
+    assert ("ram://policy/Custom/p000@v1", "RESOURCE_MISMATCH") in codes
+
+
+def test_each_policy_and_group_is_read_once_whatever_the_concurrency(tmp_path):
+    with serve(tmp_path / "world", busy_world(30, 4, 12, latency_ms=2)) as url:
+        calls = {}
+        for concurrency in (1, 8):
+            caller = CountingCaller(root_caller(url))
+            fetch_account(caller, Selection(everything=True), concurrency=concurrency)
+            calls[concurrency] = sorted((action, sorted(params.items())) for action, params in caller.calls)
+    assert calls[1] == calls[8]
+    get_policy = [params for action, params in calls[8] if action == "GetPolicy"]
+    assert len(get_policy) == len({tuple(p) for p in get_policy})
+    group_lists = [params for action, params in calls[8] if action == "ListPoliciesForGroup"]
+    assert len(group_lists) == len({tuple(p) for p in group_lists}) == 6
+
+
+@pytest.mark.parametrize("value", ["0", "33", "many"])
+def test_concurrency_out_of_range_is_a_usage_error(value, tmp_path):
+    run = run_as(ROOT, "audit", "--all", "--concurrency", value, home=tmp_path)
+    assert run.code == 2
+    assert "--concurrency: must be a whole number from 1 to 32" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_progress_escapes_names_from_the_server(monkeypatch):
+    from policycheck.cli.audit import _ProgressBar
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _ProgressBar()(1, 2, "user evil\x1b[2J\rname")
+    assert "\x1b[2J" not in terminal.getvalue() and "\\x1b[2J" in terminal.getvalue()

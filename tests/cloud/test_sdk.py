@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -152,6 +153,28 @@ def test_throttling_is_retried_with_backoff_then_given_up(endpoint):
     assert caught.value.code == "Throttling.User" and caught.value.attempts == 4
     assert pauses == [0.375, 0.75, 1.5]
     assert notices == [("Throttling.User", 1), ("Throttling.User", 2), ("Throttling.User", 3)]
+
+
+def test_throttling_pauses_the_next_call_from_any_thread_too(endpoint):
+    """A pool of workers shares the caller: after one is throttled, the others wait too
+    instead of earning more Throttling answers (sleep is recorded, not slept)."""
+    pauses: list[float] = []
+    target = caller(
+        endpoint,
+        THROTTLED,
+        retry=RetryPolicy(attempts=2, base_delay=60, max_delay=60, budget_seconds=120),
+        sleep=pauses.append,
+        random_fraction=lambda: 0.0,
+    )
+    with pytest.raises(ApiError):
+        query(target)
+    assert pauses == [30.0]
+    other: list[float] = []
+    target._sleep = other.append
+    thread = threading.Thread(target=lambda: pytest.raises(ApiError, query, target))
+    thread.start()
+    thread.join(timeout=60)
+    assert len(other) == 2 and 29 < other[0] <= 30 and other[1] == 30.0
 
 
 def test_retries_stop_at_the_time_budget(endpoint):

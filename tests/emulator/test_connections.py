@@ -22,6 +22,7 @@ from tests.emulator.conftest import (
     WAIT_SECONDS,
     Endpoint,
     FakeClock,
+    call,
     first_line,
     raw,
     sign_v1,
@@ -170,3 +171,11 @@ def test_emulators_of_one_world_refuse_each_others_replays(start, tmp_path):
         request = signed(ROOT, "QueryIProductionJob", JobId=SEEDED_JOB)
         assert _replay_to(first, request) == "OK"
         assert _replay_to(second, request) == "SignatureNonceUsed"
+
+
+def test_latency_holds_every_answer_back(start):
+    """A lower bound only: how much faster concurrent clients go is measured in bench/."""
+    with start(latency_ms=300) as endpoint:
+        began = time.monotonic()
+        assert call(endpoint, ROOT, "QueryIProductionJob", JobId=SEEDED_JOB)["JobId"] == SEEDED_JOB
+        assert time.monotonic() - began >= 0.3

@@ -87,3 +87,55 @@ def test_a_second_store_on_the_same_file_sees_the_first_ones_writes(tmp_path):
     second = Store(str(tmp_path / "s.db"))
     assert second.get_job("1", "shared").params == {"FunctionName": "Cover"}
     assert second.get_job("2", "shared") is None
+
+
+def test_a_nonce_is_refused_after_a_restart(tmp_path):
+    """The nonce is committed before remember_nonce returns: a new process on the same file
+    refuses it, though its in-memory set is empty."""
+    path = str(tmp_path / "s.db")
+    first = Store(path)
+    assert first.remember_nonce("w", "ak", "n1", now=1000.0, keep=1800.0)
+    first.close()
+    again = Store(path)
+    assert not again.remember_nonce("w", "ak", "n1", now=1001.0, keep=1800.0)
+    assert again.remember_nonce("w", "ak", "n2", now=1001.0, keep=1800.0)
+    again.close()
+
+
+def test_a_nonce_raced_by_many_threads_is_accepted_once(tmp_path):
+    stores = [Store(str(tmp_path / "s.db")) for _ in range(2)]  # two emulators, one file
+    barrier = threading.Barrier(16)
+    answers = []
+
+    def racer(index: int) -> None:
+        barrier.wait(timeout=30)
+        answers.append(stores[index % 2].remember_nonce("w", "ak", "same", now=1000.0, keep=60.0))
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == [False] * 15 + [True]
+    for store in stores:
+        store.close()
+
+
+def test_many_nonces_at_once_are_each_accepted_and_kept(tmp_path):
+    path = str(tmp_path / "s.db")
+    store = Store(path)
+    results = []
+
+    def sender(index: int) -> None:
+        results.append(store.remember_nonce("w", "ak", f"n{index}", now=1000.0, keep=60.0))
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    store.close()
+    assert results == [True] * 64
+    reopened = Store(path)
+    assert not any(reopened.remember_nonce("w", "ak", f"n{i}", now=1001.0, keep=60.0) for i in range(64))
+    reopened.close()
