@@ -15,6 +15,7 @@ from policycheck.cli import (
     wants_color,
     write_output,
 )
+from policycheck.model import POLICY_KINDS
 
 DESCRIPTION = """\
 Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
@@ -25,10 +26,12 @@ examples:
   policycheck lint 'policies/**/*.json' --fail-on error
   policycheck lint policies/ --format sarif --output policycheck.sarif
   policycheck lint trust/ci-role.json --kind trust
+  policycheck lint buckets/media-bucket.json --kind bucket
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
 files found that way, never files named on the command line. Trust policies (statements with a
-Principal) are detected; control and session policies need --kind or lint.kinds.
+Principal) and OSS bucket policies (statements with a Principal and a Resource) are detected;
+control and session policies need --kind or lint.kinds.
 """
 
 
@@ -43,8 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("identity", "trust", "control", "session"),
-        help="treat every file as this kind of policy (default: detect trust policies, else identity)",
+        choices=POLICY_KINDS,
+        help="treat every file as this kind of policy (default: detect bucket and trust policies, "
+        "else identity)",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
 

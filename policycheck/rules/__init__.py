@@ -16,7 +16,7 @@ from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind, Statement
 
-RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust")
+RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust", "bucket")
 
 ALL_KINDS: frozenset[PolicyKind] = frozenset(POLICY_KINDS)
 PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "session"})
