@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
+from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.evaluate import PolicySet
 from policycheck.expect.sources import describe_errors
 from policycheck.expect.spec import CheckSpec, PrincipalSpec
@@ -24,12 +26,14 @@ from policycheck.rules import RuleOptions
 @dataclass(frozen=True)
 class ResolvedPrincipal:
     """A principal ready to evaluate; `unknowns` say which of its permissions cannot be known
-    (a System policy whose text is not in the repository, a value known only after apply)."""
+    (a System policy the library does not have, a value known only after apply), and
+    `system_texts` which System policies were read from the System policy library."""
 
     spec: PrincipalSpec
     policies: PolicySet
     trust: Policy | None
     unknowns: tuple[str, ...]
+    system_texts: tuple[SystemPolicy, ...] = ()
 
 
 def _looks_like_path(reference: str) -> bool:
@@ -118,11 +122,26 @@ class Library:
     def documents(self) -> int:
         return len({path for path, _ in self.linted}) + len(self._plan_documents)
 
+    @cached_property
+    def system(self) -> SystemLibrary:
+        """The System policy library, read when a System policy is first met."""
+        from policycheck.catalog.system import library
+
+        try:
+            return library(self.spec.config.system_policies)
+        except LibraryError as problem:
+            raise self.spec.error(("system_policies",), str(problem)) from None
+
     # -- principals ------------------------------------------------------------------------
 
     def _policy(self, linted: LintedFile, kind: PolicyKind, at: JsonPath) -> Policy:
         document = linted.document
-        if document.parsed and (detect_kind(document.value) == "trust") != (kind == "trust"):
+        detected = detect_kind(document.value) if document.parsed else kind
+        if detected == "bucket":
+            raise self.spec.error(
+                at, f"{document.source} is an OSS bucket policy; it cannot be used as {kind} here"
+            )
+        if (detected == "trust") != (kind == "trust"):
             what = "not a trust policy" if kind == "trust" else "a role trust policy"
             raise self.spec.error(at, f"{document.source} is {what}; it cannot be used as {kind} here")
         if linted.policy is None:
@@ -164,14 +183,17 @@ class Library:
         if spec.trust:
             [trust] = self.documents_for(spec.trust, "trust", (*spec.path, "trust"))[:1]
         unknowns: list[str] = []
+        system_texts: list[SystemPolicy] = []
         if spec.terraform:
-            found, plan_trust = self._from_plans(spec, unknowns)
+            found, plan_trust = self._from_plans(spec, unknowns, system_texts)
             identity += found
             trust = trust or plan_trust
         policies = PolicySet(identity=tuple(identity), control=tuple(control), session=session)
-        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns))
+        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns), tuple(dict.fromkeys(system_texts)))
 
-    def _from_plans(self, spec: PrincipalSpec, unknowns: list[str]) -> tuple[list[Policy], Policy | None]:
+    def _from_plans(
+        self, spec: PrincipalSpec, unknowns: list[str], system_texts: list[SystemPolicy]
+    ) -> tuple[list[Policy], Policy | None]:
         """A principal's attached policies (and a role's trust policy) from the Terraform plans."""
         assert spec.terraform is not None
         principal_type, name = spec.terraform
@@ -192,10 +214,17 @@ class Library:
             if attachment.unknown:
                 unknowns.append(f"{attachment.address}{through}: {attachment.unknown}")
             elif attachment.policy_type == "System":
-                unknowns.append(
-                    f"System policy {attachment.policy_name} is attached{through} ({attachment.address}); "
-                    "its document is not in the plan"
-                )
+                known = self.system.get(attachment.policy_name or "")
+                model = system_policy_model(known) if known else None
+                if model is None:
+                    unknowns.append(
+                        f"System policy {attachment.policy_name} is attached{through} "
+                        f"({attachment.address}); its document is not in the plan nor in the "
+                        "System policy library"
+                    )
+                else:
+                    policies.append(model)
+                    system_texts.append(known)
             else:
                 plan_policy = next(
                     (p for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))), None

@@ -190,7 +190,11 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
         "version": __version__,
         "config": report.spec.config.path,
         "principals": {
-            name: {"type": p.spec.type, "unknowns": list(p.unknowns)}
+            name: {
+                "type": p.spec.type,
+                "unknowns": list(p.unknowns),
+                "system_policies": [t.provenance() for t in p.system_texts],
+            }
             for name, p in sorted(report.principals.items())
         },
         "results": [_result(r) for r in report.results],

@@ -61,6 +61,8 @@ def check_report(report: CheckReport, color: bool) -> str:
         lines += ["", f"{paint(name, '1', color)}{kind}"]
         for note in principal.unknowns:
             lines.append(f"  note: {note}")
+        for system in principal.system_texts:
+            lines.append(f"  note: {system.describe()}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
             group = list(group)
             if len(group) > 1 and all(r.status == "holds" for r in group):
