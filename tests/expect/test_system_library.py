@@ -154,3 +154,31 @@ def test_shipped_library_files_follow_the_schema_and_name_their_file():
     assert {"AliyunICEFullAccess", "AliyunICEReadOnlyAccess", "AliyunOSSReadOnlyAccess"} <= set(
         checked.policies
     )
+
+
+def test_catalog_system_policies_lists_what_check_would_use(tmp_path, write, cli):
+    run = cli("catalog", "system-policies", cwd=tmp_path)
+    assert run.code == 0
+    assert (
+        "AliyunICEFullAccess v1 read 2026-12-04 from "
+        "https://help.aliyun.com/zh/ram/developer-reference/aliyunicefullaccess (policycheck's library)"
+    ) in run.out.splitlines()
+    shipped = run.out.splitlines()[-1]
+    write(
+        "sp/AliyunICEFullAccess.json",
+        {
+            "name": "AliyunICEFullAccess",
+            "type": "System",
+            "version": "v2",
+            "source": "ram:GetPolicyVersion@ram.aliyuncs.com",
+            "read": "2026-12-03",
+            "document": {
+                "Version": "1",
+                "Statement": [{"Effect": "Allow", "Action": "ice:*", "Resource": "*"}],
+            },
+        },
+    )
+    write("policycheck.yaml", "system_policies: sp\n")
+    run = cli("catalog", "system-policies", cwd=tmp_path)
+    assert "AliyunICEFullAccess v2 read 2026-12-03 from ram:GetPolicyVersion@ram.aliyuncs.com (sp)" in run.out
+    assert run.out.splitlines()[-1] == shipped  # the folder replaced one, added none
