@@ -59,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--expect",
         metavar="FILE",
         help="also run the expectations of this policycheck.yaml against what is really attached "
-        "(principals are matched by type and name)",
+        "(principals are matched by type and name; a System policy the audit cannot read is taken "
+        "from the System policy library)",
     )
     parser.add_argument(
         "--fail-on",
@@ -116,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
         from policycheck.cloud.audit import principal_policies
         from policycheck.expect.check import run_check
 
-        spec, settings = expectations
-        checked = run_check(spec, settings, account=principal_policies(result))
+        spec, settings, system = expectations
+        checked = run_check(spec, settings, account=principal_policies(result, system))
     if args.format == "json":
         from policycheck.report.as_json import audit_report
 
@@ -143,12 +144,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_expectations(path: str):
-    """The spec and lint settings of a policycheck.yaml, checked before any call is made."""
+    """The spec, lint settings and System policy library of a policycheck.yaml, checked before
+    any call is made."""
+    from policycheck.catalog.system import LibraryError, library
     from policycheck.config import ConfigError, load_config
     from policycheck.expect.spec import read_spec
 
     try:
         config = load_config(path)
-        return read_spec(config), config.lint
-    except ConfigError as problem:
+        return read_spec(config), config.lint, library(config.system_policies)
+    except (ConfigError, LibraryError) as problem:
         raise UsageError(str(problem)) from None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from policycheck import catalog, patterns
+from policycheck.catalog.system import SystemPolicy
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
@@ -255,6 +256,7 @@ class AccountPrincipal(Protocol):
     identity: tuple[Policy, ...]
     trust: Policy | None
     problems: tuple[str, ...]
+    system_texts: tuple[SystemPolicy, ...]
 
 
 def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> ResolvedPrincipal:
@@ -265,7 +267,9 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
     policies = PolicySet(
         identity=live.identity, control=resolved.policies.control, session=resolved.policies.session
     )
-    return ResolvedPrincipal(resolved.spec, policies, live.trust, tuple(live.problems))
+    return ResolvedPrincipal(
+        resolved.spec, policies, live.trust, tuple(live.problems), tuple(live.system_texts)
+    )
 
 
 def run_check(
