@@ -102,8 +102,10 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def detect_kind(value: Any) -> PolicyKind:
-    """A statement naming both a Principal and a Resource makes an OSS bucket policy; one naming
-    a Principal only, a role trust policy (trust policies have no Resource); else identity.
+    """A statement naming a Resource and a Principal in OSS's list form (["*"], ["<uid>"]) makes
+    an OSS bucket policy; any other statement naming a Principal, a role trust policy (whose
+    Principal is an object such as {"RAM": [...]}, so a stray Resource there is a trust policy's
+    mistake); else identity.
 
     Control and session policies look exactly like identity policies, so they are
     only ever chosen explicitly (--kind, or where a principal declares them).
@@ -112,7 +114,10 @@ def detect_kind(value: Any) -> PolicyKind:
     if not isinstance(statements, list):
         return "identity"
     with_principal = [s for s in statements if isinstance(s, dict) and "Principal" in s]
-    if any("Resource" in s or "NotResource" in s for s in with_principal):
+    if any(
+        ("Resource" in s or "NotResource" in s) and not isinstance(s["Principal"], dict)
+        for s in with_principal
+    ):
         return "bucket"
     return "trust" if with_principal else "identity"
 

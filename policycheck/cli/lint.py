@@ -30,7 +30,7 @@ examples:
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
 files found that way, never files named on the command line. Trust policies (statements with a
-Principal) and OSS bucket policies (statements with a Principal and a Resource) are detected;
+Principal object) and OSS bucket policies (a Resource and a Principal list) are detected;
 control and session policies need --kind or lint.kinds.
 """
 
