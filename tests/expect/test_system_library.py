@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import REPO
 
 PLAN = (REPO / "tests/data/terraform/plan.json").read_text()
@@ -182,3 +184,36 @@ def test_catalog_system_policies_lists_what_check_would_use(tmp_path, write, cli
     run = cli("catalog", "system-policies", cwd=tmp_path)
     assert "AliyunICEFullAccess v2 read 2026-12-03 from ram:GetPolicyVersion@ram.aliyuncs.com (sp)" in run.out
     assert run.out.splitlines()[-1] == shipped  # the folder replaced one, added none
+
+
+VALID = {
+    "name": "AliyunICEFullAccess",
+    "type": "System",
+    "version": "v1",
+    "source": "ram:GetPolicyVersion@ram.aliyuncs.com",
+    "read": "2026-12-04",
+    "document": {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:*", "Resource": "*"}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"\xff\xfe{}", "UTF-8"),
+        (b'{"name": ' + b"[" * 40 + b"]" * 40 + b"}", "levels deep"),
+        (b'{"name": "A", "name": "B"}', "appears again"),
+        (json.dumps({**VALID, "name": "../../etc/passwd"}).encode(), "name must be"),
+        (json.dumps({**VALID, "source": "https://x\u001b[2J"}).encode(), "source must"),
+        (json.dumps({**VALID, "document": {"Version": "1", "Statement": []}}).encode(), "non-empty list"),
+    ],
+    ids=["not-utf8", "too-deep", "duplicate-key", "path-in-name", "escape-in-source", "empty-policy"],
+)
+def test_hostile_library_files_are_one_line_errors(tmp_path, write, cli, content, words):
+    write("sp/Hostile.json", content)
+    _project(write, PLAN, "system_policies: sp\n" + CONFIG)
+    run = cli("check", cwd=tmp_path)
+    assert run.code == 2 and "Traceback" not in run.err
+    [line] = run.err.splitlines()
+    assert line.startswith("policycheck: error: policycheck.yaml:1:1: sp/Hostile.json:") and words in line, (
+        line
+    )
