@@ -159,9 +159,18 @@ class Library:
             return [self._policy(self.file(path, kind), kind, at) for path in paths]
         named = self.by_name.get(reference, [])
         if not named:
+            hint = ""
+            if kind == "identity":
+                from policycheck.suggest import close_matches
+
+                close = close_matches(reference, [*self.by_name, *self.system.policies], n=1, cutoff=0.8)
+                hint = ", nor a System policy of the System policy library" + (
+                    f"; did you mean {close[0]}?" if close else ""
+                )
             raise self.spec.error(
                 at,
-                f'no document named "{reference}" under policies: (a file stem or a Terraform policy_name)',
+                f'no document named "{reference}" under policies: (a file stem or a Terraform policy_name)'
+                + hint,
             )
         if len(named) > 1:
             where = ", ".join(sorted(str(place) for _, place in named))
@@ -170,9 +179,23 @@ class Library:
         linted = self.file(str(place), kind) if origin == "file" else self._plan_documents[str(place)]
         return [self._policy(linted, kind, at)]
 
+    def _system_policy(self, reference: str) -> tuple[SystemPolicy, Policy] | None:
+        """An identity reference that names no document but a System policy of the library."""
+        if _looks_like_path(reference) or reference in self.by_name:
+            return None
+        known = self.system.get(reference)
+        model = system_policy_model(known) if known else None
+        return (known, model) if known and model else None
+
     def resolve(self, spec: PrincipalSpec) -> ResolvedPrincipal:
         identity: list[Policy] = []
+        system_texts: list[SystemPolicy] = []
         for index, reference in enumerate(spec.identity):
+            system = self._system_policy(reference)
+            if system is not None:
+                system_texts.append(system[0])
+                identity.append(system[1])
+                continue
             identity += self.documents_for(reference, "identity", (*spec.path, "identity", index))
         control: list[Policy] = []
         for index, reference in enumerate(spec.control):
@@ -183,7 +206,6 @@ class Library:
         if spec.trust:
             [trust] = self.documents_for(spec.trust, "trust", (*spec.path, "trust"))[:1]
         unknowns: list[str] = []
-        system_texts: list[SystemPolicy] = []
         if spec.terraform:
             found, plan_trust = self._from_plans(spec, unknowns, system_texts)
             identity += found

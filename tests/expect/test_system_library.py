@@ -217,3 +217,33 @@ def test_hostile_library_files_are_one_line_errors(tmp_path, write, cli, content
     assert line.startswith("policycheck: error: policycheck.yaml:1:1: sp/Hostile.json:") and words in line, (
         line
     )
+
+
+def test_a_principal_may_name_a_system_policy_as_identity(tmp_path, write, cli):
+    write(
+        "policycheck.yaml",
+        "principals:\n"
+        "  reader:\n    identity: [AliyunOSSReadOnlyAccess, AliyunSTSAssumeRoleAccess]\n"
+        "  typo:\n    identity: [AliyunOSSReadOnlyAcess]\n"
+        "expect:\n  reader:\n    allow: [{action: oss:GetObject}, {action: sts:AssumeRole}]\n"
+        "    deny: [{action: oss:PutObject}]\n",
+    )
+    run = cli("check", "--format", "json", cwd=tmp_path)
+    assert run.code == 2 and 'no document named "AliyunOSSReadOnlyAcess"' in run.err
+    assert (
+        "nor a System policy of the System policy library; did you mean AliyunOSSReadOnlyAccess?" in run.err
+    )
+    write(
+        "policycheck.yaml",
+        (tmp_path / "policycheck.yaml")
+        .read_text()
+        .replace("  typo:\n    identity: [AliyunOSSReadOnlyAcess]\n", ""),
+    )
+    run = cli("check", "--format", "json", cwd=tmp_path)
+    assert {(r["action"], r["status"]) for r in run.json()["results"]} == {
+        ("oss:GetObject", "holds"),
+        ("sts:AssumeRole", "holds"),
+        ("oss:PutObject", "holds"),
+    }
+    names = [p["name"] for p in run.json()["principals"]["reader"]["system_policies"]]
+    assert names == ["AliyunOSSReadOnlyAccess", "AliyunSTSAssumeRoleAccess"] and run.code == 0
