@@ -1,19 +1,28 @@
-"""policycheck.yaml: find it, validate it against its schema, and turn it into settings."""
+"""policycheck.yaml: find it, validate it against its schema, and read every section of it.
+
+lint: becomes LintSettings; the check sections (policies, principals, expect) a CheckSpec; probe:
+a ProbeSpec. What a schema cannot say (an expectation for an undeclared principal) is checked
+here too, and every problem is a ConfigError pointing at its line. The check sections are read
+only by the commands that use them (read_spec), so `lint` never fails on them.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
 from policycheck.load import load_file
 from policycheck.load.document import Document
+from policycheck.model import JsonPath
 from policycheck.schema import validate
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A config file problem, worded as one line: `file:line:column: what is wrong`."""
 
 
@@ -102,3 +111,171 @@ def load_config(explicit: str | None = None) -> Config:
         document=document,
         system_policies=os.path.join(root, system_policies) if system_policies else None,
     )
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One entry of expect: a principal must (allow) or must not (deny) be able to do an action.
+
+    `resource` None means the default: "*" for allow, any resource for deny. `context` None means
+    none given: for deny, every context is considered.
+    """
+
+    principal: str
+    effect: str
+    action: str
+    resource: str | None
+    context: Mapping[str, tuple[str, ...]] | None
+    conditional_ok: bool
+    description: str
+    path: JsonPath
+    line: int
+
+
+@dataclass(frozen=True)
+class PrincipalSpec:
+    """A principal as declared: references to its documents, resolved later."""
+
+    name: str
+    type: str | None
+    identity: tuple[str, ...]
+    control: tuple[str, ...]
+    session: str | None
+    trust: str | None
+    terraform: tuple[str, str] | None
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """An entry of policies: a path or glob, or a Terraform plan."""
+
+    value: str
+    terraform: bool
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class ProbePrincipal:
+    """Where a principal's credentials are: a CLI profile, or the names of environment variables."""
+
+    name: str
+    profile: str | None
+    env: Mapping[str, str] | None
+    action: str
+    context: Mapping[str, tuple[str, ...]]
+    path: JsonPath
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    endpoint: str | None = None
+    region: str | None = None
+    timeout: float = 10.0
+    principals: tuple[ProbePrincipal, ...] = ()
+
+
+DEFAULT_PROBE_ACTION = "ice:QueryIProductionJob"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    config: Config
+    sources: tuple[PolicySource, ...]
+    principals: dict[str, PrincipalSpec] = field(default_factory=dict)
+    expectations: tuple[Expectation, ...] = ()
+    probe: ProbeSpec = field(default_factory=ProbeSpec)
+
+    def error(self, path: JsonPath, message: str) -> ConfigError:
+        """A ConfigError at the element `path` of policycheck.yaml."""
+        document = self.config.document
+        line, column = document.locate(path) if document else (1, 1)
+        return ConfigError(f"{self.config.path}:{line}:{column}: {message}")
+
+
+def _context(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]] | None:
+    """Context values as strings: YAML reads 10 and true as a number and a boolean."""
+    if raw is None:
+        return None
+
+    def text(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return {
+        key: tuple(map(text, value if isinstance(value, list) else [value])) for key, value in raw.items()
+    }
+
+
+def read_spec(config: Config) -> CheckSpec:
+    """Typed specs from the config; raises ConfigError (with file:line) on what the schema cannot catch."""
+    if config.document is None:
+        raise ConfigError(
+            "no policycheck.yaml here: `policycheck check` needs one with principals and expect (see README)"
+        )
+    value = config.document.value
+    sources = tuple(
+        PolicySource(
+            entry if isinstance(entry, str) else entry["terraform"],
+            not isinstance(entry, str),
+            ("policies", index),
+        )
+        for index, entry in enumerate(value.get("policies", []))
+    )
+    principals = {}
+    for name, raw in value.get("principals", {}).items():
+        terraform = raw.get("terraform")
+        principals[name] = PrincipalSpec(
+            name=name,
+            type=raw.get("type") or (next(iter(terraform)) if terraform else None),
+            identity=tuple(raw.get("identity", ())),
+            control=tuple(raw.get("control", ())),
+            session=raw.get("session"),
+            trust=raw.get("trust"),
+            terraform=next(iter(terraform.items())) if terraform else None,
+            path=("principals", name),
+        )
+    spec = CheckSpec(config, sources, principals)
+    expectations = []
+    for principal, lists in value.get("expect", {}).items():
+        if principal not in principals:
+            known = ", ".join(sorted(principals)) or "none"
+            raise spec.error(
+                ("expect", principal),
+                f'expectations for "{principal}", which is not under principals: (declared: {known})',
+            )
+        for effect in ("allow", "deny"):
+            for index, raw in enumerate(lists.get(effect, [])):
+                path = ("expect", principal, effect, index)
+                expectations.append(
+                    Expectation(
+                        principal=principal,
+                        effect=effect,
+                        action=raw["action"],
+                        resource=raw.get("resource"),
+                        context=_context(raw.get("context")),
+                        conditional_ok=raw.get("conditional") == "ok",
+                        description=raw.get("description", ""),
+                        path=path,
+                        line=config.document.locate(path)[0],
+                    )
+                )
+    raw_probe = value.get("probe", {})
+    probed = []
+    for name, raw in raw_probe.get("principals", {}).items():
+        path = ("probe", "principals", name)
+        if name not in principals:
+            raise spec.error(path, f'probe for "{name}", which is not under principals:')
+        probed.append(
+            ProbePrincipal(
+                name=name,
+                profile=raw.get("profile"),
+                env=raw.get("env"),
+                action=raw.get("action", raw_probe.get("action", DEFAULT_PROBE_ACTION)),
+                context=_context(raw.get("context")) or {},
+                path=path,
+            )
+        )
+    probe = ProbeSpec(
+        raw_probe.get("endpoint"), raw_probe.get("region"), raw_probe.get("timeout", 10.0), tuple(probed)
+    )
+    return CheckSpec(config, sources, principals, tuple(expectations), probe)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import policycheck.catalog.system_policies as shipped_data
 from policycheck.data import list_files, read_text
+from policycheck.errors import UserError
 
 if TYPE_CHECKING:
     from policycheck.model import Policy
@@ -28,8 +29,8 @@ SHIPPED = "policycheck's library"
 SCHEMA = "system-policy.schema.json"
 
 
-class LibraryError(Exception):
-    """A library folder or file that cannot be used: one line, `file:line:column: why`."""
+class LibraryError(UserError):
+    """A library folder or file that cannot be used: one line, `file:line:column: why`, exit 2."""
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ import sys
 from collections.abc import Sequence
 
 from policycheck import __version__
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INCONCLUSIVE = 3
-EXIT_INTERNAL = 70
+from policycheck.errors import (  # noqa: F401 - the commands take the exit codes from here
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    UserError,
+)
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("policycheck.cli.lint", "check policy files against the RAM grammar and the lint rules"),
@@ -55,10 +57,6 @@ exit codes:
 Run `policycheck COMMAND --help` for a command's options. Colour is used on terminals
 unless NO_COLOR is set. Docs: README.md and docs/ in the policycheck repository.
 """
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called or in an input: one line, exit 2."""
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -150,7 +148,7 @@ def write_output(text: str, destination: str | None) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             os.remove(temporary)  # e.g. the destination is a folder: leave nothing behind
-        raise UsageError(f"cannot write {destination}: {error.strerror or error}") from None
+        raise UserError(f"cannot write {destination}: {error.strerror or error}") from None
 
 
 def error(message: str) -> None:
@@ -174,9 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return importlib.import_module(COMMANDS[args.command][0]).run(args)
-    except UsageError as problem:
+    except UserError as problem:
         error(str(problem))
-        return EXIT_USAGE
+        return problem.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("policycheck: interrupted\n")
         return 130

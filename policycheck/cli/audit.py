@@ -10,7 +10,7 @@ from policycheck.cli import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     SEVERITY_CHOICES,
-    UsageError,
+    UserError,
     add_output_arguments,
     wants_color,
     write_output,
@@ -92,11 +92,12 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     if not (args.user or args.role or args.group or args.all):
-        raise UsageError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
+        raise UserError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
     expectations = _load_expectations(args.expect) if args.expect else None
     credentials, region, override = resolve(args)
 
-    from policycheck.cloud.audit import Selection, audit, fetch_account, save_documents
+    from policycheck.account import audit
+    from policycheck.cloud.audit import Selection, fetch_account, save_documents
     from policycheck.cloud.sdk import AssumeRoleError, connect
 
     try:
@@ -110,15 +111,16 @@ def run(args: argparse.Namespace) -> int:
         try:
             save_documents(result, args.save)
         except OSError as problem:
-            raise UsageError(f"cannot save to {args.save}: {problem.strerror or problem}") from None
+            raise UserError(f"cannot save to {args.save}: {problem.strerror or problem}") from None
     endpoint = caller.endpoint("ram").url
     checked = None
     if expectations is not None:
-        from policycheck.cloud.audit import principal_policies
+        from policycheck.account import principal_policies
         from policycheck.expect.check import run_check
+        from policycheck.expect.live import CheckOutcome
 
         spec, settings, system = expectations
-        checked = run_check(spec, settings, account=principal_policies(result, system))
+        checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result, system)))
     if args.format == "json":
         from policycheck.report.as_json import audit_report
 
@@ -146,12 +148,8 @@ def run(args: argparse.Namespace) -> int:
 def _load_expectations(path: str):
     """The spec, lint settings and System policy library of a policycheck.yaml, checked before
     any call is made."""
-    from policycheck.catalog.system import LibraryError, library
-    from policycheck.config import ConfigError, load_config
-    from policycheck.expect.spec import read_spec
+    from policycheck.catalog.system import library
+    from policycheck.config import load_config, read_spec
 
-    try:
-        config = load_config(path)
-        return read_spec(config), config.lint, library(config.system_policies)
-    except (ConfigError, LibraryError) as problem:
-        raise UsageError(str(problem)) from None
+    config = load_config(path)
+    return read_spec(config), config.lint, library(config.system_policies)

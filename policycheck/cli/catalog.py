@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from policycheck.cli import EXIT_INCONCLUSIVE, EXIT_OK, HelpFormatter, UsageError, error
+from policycheck.cli import EXIT_INCONCLUSIVE, EXIT_OK, HelpFormatter, UserError, error
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
 DESCRIPTION = """\
@@ -124,7 +124,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
     folder = args.folder
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise UsageError(f"{folder} exists and is not a folder")
+        raise UserError(f"{folder} exists and is not a folder")
     credentials, region, override = resolve(args)
     try:
         caller = connect(credentials, region, override, args.timeout, on_retry=retry_notice)
@@ -142,7 +142,7 @@ def _refresh(args: argparse.Namespace) -> int:
         for policy in refresh.policies:
             _write(folder, f"{policy.name}.json", entry_json(policy))
     except OSError as problem:
-        raise UsageError(f"cannot write to {folder}: {problem.strerror or problem}") from None
+        raise UserError(f"cannot write to {folder}: {problem.strerror or problem}") from None
     endpoint = caller.endpoint("ram").url
     lines = [
         f"wrote {len(refresh.policies)} of {refresh.listed} System policies to {folder} "
@@ -156,19 +156,11 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from policycheck.catalog.system import LibraryError, library
-    from policycheck.config import ConfigError, load_config
+    from policycheck.catalog.system import library
+    from policycheck.config import load_config
 
-    folder = args.folder
-    if folder is None:
-        try:
-            folder = load_config(args.config).system_policies
-        except ConfigError as problem:
-            raise UsageError(str(problem)) from None
-    try:
-        policies = library(folder).policies
-    except LibraryError as problem:
-        raise UsageError(str(problem)) from None
+    folder = args.folder if args.folder is not None else load_config(args.config).system_policies
+    policies = library(folder).policies
     lines = [
         f"{p.name} {p.version} read {p.read} from {_shown(p.source)} ({_shown(p.origin)})"
         for _, p in sorted(policies.items())

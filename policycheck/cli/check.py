@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from policycheck.cli import (
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     SEVERITY_CHOICES,
-    UsageError,
+    UserError,
     add_output_arguments,
     wants_color,
     write_output,
 )
+
+if TYPE_CHECKING:
+    from policycheck.expect.check import CheckReport
+    from policycheck.expect.live import CheckOutcome
 
 DESCRIPTION = """\
 Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
@@ -63,51 +68,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.config import ConfigError, load_config
+    from policycheck.config import load_config, read_spec
     from policycheck.expect.check import run_check
-    from policycheck.expect.spec import read_spec
+    from policycheck.expect.live import CheckOutcome
 
-    try:
-        config = load_config(args.config)
-        spec = read_spec(config)
-        settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
-        report = run_check(spec, settings)
-    except ConfigError as problem:
-        raise UsageError(str(problem)) from None
-    if args.probe:
-        report.live = _probe(report, args.endpoint)
+    config = load_config(args.config)
+    spec = read_spec(config)
+    settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
+    report = run_check(spec, settings)
+    outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
     if args.format == "json":
         from policycheck.report.as_json import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     elif args.format == "sarif":
         from policycheck.report.as_sarif import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     elif args.format == "junit":
         from policycheck.report.as_junit import check_report
 
-        text = check_report(report)
+        text = check_report(outcome)
     else:
         from policycheck.report.check_text import check_report
 
         color = wants_color(args)
-        text = check_report(report, color)
+        text = check_report(outcome, color)
     write_output(text, args.output)
-    if report.failed:
+    if outcome.failed:
         return EXIT_FAILED
-    return EXIT_INCONCLUSIVE if report.inconclusive else EXIT_OK
+    return EXIT_INCONCLUSIVE if outcome.inconclusive else EXIT_OK
 
 
-def _probe(report, endpoint: str | None) -> list:
+def _probe(report: CheckReport, endpoint: str | None) -> CheckOutcome:
     from policycheck.cli.connection import retry_notice
-    from policycheck.cloud.live import ProbeSetupError, probe_principals
+    from policycheck.cloud.live import probe_principals
     from policycheck.expect.live import live_checks
 
     if not report.spec.probe.principals:
-        raise UsageError("--probe: policycheck.yaml has no principals under probe: (see README)")
-    try:
-        results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
-    except ProbeSetupError as problem:
-        raise UsageError(f"--probe: {problem}") from None
+        raise UserError("--probe: policycheck.yaml has no principals under probe: (see README)")
+    results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
     return live_checks(report, results)

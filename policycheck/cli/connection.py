@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from policycheck.cli import UsageError
-
 if TYPE_CHECKING:
     from policycheck.cloud.api import Endpoint
     from policycheck.cloud.credentials import Credentials, RoleToAssume
@@ -64,16 +62,13 @@ def warn(message: str) -> None:
 
 
 def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, Endpoint | None]:
-    """Credentials, region and endpoint from the options; UsageError for anything wrong."""
+    """Credentials, region and endpoint from the options; a UserError for anything wrong."""
     from policycheck.cloud.api import check_region, parse_endpoint
-    from policycheck.cloud.credentials import CredentialError, choose_region, resolve_credentials
+    from policycheck.cloud.credentials import choose_region, resolve_credentials
 
-    try:
-        override = parse_endpoint(args.endpoint) if args.endpoint else None
-        resolution = resolve_credentials(args.profile)
-        region = check_region(choose_region(getattr(args, "region", None), resolution))
-    except (ValueError, CredentialError) as problem:
-        raise UsageError(str(problem)) from None
+    override = parse_endpoint(args.endpoint) if args.endpoint else None
+    resolution = resolve_credentials(args.profile)
+    region = check_region(choose_region(getattr(args, "region", None), resolution))
     for message in resolution.warnings:
         warn(message)
     return resolution.credentials, region, override

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from policycheck.cli import EXIT_OK, UsageError
+from policycheck.cli import EXIT_OK, UserError
 
 DEFAULT_WORLD = os.path.join("policies", "emulator", "demo-world.yaml")
 DEFAULT_DB = os.path.join(".policycheck", "emulator.db")
@@ -81,31 +81,28 @@ def credentials_text(world: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     from policycheck.emulator.server import Emulator, EmulatorServer
     from policycheck.emulator.store import Store
-    from policycheck.emulator.world import WorldError, load_world
+    from policycheck.emulator.world import load_world
 
     if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port} is not a port number (0-65535)")
+        raise UserError(f"--port {args.port} is not a port number (0-65535)")
     if not os.path.exists(args.world):
-        raise UsageError(f"no such world file: {args.world} (pass --world FILE)")
-    try:
-        world = load_world(args.world)
-    except WorldError as problem:
-        raise UsageError(str(problem)) from None
+        raise UserError(f"no such world file: {args.world} (pass --world FILE)")
+    world = load_world(args.world)
     try:
         folder = os.path.dirname(args.db)
         if folder:
             os.makedirs(folder, exist_ok=True)
         store = Store(args.db)
     except (OSError, sqlite3.Error) as problem:
-        raise UsageError(f"cannot open the database {args.db}: {problem}") from None
+        raise UserError(f"cannot open the database {args.db}: {problem}") from None
     try:
         server = EmulatorServer(Emulator(world, store), args.port)
     except OSError as problem:
         store.close()
-        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {problem.strerror or problem}") from None
+        raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {problem.strerror or problem}") from None
     except sqlite3.Error as problem:
         store.close()
-        raise UsageError(f"cannot use the database {args.db}: {problem}") from None
+        raise UserError(f"cannot use the database {args.db}: {problem}") from None
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

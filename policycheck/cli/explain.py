@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UsageError, add_output_arguments, wants_color, write_output
+from policycheck.cli import EXIT_FAILED, EXIT_OK, UserError, add_output_arguments, wants_color, write_output
 
 DESCRIPTION = """\
 Evaluate one request against identity policies (plus optional control and session policies)
@@ -66,7 +66,7 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
     for pair in pairs:
         key, equals, value = pair.partition("=")
         if not equals or not key.strip():
-            raise UsageError(f"--context {pair!r}: write KEY=VALUE, e.g. acs:SourceIp=10.0.0.1")
+            raise UserError(f"--context {pair!r}: write KEY=VALUE, e.g. acs:SourceIp=10.0.0.1")
         context[key.strip()] = (*context.get(key.strip(), ()), value)
     return context
 
@@ -74,25 +74,27 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from policycheck.evaluate import Evaluator, PolicySet, Request
-    from policycheck.expect.sources import PolicyError, load_policies
+    from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
+    from policycheck.load.sources import load_policies
 
     context = parse_context(args.context)
     if args.session_policy and os.path.isdir(args.session_policy):
-        raise UsageError(f"--session-policy takes one file; {args.session_policy} is a directory")
-    try:
-        identity = load_policies(args.policies, "identity")
-        control = load_policies(args.control_policy, "control") if args.control_policy else ()
-        session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
-    except PolicyError as problem:
-        raise UsageError(str(problem)) from None
+        raise UserError(f"--session-policy takes one file; {args.session_policy} is a directory")
+    identity = load_policies(args.policies, "identity")
+    control = load_policies(args.control_policy, "control") if args.control_policy else ()
+    session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
     request = Request(args.action, args.resource, context)
     decision = evaluator.evaluate(request)
     possibility = None
     if args.any_resource or args.any_context:
-        possibility = evaluator.could_allow(
-            args.action, args.resource, context, any_resource=args.any_resource, any_context=args.any_context
+        possibility = could_allow(
+            evaluator,
+            args.action,
+            args.resource,
+            context,
+            any_resource=args.any_resource,
+            any_context=args.any_context,
         )
     if args.format == "json":
         from policycheck.report.as_json import explain_report

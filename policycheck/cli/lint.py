@@ -10,7 +10,6 @@ from policycheck.cli import (
     EXIT_FAILED,
     EXIT_OK,
     SEVERITY_CHOICES,
-    UsageError,
     add_output_arguments,
     wants_color,
     write_output,
@@ -54,21 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.config import ConfigError, load_config
+    from policycheck.config import load_config
     from policycheck.lint import lint_paths
-    from policycheck.load.files import PathNotFound
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as problem:
-        raise UsageError(str(problem)) from None
+    config = load_config(args.config)
     settings = config.lint
     if args.fail_on or args.kind:
         settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
-    try:
-        result = lint_paths(args.paths, settings)
-    except PathNotFound as problem:
-        raise UsageError(str(problem)) from None
+    result = lint_paths(args.paths, settings)
     findings = result.findings
     if args.format == "json":
         from policycheck.report.as_json import lint_report

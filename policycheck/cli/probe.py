@@ -9,7 +9,7 @@ from policycheck.cli import (
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
     EXIT_OK,
-    UsageError,
+    UserError,
     add_output_arguments,
     wants_color,
     write_output,
@@ -60,17 +60,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.cloud.probe import AUTH_FAILED, ActionRefused, ProbeResult, probe, probe_action
+    from policycheck.cloud.probe import probe, probe_action
+    from policycheck.verdict import AUTH_FAILED, ProbeResult
 
-    try:
-        action = probe_action(args.action)
-    except ActionRefused as problem:
-        raise UsageError(str(problem)) from None
+    action = probe_action(args.action)
     if args.job_id is not None:
         if action.job_param is None:
-            raise UsageError(f"--job-id: ice:{action.name} takes no job ID")
+            raise UserError(f"--job-id: ice:{action.name} takes no job ID")
         if not _JOB_ID.match(args.job_id):
-            raise UsageError("--job-id must be 1 to 128 letters, digits or . _ : -")
+            raise UserError("--job-id must be 1 to 128 letters, digits or . _ : -")
     credentials, region, override = resolve(args)
 
     from policycheck.cloud.api import endpoint_for

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
+from policycheck.errors import UserError
+
 
 @dataclass(frozen=True, slots=True)
 class Product:
@@ -64,10 +66,14 @@ class Endpoint:
             return False
 
 
+class SettingError(UserError):
+    """An --endpoint or region that cannot be used as given."""
+
+
 def check_region(region: str) -> str:
     """A region ID such as cn-shanghai; it becomes part of a host name, so it is checked."""
     if not _REGION.match(region):
-        raise ValueError(f"region {region!r} is not a region ID (for example cn-shanghai)")
+        raise SettingError(f"region {region!r} is not a region ID (for example cn-shanghai)")
     return region
 
 
@@ -79,15 +85,15 @@ def parse_endpoint(url: str) -> Endpoint:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"--endpoint {url!r} must start with http:// or https://")
+        raise SettingError(f"--endpoint {url!r} must start with http:// or https://")
     if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
-        raise ValueError(f"--endpoint {url!r} must be scheme://host[:port] only, no path or query")
+        raise SettingError(f"--endpoint {url!r} must be scheme://host[:port] only, no path or query")
     try:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        raise ValueError(f"--endpoint {url!r} has an invalid port") from None
+        raise SettingError(f"--endpoint {url!r} has an invalid port") from None
     if not _HOST.match(parts.netloc):
-        raise ValueError(f"--endpoint {url!r} has an invalid host")
+        raise SettingError(f"--endpoint {url!r} has an invalid host")
     return Endpoint(parts.netloc, parts.scheme == "https")
 
 

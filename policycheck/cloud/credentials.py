@@ -30,12 +30,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policycheck.errors import UserError
+
 DEFAULT_REGION = "cn-shanghai"
 DEFAULT_SESSION_NAME = "policycheck"
 DEFAULT_ROLE_SECONDS = 3600
 
 
-class CredentialError(Exception):
+class CredentialError(UserError):
     """Credentials are missing or misconfigured: one line naming the place, never a value."""
 
 

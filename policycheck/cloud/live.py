@@ -7,14 +7,10 @@ from collections.abc import Callable, Mapping
 
 from policycheck.cloud.api import Endpoint, check_region, parse_endpoint
 from policycheck.cloud.credentials import CredentialError, Credentials, RoleToAssume, resolve_credentials
-from policycheck.cloud.probe import AUTH_FAILED, ERROR, ProbeResult, probe, probe_action
-from policycheck.expect.spec import ProbePrincipal, ProbeSpec
+from policycheck.cloud.probe import AUTH_FAILED, ProbeResult, probe, probe_action
+from policycheck.config import ProbePrincipal, ProbeSpec
 
 DEFAULT_REGION = "cn-shanghai"
-
-
-class ProbeSetupError(Exception):
-    """The probe section cannot be used as written (a bad endpoint, region or action)."""
 
 
 def credentials_for(probed: ProbePrincipal, environ: Mapping[str, str]) -> Credentials | RoleToAssume:
@@ -45,14 +41,12 @@ def probe_principals(
     from policycheck.cloud.sdk import AssumeRoleError, connect
 
     environ = os.environ if environ is None else environ
-    try:
-        override: Endpoint | None = (
-            parse_endpoint(endpoint or spec.endpoint) if (endpoint or spec.endpoint) else None
-        )
-        region = check_region(spec.region or environ.get("ALIBABA_CLOUD_REGION_ID") or DEFAULT_REGION)
-        actions = {p.name: probe_action(p.action) for p in spec.principals}
-    except ValueError as problem:
-        raise ProbeSetupError(str(problem)) from None
+    # A bad endpoint, region or action is the user's to fix: a UserError before any call.
+    override: Endpoint | None = (
+        parse_endpoint(endpoint or spec.endpoint) if (endpoint or spec.endpoint) else None
+    )
+    region = check_region(spec.region or environ.get("ALIBABA_CLOUD_REGION_ID") or DEFAULT_REGION)
+    actions = {p.name: probe_action(p.action) for p in spec.principals}
     results = {}
     for probed in spec.principals:
         where = override.url if override else f"ice.{region}.aliyuncs.com"
@@ -66,9 +60,6 @@ def probe_principals(
             continue
         except AssumeRoleError as problem:
             results[probed.name] = ProbeResult(AUTH_FAILED, probed.action, where, probed.name, str(problem))
-            continue
-        except ValueError as problem:
-            results[probed.name] = ProbeResult(ERROR, probed.action, where, probed.name, str(problem))
             continue
         results[probed.name] = probe(caller, actions[probed.name])
     return results

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from policycheck.errors import UserError
 from policycheck.findings import Finding
 from policycheck.load import load_file
 from policycheck.load.document import Document
@@ -33,7 +34,7 @@ DEFAULT_DATE = "2024-01-01T00:00:00Z"
 FULL_ALIYUN_ACCESS_TEXT = '{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
-class WorldError(Exception):
+class WorldError(UserError):
     """A world file the emulator cannot serve; the message is one line starting with file:line."""
 
 

@@ -1,8 +1,9 @@
 """Decide requests against RAM policies, explain the decision, and ask "could it ever be allowed?".
 
 A pure library: no files, no printing. Build an Evaluator once per principal's PolicySet (every
-pattern is compiled then) and call evaluate() or could_allow() as often as needed. The semantics,
-including every choice RAM's documentation leaves open, are in docs/evaluation.md.
+pattern is compiled then), then call evaluator.evaluate(request) and could_allow(evaluator, ...)
+as often as needed. The semantics, including every choice RAM's documentation leaves open, are in
+docs/evaluation.md.
 
 The names below are imported on first use: `lint` needs only the pattern automaton of this
 package, and importing the engine (with its decimal and ipaddress parsers) would slow its start.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
         Request,
         evaluate,
     )
-    from policycheck.evaluate.possible import Possibility
+    from policycheck.evaluate.possible import Possibility, could_allow
 
 __all__ = [
     "ALLOW",
@@ -41,10 +42,12 @@ __all__ = [
     "PolicySet",
     "Possibility",
     "Request",
+    "could_allow",
     "evaluate",
 ]
 _HOMES = {name: "policycheck.evaluate.engine" for name in __all__} | {
-    "Possibility": "policycheck.evaluate.possible"
+    "Possibility": "policycheck.evaluate.possible",
+    "could_allow": "policycheck.evaluate.possible",
 }
 
 

@@ -9,15 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
 from policycheck.patterns import fold, has_wildcard
-
-if TYPE_CHECKING:
-    from policycheck.evaluate.possible import Possibility
 
 LAYERS = ("control", "session", "identity")
 """Layers in the order RAM evaluates them; the first that does not allow is the one reported."""
@@ -404,27 +400,6 @@ class Evaluator:
                 )
         matched = tuple(s.match for s in allowing)
         return Decision(ALLOW, matched, None, missing_context, resource, tuple(applicable), context)
-
-    def could_allow(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, tuple[str, ...]] | None = None,
-        any_resource: bool = True,
-        any_context: bool = True,
-        single_valued: bool = False,
-    ) -> Possibility:
-        """Could some resource matching `resource` and/or some context make `action` allowed?
-
-        `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
-        any values for keys not in `context` (else exactly `context`). A context key may carry
-        several values, as evaluate() accepts; `single_valued` limits every key to one value, as
-        RAM's global keys carry (fewer contexts, so fewer "possible" answers).
-        See policycheck.evaluate.possible for the reasoning and the exact fragment.
-        """
-        from policycheck.evaluate.possible import could_allow
-
-        return could_allow(self, action, resource, context or {}, any_resource, any_context, single_valued)
 
 
 def evaluate(

@@ -256,12 +256,20 @@ def _no_allow_reason(evaluator: Evaluator, action: str, layer: str, operation_le
 def could_allow(
     evaluator: Evaluator,
     action: str,
-    resource: str,
-    context: Mapping[str, tuple[str, ...]],
-    any_resource: bool,
-    any_context: bool,
+    resource: str = "*",
+    context: Mapping[str, tuple[str, ...]] | None = None,
+    any_resource: bool = True,
+    any_context: bool = True,
     single_valued: bool = False,
 ) -> Possibility:
+    """Could some resource matching `resource` and/or some context make `action` allowed?
+
+    `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
+    any values for keys not in `context` (else exactly `context`). A context key may carry
+    several values, as evaluate() accepts; `single_valued` limits every key to one value, as
+    RAM's global keys carry (fewer contexts, so fewer "possible" answers).
+    """
+    context = context or {}
     operation_level, candidates = evaluator.candidates(action)
     given: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():

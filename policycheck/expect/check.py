@@ -16,15 +16,14 @@ cannot prove its answer must not pass silently.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
-from policycheck.evaluate import Evaluator, Match, PolicySet, Request
+from policycheck.config import CheckSpec, Expectation
+from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
 from policycheck.expect.library import Library, ResolvedPrincipal
-from policycheck.expect.live import INCONCLUSIVE, MISMATCH, LiveCheck
-from policycheck.expect.spec import CheckSpec, Expectation
 from policycheck.findings import Finding, at_or_above
 from policycheck.lint import LintSettings
 from policycheck.model import Policy, build_policy
@@ -54,9 +53,9 @@ class CheckResult:
     missing_context: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckReport:
-    """Everything `check` found; `live` holds the `--probe` comparisons when asked for."""
+    """Everything the static check found (policycheck.expect.live adds the `--probe` comparisons)."""
 
     spec: CheckSpec
     principals: dict[str, ResolvedPrincipal]
@@ -64,7 +63,6 @@ class CheckReport:
     findings: list[Finding]
     documents: int
     fail_on: str
-    live: list[LiveCheck] = field(default_factory=list)
     absent: tuple[str, ...] = ()
     """Principals the audited account does not have (audit --expect): their expectations are not run."""
 
@@ -74,16 +72,7 @@ class CheckReport:
 
     @property
     def failed(self) -> bool:
-        return (
-            self.lint_failed
-            or not all(r.passed for r in self.results)
-            or any(check.status == MISMATCH for check in self.live)
-        )
-
-    @property
-    def inconclusive(self) -> bool:
-        """A live probe could not tell (bad credentials, unreachable, throttled)."""
-        return any(check.status == INCONCLUSIVE for check in self.live)
+        return self.lint_failed or not all(r.passed for r in self.results)
 
     def as_findings(self) -> list[Finding]:
         """Failed expectations as findings at their line in policycheck.yaml, for SARIF."""
@@ -102,14 +91,6 @@ class CheckReport:
             )
             for r in self.results
             if not r.passed and document is not None
-        ] + [
-            document.finding(
-                "PROBE_MISMATCH",
-                f"{check.principal} {check.action}: {check.reason}",
-                next(p.path for p in self.spec.probe.principals if p.name == check.principal),
-            )
-            for check in self.live
-            if check.status == MISMATCH and document is not None
         ]
 
     def counts(self) -> dict[str, int]:
@@ -174,7 +155,7 @@ def check_allow(
             statements=decision.matched,
             **base,
         )
-    possibility = evaluator.could_allow(action, resource, context, any_resource=False, any_context=True)
+    possibility = could_allow(evaluator, action, resource, context, any_resource=False, any_context=True)
     if decision.allowed or possibility.possible:
         witness = possibility.witness
         extra = {k: v for k, v in (witness.context if witness else {}).items() if k not in context}
@@ -211,8 +192,8 @@ def check_deny(
     given = e.context is not None
     context = dict(e.context or {})
     base = {"expectation": e, "action": action, "resource": resource}
-    possibility = evaluator.could_allow(
-        action, resource, context, any_resource=True, any_context=not given, single_valued=True
+    possibility = could_allow(
+        evaluator, action, resource, context, any_resource=True, any_context=not given, single_valued=True
     )
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
@@ -231,13 +212,20 @@ def check_deny(
     if not possibility.exhaustive:
         return CheckResult(status=UNKNOWN, passed=False, reason=possibility.reason, **base)
     if principal.unknowns:
-        guarded = Evaluator(
-            PolicySet(
-                identity=(*principal.policies.identity, _ANYTHING),
-                control=principal.policies.control,
-                session=principal.policies.session,
-            )
-        ).could_allow(action, resource, context, any_resource=True, any_context=not given, single_valued=True)
+        anything = PolicySet(
+            identity=(*principal.policies.identity, _ANYTHING),
+            control=principal.policies.control,
+            session=principal.policies.session,
+        )
+        guarded = could_allow(
+            Evaluator(anything),
+            action,
+            resource,
+            context,
+            any_resource=True,
+            any_context=not given,
+            single_valued=True,
+        )
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
                 status=UNKNOWN,
@@ -251,7 +239,7 @@ def check_deny(
 
 
 class AccountPrincipal(Protocol):
-    """What a live account says a principal has (policycheck.cloud.audit.PrincipalPolicies)."""
+    """What a live account says a principal has (policycheck.account.PrincipalPolicies)."""
 
     identity: tuple[Policy, ...]
     trust: Policy | None

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
+from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
-from policycheck.expect.sources import describe_errors
-from policycheck.expect.spec import CheckSpec, PrincipalSpec
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
 from policycheck.load.document import Document
 from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files, matches_any
+from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
 from policycheck.rules import RuleOptions

@@ -6,15 +6,14 @@ whether they agree and, when they do not, what most likely explains it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from policycheck.config import ProbePrincipal
 from policycheck.evaluate import Evaluator, Request
-from policycheck.expect.spec import ProbePrincipal
-
-if TYPE_CHECKING:
-    from policycheck.cloud.probe import ProbeResult
-    from policycheck.expect.check import CheckReport
+from policycheck.expect.check import CheckReport
+from policycheck.findings import Finding
+from policycheck.verdict import ProbeResult, explain_denial
 
 CONFIRMED, MISMATCH, INCONCLUSIVE = "confirmed", "mismatch", "inconclusive"
 
@@ -102,17 +101,47 @@ def compare(probed: ProbePrincipal, static: str, static_reason: str, live: Probe
     )
 
 
-def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> list[LiveCheck]:
-    """Compare every probed principal's live result with its static verdict."""
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What `check` found: the static report, and beside it (with --probe) how each probed
+    principal's live answer compares with its static verdict."""
+
+    report: CheckReport
+    live: tuple[LiveCheck, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.report.failed or any(check.status == MISMATCH for check in self.live)
+
+    @property
+    def inconclusive(self) -> bool:
+        """A live probe could not tell (bad credentials, unreachable, throttled)."""
+        return any(check.status == INCONCLUSIVE for check in self.live)
+
+    def as_findings(self) -> list[Finding]:
+        """Failed expectations and live mismatches as findings in policycheck.yaml, for SARIF."""
+        document = self.report.spec.config.document
+        if document is None:
+            return self.report.as_findings()
+        paths: Mapping[str, tuple] = {p.name: p.path for p in self.report.spec.probe.principals}
+        return self.report.as_findings() + [
+            document.finding(
+                "PROBE_MISMATCH", f"{check.principal} {check.action}: {check.reason}", paths[check.principal]
+            )
+            for check in self.live
+            if check.status == MISMATCH
+        ]
+
+
+def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> CheckOutcome:
+    """The report with every probed principal's live result compared with its static verdict."""
     checks = []
     for probed in report.spec.probe.principals:
         evaluator = Evaluator(report.principals[probed.name].policies)
         static, reason = static_verdict(evaluator, probed)
         checks.append(compare(probed, static, reason, results[probed.name]))
-    return checks
+    return CheckOutcome(report, tuple(checks))
 
 
 def _denial_words(live: ProbeResult) -> str:
-    from policycheck.cloud.probe import explain_denial
-
     return explain_denial(live.denial) if live.denial else live.detail

@@ -6,12 +6,13 @@ import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from policycheck.errors import UserError
 from policycheck.load import POLICY_SUFFIXES
 
 _GLOB_CHARS = frozenset("*?[")
 
 
-class PathNotFound(Exception):
+class PathNotFound(UserError):
     """A path the user named does not exist (a usage error: exit 2)."""
 
 

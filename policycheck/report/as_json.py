@@ -9,10 +9,11 @@ from policycheck import __version__
 from policycheck.findings import Finding, summarize
 
 if TYPE_CHECKING:
-    from policycheck.cloud.audit import AuditResult
-    from policycheck.cloud.probe import ProbeResult
+    from policycheck.account import AuditResult
     from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
-    from policycheck.expect.check import CheckReport, CheckResult
+    from policycheck.expect.check import CheckResult
+    from policycheck.expect.live import CheckOutcome
+    from policycheck.verdict import ProbeResult
 
 
 def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
@@ -92,7 +93,7 @@ def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[st
 
 
 def audit_report(
-    result: AuditResult, endpoint: str, principal: str, checked: CheckReport | None = None
+    result: AuditResult, endpoint: str, principal: str, checked: CheckOutcome | None = None
 ) -> str:
     """The audit, with the expectations' results under `expectations` when `--expect` ran them."""
     payload = audit_payload(result, endpoint, principal)
@@ -184,7 +185,8 @@ def _result(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def check_payload(report: CheckReport) -> dict[str, Any]:
+def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
+    report = outcome.report
     counts = report.counts()
     return {
         "version": __version__,
@@ -210,7 +212,7 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
                 "reason": check.reason,
                 "probe": check.live.as_dict(),
             }
-            for check in report.live
+            for check in outcome.live
         ],
         "summary": {
             "expectations": len(report.spec.expectations),
@@ -218,11 +220,11 @@ def check_payload(report: CheckReport) -> dict[str, Any]:
             **counts,
             "findings": len(report.findings),
             "fail_on": report.fail_on,
-            "failed": report.failed,
-            "inconclusive": report.inconclusive,
+            "failed": outcome.failed,
+            "inconclusive": outcome.inconclusive,
         },
     }
 
 
-def check_report(report: CheckReport) -> str:
-    return json.dumps(check_payload(report), indent=2, ensure_ascii=False) + "\n"
+def check_report(outcome: CheckOutcome) -> str:
+    return json.dumps(check_payload(outcome), indent=2, ensure_ascii=False) + "\n"

@@ -9,7 +9,8 @@ from xml.etree import ElementTree
 from policycheck.findings import at_or_above
 
 if TYPE_CHECKING:
-    from policycheck.expect.check import CheckReport, CheckResult
+    from policycheck.expect.check import CheckResult
+    from policycheck.expect.live import CheckOutcome
 
 
 def _name(result: CheckResult) -> str:
@@ -25,7 +26,8 @@ def _suite(parent: ElementTree.Element, name: str, cases: int, failures: int) ->
     )
 
 
-def check_report(report: CheckReport) -> str:
+def check_report(outcome: CheckOutcome) -> str:
+    report = outcome.report
     config = report.spec.config.path or "policycheck.yaml"
     root = ElementTree.Element("testsuites", name="policycheck check")
     total = failed = 0
@@ -52,10 +54,10 @@ def check_report(report: CheckReport) -> str:
                 ).text = f"{result.status} (accepted): {result.reason}"
         total += len(results)
         failed += failures
-    if report.live:
-        failures = sum(not check.passed for check in report.live)
-        suite = _suite(root, "probe", len(report.live), failures)
-        for check in report.live:
+    if outcome.live:
+        failures = sum(not check.passed for check in outcome.live)
+        suite = _suite(root, "probe", len(outcome.live), failures)
+        for check in outcome.live:
             case = ElementTree.SubElement(
                 suite, "testcase", classname="probe", name=f"{check.principal} {check.action}"
             )
@@ -63,7 +65,7 @@ def check_report(report: CheckReport) -> str:
                 ElementTree.SubElement(
                     case, "failure", message=check.reason, type=check.status
                 ).text = check.reason
-        total += len(report.live)
+        total += len(outcome.live)
         failed += failures
     by_file = groupby(sorted(report.findings, key=lambda f: f.file), key=lambda f: f.file)
     lint_cases = [(file, list(findings)) for file, findings in by_file]

@@ -13,7 +13,7 @@ from policycheck import __version__
 from policycheck.findings import Finding, code_table
 
 if TYPE_CHECKING:
-    from policycheck.expect.check import CheckReport
+    from policycheck.expect.live import CheckOutcome
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/policycheck/policycheck"
@@ -109,6 +109,6 @@ def lint_report(findings: list[Finding]) -> str:
     return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"
 
 
-def check_report(report: CheckReport) -> str:
-    findings = sorted(report.findings + report.as_findings(), key=Finding.sort_key)
+def check_report(outcome: CheckOutcome) -> str:
+    findings = sorted(outcome.report.findings + outcome.as_findings(), key=Finding.sort_key)
     return lint_report(findings)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
+from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
-    from policycheck.cloud.audit import AuditResult
-    from policycheck.cloud.probe import ProbeResult
+    from policycheck.account import AuditResult
+    from policycheck.verdict import ProbeResult
 
 _COLORS = {
     "error": "31",
@@ -67,8 +68,6 @@ _VERDICT_COLORS = {"allowed": "32", "denied": "31"}
 
 def probe_report(result: ProbeResult, color: bool) -> str:
     """A probe's verdict, then labelled lines: who called, what came back, why, what to do."""
-    from policycheck.cloud.probe import denial_lines
-
     verdict = paint(result.verdict, _VERDICT_COLORS.get(result.verdict, "33"), color)
     lines = [f"{verdict}  {result.action} at {result.endpoint}", f"  caller   {result.principal}"]
     answer = result.detail

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from policycheck.report.as_text import paint, plural, render_findings
 
 if TYPE_CHECKING:
-    from policycheck.expect.check import CheckReport, CheckResult
+    from policycheck.expect.check import CheckResult
+    from policycheck.expect.live import CheckOutcome
 
 LIVE_MARKS = {"confirmed": ("✓", "32"), "mismatch": ("✗", "31"), "inconclusive": ("?", "35")}
 MARKS = {"holds": ("✓", "32"), "violated": ("✗", "31"), "conditional": ("~", "33"), "unknown": ("?", "35")}
@@ -45,7 +46,8 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
     ]
 
 
-def check_report(report: CheckReport, color: bool) -> str:
+def check_report(outcome: CheckOutcome, color: bool) -> str:
+    report = outcome.report
     spec = report.spec
     expectations = len(spec.expectations)
     lines = [
@@ -75,9 +77,9 @@ def check_report(report: CheckReport, color: bool) -> str:
                 lines += _line(result, result.action, color)
     if report.absent:
         lines += ["", f"Not in the account, not checked: {', '.join(report.absent)}"]
-    if report.live:
-        lines += ["", paint("Live probe", "1", color) + f" ({report.live[0].live.endpoint})"]
-        for check in report.live:
+    if outcome.live:
+        lines += ["", paint("Live probe", "1", color) + f" ({outcome.live[0].live.endpoint})"]
+        for check in outcome.live:
             mark, code = LIVE_MARKS[check.status]
             lines.append(
                 f"  {paint(mark, code, color)} {check.principal}: {check.action}, "
@@ -94,13 +96,13 @@ def check_report(report: CheckReport, color: bool) -> str:
     parts = [f"{counts['holds']} hold"] + [
         f"{n} {status}" for status, n in counts.items() if n and status != "holds"
     ]
-    verdict = "FAILED" if report.failed else "INCONCLUSIVE" if report.inconclusive else "passed"
-    if report.live:
-        live = {status: sum(c.status == status for c in report.live) for status in LIVE_MARKS}
+    verdict = "FAILED" if outcome.failed else "INCONCLUSIVE" if outcome.inconclusive else "passed"
+    if outcome.live:
+        live = {status: sum(c.status == status for c in outcome.live) for status in LIVE_MARKS}
         parts.append("live: " + ", ".join(f"{n} {status}" for status, n in live.items() if n))
     lines += [
         "",
         f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "
-        f"{', '.join(parts)}. Check {paint(verdict, '31' if report.failed else '32', color)}.",
+        f"{', '.join(parts)}. Check {paint(verdict, '31' if outcome.failed else '32', color)}.",
     ]
     return "\n".join(lines) + "\n"

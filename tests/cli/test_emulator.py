@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from policycheck.cli import UsageError
 from policycheck.cli import emulator as command
+from policycheck.errors import UserError
 from tests.conftest import REPO
 from tests.emulator.conftest import ROOT, call, write_world
 
@@ -80,14 +80,14 @@ def test_secrets_of_a_world_that_is_not_a_demo_are_never_printed(tmp_path):
 def test_bad_world_is_a_one_line_usage_error(tmp_path):
     world = tmp_path / "world.yaml"
     world.write_text('accounts:\n  - id: "1000"\n    colour: blue\n')
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(UserError) as caught:
         command.run(parse("--world", str(world), "--db", str(tmp_path / "e.db")))
     assert str(caught.value).startswith(f"{world}:3:5: ")
     assert "\n" not in str(caught.value)
 
 
 def test_missing_world_file(tmp_path):
-    with pytest.raises(UsageError, match="no such world file"):
+    with pytest.raises(UserError, match="no such world file"):
         command.run(parse("--world", str(tmp_path / "nope.yaml")))
 
 
@@ -96,18 +96,18 @@ def test_port_in_use(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(UsageError, match=f"cannot listen on 127.0.0.1:{port}"):
+        with pytest.raises(UserError, match=f"cannot listen on 127.0.0.1:{port}"):
             command.run(parse("--port", str(port), "--db", str(tmp_path / "e.db")))
 
 
 def test_database_that_cannot_be_opened(tmp_path):
     (tmp_path / "file").write_text("")
-    with pytest.raises(UsageError, match="cannot open the database"):
+    with pytest.raises(UserError, match="cannot open the database"):
         command.run(parse("--port", "0", "--db", str(tmp_path / "file" / "e.db")))
 
 
 def test_bad_port_number():
-    with pytest.raises(UsageError, match="not a port number"):
+    with pytest.raises(UserError, match="not a port number"):
         command.run(parse("--port", "70000"))
 
 

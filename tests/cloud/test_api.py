@@ -16,6 +16,7 @@ from policycheck.cloud.api import (
     endpoint_for,
     parse_endpoint,
 )
+from policycheck.errors import UserError
 
 
 def test_public_endpoints_are_regional_for_ice_and_central_for_ram_and_sts():
@@ -42,7 +43,7 @@ def test_an_override_serves_every_product():
     ],
 )
 def test_endpoint_must_be_scheme_host_port(url):
-    with pytest.raises(ValueError, match="--endpoint"):
+    with pytest.raises(UserError, match="--endpoint"):
         parse_endpoint(url)
 
 
@@ -64,7 +65,7 @@ def test_loopback(url, loopback):
 def test_region_ids_are_checked_because_they_become_host_names():
     assert check_region("ap-southeast-1") == "ap-southeast-1"
     for bad in ("cn-shanghai.evil.com", "CN-SHANGHAI", "shanghai", ""):
-        with pytest.raises(ValueError):
+        with pytest.raises(UserError):
             check_region(bad)
 
 

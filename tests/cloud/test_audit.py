@@ -13,16 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from policycheck.account import PolicyRef, audit, principal_policies
 from policycheck.cloud.api import ApiError, ApiResponse, Endpoint, parse_endpoint
-from policycheck.cloud.audit import (
-    PolicyRef,
-    Selection,
-    audit,
-    fetch_account,
-    principal_policies,
-    safe_name,
-    save_documents,
-)
+from policycheck.cloud.audit import Selection, fetch_account, safe_name, save_documents
 from policycheck.cloud.credentials import Credentials
 from policycheck.cloud.sdk import SdkCaller
 from tests.cloud.conftest import AUDITOR, INTERN, ROOT, WORLD, allow, run_as, serve

@@ -10,13 +10,13 @@ from policycheck.cloud.credentials import Credentials
 from policycheck.cloud.probe import (
     PROBE_ACTIONS,
     UNKNOWN_JOB_ID,
-    VERDICTS,
     ActionRefused,
     probe,
     probe_action,
     summarize_result,
 )
 from policycheck.cloud.sdk import SdkCaller
+from policycheck.verdict import VERDICTS
 from tests.cloud.conftest import (
     ACCOUNT,
     BLOCKED,

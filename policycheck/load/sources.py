@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from policycheck.errors import UserError
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_file
-from policycheck.load.files import PathNotFound, find_files
+from policycheck.load.files import find_files
 from policycheck.model import Policy, PolicyKind
 
 
-class PolicyError(Exception):
+class PolicyError(UserError):
     """A policy that cannot be evaluated (missing, unreadable, or breaking the grammar)."""
 
 
@@ -41,10 +42,7 @@ def usable(linted: LintedFile, kind: PolicyKind) -> Policy:
 
 def load_policies(paths: list[str], kind: PolicyKind) -> tuple[Policy, ...]:
     """Load files, folders or globs as policies of one kind (trust policies are detected)."""
-    try:
-        found = find_files(paths)
-    except PathNotFound as problem:
-        raise PolicyError(str(problem)) from None
+    found = find_files(paths)
     if not found:
         raise PolicyError(f"no policy files in {' '.join(paths)}")
     settings = LintSettings(kind=None if kind == "identity" else kind)
