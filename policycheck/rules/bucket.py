@@ -1,4 +1,5 @@
-"""OSS bucket policies: BUCKET_PUBLIC_ACCESS, an Allow to everyone that no condition narrows.
+"""OSS bucket policies: BUCKET_PUBLIC_ACCESS, an Allow to everyone that no condition narrows,
+and BUCKET_SOURCE_IP_WITHOUT_VPC, a source-IP condition OSS refuses without a VPC condition.
 
 OSS reads `"Principal": ["*"]` (and an empty list, which OSS documents as the same) as every
 requester, anonymous ones included. Only a condition on who or where the request comes from
@@ -67,4 +68,26 @@ def check_public_access(context: RuleContext) -> None:
         )
 
 
-RULES = (Rule(("BUCKET_PUBLIC_ACCESS",), frozenset({"bucket"}), check_public_access),)
+def check_source_ip_needs_vpc(context: RuleContext) -> None:
+    """OSS error 0030-00000008: PutBucketPolicy refuses a statement that conditions on
+    acs:SourceIp without also conditioning on acs:SourceVpc (an IP alone cannot tell a VPC
+    address from the same address on the internet)."""
+    for statement in context.policy.statements:
+        keys = {condition.key.lower() for condition in statement.conditions}
+        if "acs:sourceip" not in keys or "acs:sourcevpc" in keys:
+            continue
+        condition = next(c for c in statement.conditions if c.key.lower() == "acs:sourceip")
+        context.report(
+            "BUCKET_SOURCE_IP_WITHOUT_VPC",
+            condition.path,
+            f"OSS refuses this bucket policy (error 0030-00000008): the statement's {condition.operator} "
+            "on acs:SourceIp needs a condition on acs:SourceVpc too; add "
+            '{"StringNotLike": {"acs:SourceVpc": ["vpc-*"]}} for addresses on the internet, or '
+            '{"StringEquals": {"acs:SourceVpc": ["vpc-..."]}} for a VPC',
+        )
+
+
+RULES = (
+    Rule(("BUCKET_PUBLIC_ACCESS",), frozenset({"bucket"}), check_public_access),
+    Rule(("BUCKET_SOURCE_IP_WITHOUT_VPC",), frozenset({"bucket"}), check_source_ip_needs_vpc),
+)

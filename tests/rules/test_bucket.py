@@ -123,3 +123,31 @@ def test_bucket_policies_have_oss_size_limit():
     found = [f for f in findings(bucket(statement)) if f.code == "POLICY_TOO_LARGE"]
     assert len(json.dumps(bucket(statement), separators=(",", ":"))) > 16384
     assert len(found) == 1 and "OSS accepts at most 16,384" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"IpAddress": {"acs:SourceIp": ["203.0.113.0/24"]}},
+        {"NotIpAddress": {"acs:SourceIp": ["192.168.0.0/16"]}},
+    ],
+    ids=["ip", "not-ip"],
+)
+def test_source_ip_without_source_vpc_is_refused_by_oss(condition):
+    found = [
+        f for f in findings(bucket(allow([OWNER], condition))) if f.code == "BUCKET_SOURCE_IP_WITHOUT_VPC"
+    ]
+    operator = next(iter(condition))
+    assert [(f.severity, f.path) for f in found] == [
+        ("error", f"Statement[0].Condition.{operator}.acs:SourceIp")
+    ]
+    assert "0030-00000008" in found[0].message
+
+
+def test_source_ip_with_source_vpc_is_accepted():
+    condition = {
+        "IpAddress": {"acs:SourceIp": ["203.0.113.0/24"]},
+        "StringNotLike": {"acs:SourceVpc": ["vpc-*"]},
+    }
+    found = {code for code, _ in codes(bucket(allow(["*"], condition)))}
+    assert not found & {"BUCKET_SOURCE_IP_WITHOUT_VPC", "BUCKET_PUBLIC_ACCESS", "SCHEMA"}
