@@ -7,10 +7,14 @@ the reporters and `audit --expect` read it without importing the cloud edge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 from policycheck.catalog.system import SystemLibrary, SystemPolicy, system_policy_model
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.model import Policy, PolicyKind
+
+if TYPE_CHECKING:
+    from policycheck.expect.live import CheckOutcome
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -87,7 +91,7 @@ class AuditedDocument:
 
 
 @dataclass
-class AuditResult:
+class AuditResult(JudgedFindings):
     snapshot: Snapshot
     documents: dict[str, AuditedDocument]
     fail_on: str
@@ -97,12 +101,25 @@ class AuditResult:
         return sorted((f for d in self.documents.values() for f in d.findings), key=Finding.sort_key)
 
     @property
-    def failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
-
-    @property
     def complete(self) -> bool:
         return self.snapshot.complete
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What `policycheck audit` shows: the audit, where and as whom the account was read, and
+    the expectations' outcome against it when `--expect` ran them."""
+
+    kind: ClassVar[str] = "audit"
+
+    result: AuditResult
+    endpoint: str
+    caller: str
+    checked: CheckOutcome | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.result.failed or (self.checked is not None and self.checked.failed)
 
 
 def audit(snapshot: Snapshot, fail_on: str = "warning") -> AuditResult:

@@ -78,3 +78,16 @@ def summarize(findings: list[Finding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.severity] += 1
     return counts
+
+
+class JudgedFindings:
+    """A result's findings judged against its --fail-on severity; lint, audit and check results
+    share it. A subclass provides `findings` and `fail_on`."""
+
+    findings: list[Finding]
+    fail_on: str
+
+    @property
+    def failed(self) -> bool:
+        """Some finding is at or above fail_on."""
+        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.load import load_file
 from policycheck.load.document import Document
-from policycheck.load.files import display_path, find_files, matches_any
+from policycheck.load.files import FoundFile, display_path, find_files, matches_any
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -58,6 +59,15 @@ class LintSettings:
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
 
+    def skips(self, found: FoundFile) -> bool:
+        """A file found in a folder, not named, that is configuration (a policycheck.yaml) or
+        matches lint.exclude: not a policy to read. A file named on the command line never is."""
+        if found.explicit:
+            return False
+        return os.path.basename(found.path) == CONFIG_NAME or (
+            bool(self.exclude) and matches_any(self.relative(found.path), self.exclude)
+        )
+
     def kind_for(self, document: Document, path: str) -> PolicyKind:
         """--kind wins, then the first `kinds:` glob that matches, then detection."""
         if self.kind:
@@ -93,17 +103,15 @@ class LintedFile:
 
 
 @dataclass
-class LintResult:
+class LintResult(JudgedFindings):
+    kind: ClassVar[str] = "lint"
+
     files: list[LintedFile]
     fail_on: str
 
     @property
     def findings(self) -> list[Finding]:
         return sorted((f for linted in self.files for f in linted.findings), key=Finding.sort_key)
-
-    @property
-    def failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
 
 
 def lint_document(
@@ -136,13 +144,5 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     policycheck.yaml files found in folders are configuration, not policies, and are skipped.
     Raises PathNotFound for a path that does not exist (a usage error).
     """
-    files = [
-        lint_file(found.path, settings)
-        for found in find_files(paths)
-        if found.explicit
-        or not (
-            os.path.basename(found.path) == CONFIG_NAME
-            or (settings.exclude and matches_any(settings.relative(found.path), settings.exclude))
-        )
-    ]
+    files = [lint_file(found.path, settings) for found in find_files(paths) if not settings.skips(found)]
     return LintResult(files, settings.fail_on)

@@ -10,13 +10,14 @@ checks both agree on generated documents, so the fast path cannot drift from the
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-import policycheck.schemas as schemas
 from policycheck.data import list_files, read_text
 from policycheck.findings import Finding
 from policycheck.load.document import Document
@@ -89,9 +90,20 @@ _LEAF_KEYWORDS = frozenset(
 
 
 @cache
+def _schemas() -> str:
+    """A file in the schemas' folder: the package policycheck.schemas once installed (the wheel
+    maps the repository's top-level schemas/ to it), else schemas/ beside the package, so a
+    checkout runs as it is (`python -m policycheck` without installing)."""
+    installed = importlib.util.find_spec("policycheck.schemas")
+    if installed is not None and installed.origin:
+        return installed.origin
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas", "__init__.py")
+
+
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """A shipped schema by file name, e.g. "ram-policy.schema.json"."""
-    return json.loads(read_text(schemas.__file__, name))
+    return json.loads(read_text(_schemas(), name))
 
 
 def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
@@ -340,7 +352,7 @@ def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    schema_files = list_files(schemas.__file__, ".json")
+    schema_files = list_files(_schemas(), ".json")
     registry = Registry().with_resources(
         (load_schema(file)["$id"], Resource.from_contents(load_schema(file))) for file in schema_files
     )

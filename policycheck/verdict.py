@@ -7,7 +7,7 @@ reporters read them, and so never import the cloud edge.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 ALLOWED = "allowed"
 DENIED = "denied"
@@ -88,6 +88,8 @@ class JobSummary:
 
 @dataclass(frozen=True)
 class ProbeResult:
+    kind: ClassVar[str] = "probe"
+
     verdict: str
     action: str
     endpoint: str

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import policycheck.catalog.system_policies as shipped_data
 from policycheck.data import list_files, read_text
@@ -79,6 +79,31 @@ class SystemLibrary:
 
     def __len__(self) -> int:
         return len(self.policies)
+
+
+@dataclass(frozen=True)
+class LibraryListing:
+    """What `policycheck catalog system-policies` shows: the library `check` would use."""
+
+    kind: ClassVar[str] = "system_policies"
+
+    policies: tuple[SystemPolicy, ...]
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What `policycheck catalog refresh-system-policies` did: the files written to `folder`,
+    from which endpoint and as whom, and the policies it could not take (`errors`)."""
+
+    kind: ClassVar[str] = "refresh"
+
+    folder: str
+    endpoint: str
+    caller: str
+    read: str
+    listed: int
+    written: tuple[SystemPolicy, ...]
+    errors: tuple[str, ...]
 
 
 def entry(value: Mapping[str, Any], origin: str = SHIPPED) -> SystemPolicy:

@@ -13,7 +13,8 @@ import gc
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from policycheck import __version__
 from policycheck.errors import (  # noqa: F401 - the commands take the exit codes from here
@@ -114,10 +115,37 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 SEVERITY_CHOICES = ("error", "security_warning", "warning", "suggestion", "info")
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+class FormatChoices:
+    """--format's choices: the report formats that render this command's kind of result.
+
+    argparse asks only for an explicit --format (is it one? that imports its module alone) or
+    for --help and a wrong value (list them all), so `lint` imports no format it does not write.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __contains__(self, name: object) -> bool:
+        from policycheck.report import supports
+
+        return isinstance(name, str) and supports(name, self.kind)
+
+    def __iter__(self) -> Iterator[str]:
+        from policycheck.report import formats
+
+        return iter(formats(self.kind))
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     """--format, --output and --color, the same for every command that writes a report."""
+    # A metavar, so that argparse does not list the choices (importing every format) while it
+    # builds the parser; --help lists them through %(choices)s.
     parser.add_argument(
-        "--format", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})"
+        "--format",
+        choices=FormatChoices(kind),
+        default="text",
+        metavar="FORMAT",
+        help="output format: %(choices)s (default: %(default)s)",
     )
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument(
@@ -132,6 +160,13 @@ def wants_color(args: argparse.Namespace) -> bool:
     if args.output not in (None, "-"):
         return args.color == "always"
     return use_color(sys.stdout, args.color)
+
+
+def write_report(result: Any, args: argparse.Namespace) -> None:
+    """Render a command's result in --format and write it to --output (or stdout)."""
+    from policycheck.report import render
+
+    write_output(render(result, args.format, wants_color(args)), args.output)
 
 
 def write_output(text: str, destination: str | None) -> None:

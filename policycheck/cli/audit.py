@@ -12,8 +12,7 @@ from policycheck.cli import (
     SEVERITY_CHOICES,
     UserError,
     add_output_arguments,
-    wants_color,
-    write_output,
+    write_report,
 )
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
@@ -43,7 +42,7 @@ configuration error; 3 nothing at or above --fail-on, but part of the account co
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json", "sarif"))
+    add_output_arguments(parser, "audit")
     who = parser.add_argument_group("what to read (at least one; each may repeat)")
     who.add_argument("--user", action="append", default=[], metavar="NAME", help="a RAM user")
     who.add_argument("--role", action="append", default=[], metavar="NAME", help="a RAM role")
@@ -96,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     expectations = _load_expectations(args.expect) if args.expect else None
     credentials, region, override = resolve(args)
 
-    from policycheck.account import audit
+    from policycheck.account import AuditReport, audit
     from policycheck.cloud.audit import Selection, fetch_account, save_documents
     from policycheck.cloud.sdk import AssumeRoleError, connect
 
@@ -121,26 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
         spec, settings, system = expectations
         checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result, system)))
-    if args.format == "json":
-        from policycheck.report.as_json import audit_report
-
-        text = audit_report(result, endpoint, caller.principal, checked)
-    elif args.format == "sarif":
-        from policycheck.findings import Finding
-        from policycheck.report.as_sarif import lint_report
-
-        findings = result.findings + (checked.as_findings() if checked else [])
-        text = lint_report(sorted(findings, key=Finding.sort_key))
-    else:
-        from policycheck.report.as_text import audit_report
-        from policycheck.report.check_text import check_report
-
-        color = wants_color(args)
-        text = audit_report(result, endpoint, caller.principal, color)
-        if checked is not None:
-            text += "\n" + check_report(checked, color)
-    write_output(text, args.output)
-    if result.failed or (checked is not None and checked.failed):
+    report = AuditReport(result, endpoint, caller.principal, checked)
+    write_report(report, args)
+    if report.failed:
         return EXIT_FAILED
     return EXIT_OK if result.complete else EXIT_INCONCLUSIVE
 

@@ -7,7 +7,15 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from policycheck.cli import EXIT_INCONCLUSIVE, EXIT_OK, HelpFormatter, UserError, error
+from policycheck.cli import (
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    HelpFormatter,
+    UserError,
+    add_output_arguments,
+    error,
+    write_report,
+)
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
 DESCRIPTION = """\
@@ -68,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="GLOB",
         help="only policies whose name matches (may repeat), e.g. 'AliyunICE*'",
     )
+    add_output_arguments(refresh, "refresh")
     add_connection_arguments(refresh, region=False)
     listing = subcommands.add_parser(
         "system-policies",
@@ -77,17 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     listing.add_argument("--folder", metavar="DIR", help="a team's folder (default: policycheck.yaml's)")
     listing.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    add_output_arguments(listing, "system_policies")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.catalog_command == "refresh-system-policies":
         return _refresh(args)
     return _list(args)
-
-
-def _shown(text: str) -> str:
-    """Text from a server or file, safe for a terminal: control characters escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class _Progress:
@@ -103,7 +108,9 @@ class _Progress:
             sys.stderr.write("\r\033[K")
         else:
             bar = "#" * (24 * done // max(total, 1))
-            sys.stderr.write(f"\r\033[K[{bar:.<24}] {done}/{total} {_shown(what)}"[:200])
+            from policycheck.report.as_text import terminal_safe
+
+            sys.stderr.write(f"\r\033[K[{bar:.<24}] {done}/{total} {terminal_safe(what)}"[:200])
         sys.stderr.flush()
 
 
@@ -117,7 +124,7 @@ def _write(folder: str, file_name: str, text: str) -> None:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from policycheck.catalog.system import entry_json
+    from policycheck.catalog.system import RefreshReport, entry_json
     from policycheck.cloud.api import CloudError
     from policycheck.cloud.sdk import AssumeRoleError, connect
     from policycheck.cloud.system_policies import fetch_system_policies
@@ -143,28 +150,24 @@ def _refresh(args: argparse.Namespace) -> int:
             _write(folder, f"{policy.name}.json", entry_json(policy))
     except OSError as problem:
         raise UserError(f"cannot write to {folder}: {problem.strerror or problem}") from None
-    endpoint = caller.endpoint("ram").url
-    lines = [
-        f"wrote {len(refresh.policies)} of {refresh.listed} System policies to {folder} "
-        f"(read {today} from {endpoint} as {_shown(caller.principal)})"
-    ]
-    if refresh.errors:
-        lines.append(f"{len(refresh.errors)} could not be read or break the policy grammar:")
-        lines += [f"  {_shown(problem)}" for problem in refresh.errors]
-    sys.stdout.write("\n".join(lines) + "\n")
-    return EXIT_INCONCLUSIVE if refresh.errors else EXIT_OK
+    report = RefreshReport(
+        folder=folder,
+        endpoint=caller.endpoint("ram").url,
+        caller=caller.principal,
+        read=today,
+        listed=refresh.listed,
+        written=tuple(refresh.policies),
+        errors=tuple(refresh.errors),
+    )
+    write_report(report, args)
+    return EXIT_INCONCLUSIVE if report.errors else EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
-    from policycheck.catalog.system import library
+    from policycheck.catalog.system import LibraryListing, library
     from policycheck.config import load_config
 
     folder = args.folder if args.folder is not None else load_config(args.config).system_policies
     policies = library(folder).policies
-    lines = [
-        f"{p.name} {p.version} read {p.read} from {_shown(p.source)} ({_shown(p.origin)})"
-        for _, p in sorted(policies.items())
-    ]
-    lines.append(f"{len(policies)} System policies.")
-    sys.stdout.write("\n".join(lines) + "\n")
+    write_report(LibraryListing(tuple(policy for _, policy in sorted(policies.items()))), args)
     return EXIT_OK

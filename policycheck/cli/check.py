@@ -13,8 +13,7 @@ from policycheck.cli import (
     SEVERITY_CHOICES,
     UserError,
     add_output_arguments,
-    wants_color,
-    write_output,
+    write_report,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json", "sarif", "junit"))
+    add_output_arguments(parser, "check")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
     parser.add_argument(
         "--fail-on",
@@ -77,24 +76,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
     report = run_check(spec, settings)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
-    if args.format == "json":
-        from policycheck.report.as_json import check_report
-
-        text = check_report(outcome)
-    elif args.format == "sarif":
-        from policycheck.report.as_sarif import check_report
-
-        text = check_report(outcome)
-    elif args.format == "junit":
-        from policycheck.report.as_junit import check_report
-
-        text = check_report(outcome)
-    else:
-        from policycheck.report.check_text import check_report
-
-        color = wants_color(args)
-        text = check_report(outcome, color)
-    write_output(text, args.output)
+    write_report(outcome, args)
     if outcome.failed:
         return EXIT_FAILED
     return EXIT_INCONCLUSIVE if outcome.inconclusive else EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UserError, add_output_arguments, wants_color, write_output
+from policycheck.cli import EXIT_FAILED, EXIT_OK, UserError, add_output_arguments, write_report
 
 DESCRIPTION = """\
 Evaluate one request against identity policies (plus optional control and session policies)
@@ -29,7 +29,7 @@ exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json"))
+    add_output_arguments(parser, "explain")
     parser.add_argument(
         "policies", nargs="+", metavar="POLICY", help="identity policy files (or folders, globs)"
     )
@@ -74,7 +74,7 @@ def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
+    from policycheck.evaluate import Evaluator, PolicySet, Request, explain
     from policycheck.load.sources import load_policies
 
     context = parse_context(args.context)
@@ -85,26 +85,6 @@ def run(args: argparse.Namespace) -> int:
     session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
     evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
     request = Request(args.action, args.resource, context)
-    decision = evaluator.evaluate(request)
-    possibility = None
-    if args.any_resource or args.any_context:
-        possibility = could_allow(
-            evaluator,
-            args.action,
-            args.resource,
-            context,
-            any_resource=args.any_resource,
-            any_context=args.any_context,
-        )
-    if args.format == "json":
-        from policycheck.report.as_json import explain_report
-
-        text = explain_report(decision, possibility)
-    else:
-        from policycheck.report.explain_text import explain_report
-
-        color = wants_color(args)
-        text = explain_report(evaluator, request, decision, possibility, color)
-    write_output(text, args.output)
-    allowed = possibility.possible if possibility else decision.allowed
-    return EXIT_OK if allowed else EXIT_FAILED
+    explanation = explain(evaluator, request, any_resource=args.any_resource, any_context=args.any_context)
+    write_report(explanation, args)
+    return EXIT_OK if explanation.allowed else EXIT_FAILED

@@ -6,14 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from policycheck.cli import (
-    EXIT_FAILED,
-    EXIT_OK,
-    SEVERITY_CHOICES,
-    add_output_arguments,
-    wants_color,
-    write_output,
-)
+from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, write_report
 from policycheck.model import POLICY_KINDS
 
 DESCRIPTION = """\
@@ -36,7 +29,7 @@ control and session policies need --kind or lint.kinds.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json", "sarif"))
+    add_output_arguments(parser, "lint")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs to lint")
     parser.add_argument(
         "--fail-on",
@@ -61,21 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on or args.kind:
         settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
     result = lint_paths(args.paths, settings)
-    findings = result.findings
-    if args.format == "json":
-        from policycheck.report.as_json import lint_report
-
-        text = lint_report(findings, len(result.files), result.failed, settings.fail_on)
-    elif args.format == "sarif":
-        from policycheck.report.as_sarif import lint_report
-
-        text = lint_report(findings)
-    else:
-        from policycheck.report.as_text import lint_report
-
-        color = wants_color(args)
-        text = lint_report(findings, len(result.files), result.failed, settings.fail_on, color)
-    write_output(text, args.output)
+    write_report(result, args)
     if not result.files:
         sys.stderr.write(
             f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"

@@ -11,8 +11,7 @@ from policycheck.cli import (
     EXIT_OK,
     UserError,
     add_output_arguments,
-    wants_color,
-    write_output,
+    write_report,
 )
 from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
 
@@ -48,7 +47,7 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
-    add_output_arguments(parser, ("text", "json"))
+    add_output_arguments(parser, "probe")
     parser.add_argument(
         "--action",
         default="ice:QueryIProductionJob",
@@ -87,14 +86,5 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         result = probe(caller, action, args.job_id)
-    if args.format == "json":
-        from policycheck.report.as_json import probe_report
-
-        text = probe_report(result)
-    else:
-        from policycheck.report.as_text import probe_report
-
-        color = wants_color(args)
-        text = probe_report(result, color)
-    write_output(text, args.output)
+    write_report(result, args)
     return VERDICT_EXIT.get(result.verdict, EXIT_INCONCLUSIVE)

@@ -385,7 +385,11 @@ def _known_profiles(files: _Files) -> str:
     return f" (known: {', '.join(names)})" if names else ""
 
 
-def choose_region(flag: str | None, resolution: Resolution, environ: Mapping[str, str] | None = None) -> str:
-    """--region, else ALIBABA_CLOUD_REGION_ID, else the profile's region_id, else cn-shanghai."""
+def choose_region(
+    flag: str | None, resolution: Resolution | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """--region (or probe.region), else ALIBABA_CLOUD_REGION_ID, else the profile's region_id,
+    else cn-shanghai: the one rule every live command follows."""
     environ = os.environ if environ is None else environ
-    return flag or environ.get("ALIBABA_CLOUD_REGION_ID", "").strip() or resolution.region or DEFAULT_REGION
+    profile = resolution.region if resolution else None
+    return flag or environ.get("ALIBABA_CLOUD_REGION_ID", "").strip() or profile or DEFAULT_REGION

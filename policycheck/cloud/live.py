@@ -6,11 +6,15 @@ import os
 from collections.abc import Callable, Mapping
 
 from policycheck.cloud.api import Endpoint, check_region, parse_endpoint
-from policycheck.cloud.credentials import CredentialError, Credentials, RoleToAssume, resolve_credentials
+from policycheck.cloud.credentials import (
+    CredentialError,
+    Credentials,
+    RoleToAssume,
+    choose_region,
+    resolve_credentials,
+)
 from policycheck.cloud.probe import AUTH_FAILED, ProbeResult, probe, probe_action
 from policycheck.config import ProbePrincipal, ProbeSpec
-
-DEFAULT_REGION = "cn-shanghai"
 
 
 def credentials_for(probed: ProbePrincipal, environ: Mapping[str, str]) -> Credentials | RoleToAssume:
@@ -45,7 +49,7 @@ def probe_principals(
     override: Endpoint | None = (
         parse_endpoint(endpoint or spec.endpoint) if (endpoint or spec.endpoint) else None
     )
-    region = check_region(spec.region or environ.get("ALIBABA_CLOUD_REGION_ID") or DEFAULT_REGION)
+    region = check_region(choose_region(spec.region, None, environ))
     actions = {p.name: probe_action(p.action) for p in spec.principals}
     results = {}
     for probed in spec.principals:

@@ -28,26 +28,33 @@ if TYPE_CHECKING:
         Request,
         evaluate,
     )
+    from policycheck.evaluate.explanation import Explanation, NearMiss, explain
     from policycheck.evaluate.possible import Possibility, could_allow
 
 __all__ = [
     "ALLOW",
     "EXPLICIT_DENY",
+    "Explanation",
     "IMPLICIT_DENY",
     "LAYERS",
     "ConditionResult",
     "Decision",
     "Evaluator",
     "Match",
+    "NearMiss",
     "PolicySet",
     "Possibility",
     "Request",
     "could_allow",
     "evaluate",
+    "explain",
 ]
 _HOMES = {name: "policycheck.evaluate.engine" for name in __all__} | {
     "Possibility": "policycheck.evaluate.possible",
     "could_allow": "policycheck.evaluate.possible",
+    "Explanation": "policycheck.evaluate.explanation",
+    "NearMiss": "policycheck.evaluate.explanation",
+    "explain": "policycheck.evaluate.explanation",
 }
 
 

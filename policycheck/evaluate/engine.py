@@ -2,6 +2,10 @@
 
 Order of evaluation (ram.md §4.3): control policies, then the session policy, then the identity
 policies. An explicit Deny in any layer wins; otherwise every layer that is present must allow.
+
+This is the indexed form of policycheck.evaluate.reference, which reads the same rules plainly,
+statement by statement: patterns are compiled once, statements are found by action and resource
+prefix, and work is shared between them. A property test holds the two to the same Decision.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
 from policycheck.expect.library import Library, ResolvedPrincipal
-from policycheck.findings import Finding, at_or_above
+from policycheck.findings import Finding, JudgedFindings
 from policycheck.lint import LintSettings
 from policycheck.model import Policy, build_policy
 
@@ -54,7 +54,7 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(JudgedFindings):
     """Everything the static check found (policycheck.expect.live adds the `--probe` comparisons)."""
 
     spec: CheckSpec
@@ -67,12 +67,9 @@ class CheckReport:
     """Principals the audited account does not have (audit --expect): their expectations are not run."""
 
     @property
-    def lint_failed(self) -> bool:
-        return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
-
-    @property
     def failed(self) -> bool:
-        return self.lint_failed or not all(r.passed for r in self.results)
+        """A lint finding at or above fail_on, or an expectation that did not pass."""
+        return super().failed or not all(r.passed for r in self.results)
 
     def as_findings(self) -> list[Finding]:
         """Failed expectations as findings at their line in policycheck.yaml, for SARIF."""

@@ -16,7 +16,7 @@ from policycheck.evaluate import PolicySet
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
 from policycheck.load.document import Document
-from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files, matches_any
+from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files
 from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
@@ -69,15 +69,7 @@ class Library:
             found = find_files([os.path.join(self.root, pattern)])
         except PathNotFound as problem:
             raise self.spec.error(at, str(problem).replace(self.root + os.sep, "")) from None
-        return [
-            f.path
-            for f in found
-            if f.explicit
-            or not (
-                os.path.basename(f.path) == "policycheck.yaml"
-                or matches_any(self.settings.relative(f.path), self.settings.exclude)
-            )
-        ]
+        return [f.path for f in found if not self.settings.skips(f)]
 
     def file(self, path: str, kind: PolicyKind | None) -> LintedFile:
         """A policy file linted as `kind` (None: as lint would read it)."""

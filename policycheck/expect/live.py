@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from policycheck.config import ProbePrincipal
 from policycheck.evaluate import Evaluator, Request
@@ -105,6 +106,8 @@ def compare(probed: ProbePrincipal, static: str, static_reason: str, live: Probe
 class CheckOutcome:
     """What `check` found: the static report, and beside it (with --probe) how each probed
     principal's live answer compares with its static verdict."""
+
+    kind: ClassVar[str] = "check"
 
     report: CheckReport
     live: tuple[LiveCheck, ...] = ()

@@ -6,33 +6,40 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from policycheck import __version__
-from policycheck.findings import Finding, summarize
+from policycheck.findings import summarize
 
 if TYPE_CHECKING:
-    from policycheck.account import AuditResult
-    from policycheck.evaluate import ConditionResult, Decision, Match, Possibility
+    from policycheck.account import AuditReport, AuditResult
+    from policycheck.catalog.system import LibraryListing, RefreshReport
+    from policycheck.evaluate import ConditionResult, Decision, Explanation, Match, NearMiss, Possibility
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
+    from policycheck.lint import LintResult
     from policycheck.verdict import ProbeResult
 
 
-def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str) -> str:
+def _dump(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def lint_report(result: LintResult, color: bool = False) -> str:
+    findings = result.findings
     payload = {
         "version": __version__,
         "findings": [finding.as_dict() for finding in findings],
         "summary": {
-            "files": files,
+            "files": len(result.files),
             "findings": len(findings),
             "by_severity": summarize(findings),
-            "fail_on": fail_on,
-            "failed": failed,
+            "fail_on": result.fail_on,
+            "failed": result.failed,
         },
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return _dump(payload)
 
 
-def probe_report(result: ProbeResult) -> str:
-    return json.dumps({"version": __version__, **result.as_dict()}, indent=2, ensure_ascii=False) + "\n"
+def probe_report(result: ProbeResult, color: bool = False) -> str:
+    return _dump({"version": __version__, **result.as_dict()})
 
 
 def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[str, Any]:
@@ -92,14 +99,12 @@ def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[st
     return payload
 
 
-def audit_report(
-    result: AuditResult, endpoint: str, principal: str, checked: CheckOutcome | None = None
-) -> str:
+def audit_report(report: AuditReport, color: bool = False) -> str:
     """The audit, with the expectations' results under `expectations` when `--expect` ran them."""
-    payload = audit_payload(result, endpoint, principal)
-    if checked is not None:
-        payload["expectations"] = check_payload(checked)
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    payload = audit_payload(report.result, report.endpoint, report.caller)
+    if report.checked is not None:
+        payload["expectations"] = check_payload(report.checked)
+    return _dump(payload)
 
 
 def statement_ref(match: Match) -> dict[str, Any]:
@@ -156,8 +161,18 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
     return payload
 
 
-def explain_report(decision: Decision, possibility: Possibility | None = None) -> str:
-    return json.dumps(explain_payload(decision, possibility), indent=2, ensure_ascii=False) + "\n"
+def _near_miss(miss: NearMiss) -> dict[str, Any]:
+    return {
+        **statement_ref(miss.match),
+        "resource_matched": not miss.resource_mismatch,
+        "failed_conditions": [_condition(c) for c in miss.failed_conditions],
+    }
+
+
+def explain_report(explanation: Explanation, color: bool = False) -> str:
+    payload = explain_payload(explanation.decision, explanation.possibility)
+    payload["did_not_apply"] = [_near_miss(miss) for miss in explanation.near_misses]
+    return _dump(payload)
 
 
 def _result(result: CheckResult) -> dict[str, Any]:
@@ -226,5 +241,24 @@ def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
     }
 
 
-def check_report(outcome: CheckOutcome) -> str:
-    return json.dumps(check_payload(outcome), indent=2, ensure_ascii=False) + "\n"
+def check_report(outcome: CheckOutcome, color: bool = False) -> str:
+    return _dump(check_payload(outcome))
+
+
+def system_policies_report(listing: LibraryListing, color: bool = False) -> str:
+    return _dump({"version": __version__, "system_policies": [p.provenance() for p in listing.policies]})
+
+
+def refresh_report(report: RefreshReport, color: bool = False) -> str:
+    return _dump(
+        {
+            "version": __version__,
+            "folder": report.folder,
+            "endpoint": report.endpoint,
+            "caller": report.caller,
+            "read": report.read,
+            "listed": report.listed,
+            "written": [p.provenance() | {"file": f"{p.name}.json"} for p in report.written],
+            "errors": list(report.errors),
+        }
+    )

@@ -26,7 +26,7 @@ def _suite(parent: ElementTree.Element, name: str, cases: int, failures: int) ->
     )
 
 
-def check_report(outcome: CheckOutcome) -> str:
+def check_report(outcome: CheckOutcome, color: bool = False) -> str:
     report = outcome.report
     config = report.spec.config.path or "policycheck.yaml"
     root = ElementTree.Element("testsuites", name="policycheck check")

@@ -13,7 +13,9 @@ from policycheck import __version__
 from policycheck.findings import Finding, code_table
 
 if TYPE_CHECKING:
+    from policycheck.account import AuditReport
     from policycheck.expect.live import CheckOutcome
+    from policycheck.lint import LintResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/policycheck/policycheck"
@@ -105,10 +107,19 @@ def sarif_log(findings: list[Finding]) -> dict[str, Any]:
     }
 
 
-def lint_report(findings: list[Finding]) -> str:
-    return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"
+def _log(findings: list[Finding]) -> str:
+    return json.dumps(sarif_log(sorted(findings, key=Finding.sort_key)), indent=2, ensure_ascii=False) + "\n"
 
 
-def check_report(outcome: CheckOutcome) -> str:
-    findings = sorted(outcome.report.findings + outcome.as_findings(), key=Finding.sort_key)
-    return lint_report(findings)
+def lint_report(result: LintResult, color: bool = False) -> str:
+    return _log(result.findings)
+
+
+def check_report(outcome: CheckOutcome, color: bool = False) -> str:
+    """The documents' lint findings and the failed expectations, at their lines."""
+    return _log(outcome.report.findings + outcome.as_findings())
+
+
+def audit_report(report: AuditReport, color: bool = False) -> str:
+    checked = report.checked.as_findings() if report.checked else []
+    return _log(report.result.findings + checked)

@@ -1,14 +1,28 @@
-"""Human-readable text: `file:line:col: severity CODE message`, grouped by file, then a summary."""
+"""The text format, for people at a terminal: every kind of result, colour only when asked.
+
+lint: `file:line:col: severity CODE message`, grouped by file, then a summary. explain: the
+decision first, then a short account of why. check: one line per expectation, like
+`terraform plan`, then a summary. probe: the verdict, then labelled lines. audit: per principal,
+each attached policy with its finding count, then the findings.
+"""
 
 from __future__ import annotations
 
+import json
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
+from policycheck.model import Condition, format_path
 from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
-    from policycheck.account import AuditResult
+    from policycheck.account import AuditReport
+    from policycheck.catalog.system import LibraryListing, RefreshReport
+    from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
+    from policycheck.expect.check import CheckResult
+    from policycheck.expect.live import CheckOutcome
+    from policycheck.lint import LintResult
     from policycheck.verdict import ProbeResult
 
 _COLORS = {
@@ -55,11 +69,12 @@ def render_findings(findings: list[Finding], color: bool) -> list[str]:
     return lines
 
 
-def lint_report(findings: list[Finding], files: int, failed: bool, fail_on: str, color: bool) -> str:
+def lint_report(result: LintResult, color: bool) -> str:
+    findings = result.findings
     lines = render_findings(findings, color)
     if lines:
         lines.append("")
-    lines.append(_summary(findings, files, failed, fail_on, color))
+    lines.append(_summary(findings, len(result.files), result.failed, result.fail_on, color))
     return "\n".join(lines) + "\n"
 
 
@@ -100,9 +115,10 @@ def probe_report(result: ProbeResult, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def audit_report(result: AuditResult, endpoint: str, principal: str, color: bool) -> str:
+def audit_report(report: AuditReport, color: bool) -> str:
     """Per principal: each attached policy (and trust policy) with its finding count; then the
-    findings, once per document; then a summary."""
+    findings, once per document; then a summary; then the expectations' outcome (--expect)."""
+    result, endpoint, principal = report.result, report.endpoint, report.caller
     snapshot = result.snapshot
     counts = {source: len(audited.findings) for source, audited in result.documents.items()}
 
@@ -153,4 +169,227 @@ def audit_report(result: AuditResult, endpoint: str, principal: str, color: bool
     if not result.complete:
         summary += "; incomplete: some of the account could not be read"
     lines += ["", summary + "."]
+    text = "\n".join(lines) + "\n"
+    return text if report.checked is None else text + "\n" + check_report(report.checked, color)
+
+
+HEADLINES = {
+    "allow": ("ALLOW", "32"),
+    "explicit_deny": ("DENY (explicit)", "31"),
+    "implicit_deny": ("DENY (implicit)", "31"),
+}
+
+
+def cite(match: Match) -> str:
+    """`Statement[0] of policies/x.json:5` — a statement with the line it starts on."""
+    line = match.policy.line_of(match.statement.path)
+    return f"{format_path(match.statement.path)} of {match.policy.source}{f':{line}' if line else ''}"
+
+
+def show_condition(condition: Condition) -> str:
+    values = condition.values[0] if len(condition.values) == 1 else list(condition.values)
+    return f"{condition.operator} {condition.key} {json.dumps(values, ensure_ascii=False)}"
+
+
+def _request_values(result: ConditionResult) -> str:
+    if result.missing:
+        return f"the request has no {result.condition.key}"
+    return "the request has " + ", ".join(result.values)
+
+
+def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
+    """What stopped one Allow statement for the action from applying."""
+    match, request, resource = miss.match, explanation.request, explanation.decision.resource
+    lines = []
+    if miss.resource_mismatch:
+        resources = ", ".join(f'"{r}"' for r in match.statement.resources)
+        why = f'its {match.statement.resource_key} {resources} does not match "{resource}"'
+        if resource == "*" and request.resource == "*":
+            why += f' ({request.action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+        lines.append(f"    {cite(match)} ({match.layer}): {why}")
+    for result in miss.failed_conditions:
+        lines.append(
+            f"    {cite(match)} ({match.layer}): condition {show_condition(result.condition)} "
+            f"is false: {_request_values(result)}"
+        )
+    return lines
+
+
+def explain_report(explanation: Explanation, color: bool) -> str:
+    request, decision, possibility = explanation.request, explanation.decision, explanation.possibility
+    word, code = HEADLINES[decision.decision]
+    lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
+    if decision.resource != request.resource:
+        lines.append(
+            f'  ({request.action.split(":")[0]} authorizes per operation, so the resource is "*", '
+            f'not "{request.resource}")'
+        )
+    if decision.decision == "allow":
+        for match in decision.matched:
+            lines.append(f"  allowed by {cite(match)} ({match.layer} layer)")
+    elif decision.decision == "explicit_deny":
+        for match in decision.matched:
+            lines.append(f"  denied by {cite(match)} ({match.layer} layer)")
+            for result in decision.conditions:
+                if result.statement is match.statement and result.policy is match.policy:
+                    lines.append(
+                        f"    because {show_condition(result.condition)} holds for {', '.join(result.values)}"
+                    )
+        lines.append("  an explicit Deny wins over every Allow")
+    else:
+        layer = decision.denied_by_layer
+        what = {"identity": "identity policy", "control": "control policy", "session": "session policy"}[
+            layer
+        ]
+        lines.append(
+            f"  no {what} allows it"
+            + ("" if layer == "identity" else f" (the {layer} layer must also allow)")
+        )
+        if explanation.near_misses:
+            lines.append("  statements for this action that did not apply:")
+            for miss in explanation.near_misses:
+                lines += _near_miss_lines(miss, explanation)
+    if decision.missing_context:
+        keys = ", ".join(decision.missing_context)
+        lines.append(
+            f"  missing context: {keys}: conditions on it count as false; the answer may change "
+            "once it is given (--context KEY=VALUE)"
+        )
+    if possibility is not None:
+        lines.append("")
+        if possibility.possible and possibility.witness:
+            witness = possibility.witness
+            lines.append(f"{paint('POSSIBLE', '33', color)}  {witness.action} can be allowed")
+            context = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(witness.context.items())) or "none"
+            lines.append(f'  witness: resource "{witness.resource}", context {context}')
+            for match in possibility.granted_by:
+                lines.append(f"  granted by {cite(match)} ({match.layer} layer)")
+        else:
+            word = "IMPOSSIBLE" if possibility.exhaustive else "UNDECIDED"
+            lines.append(
+                f"{paint(word, '32' if possibility.exhaustive else '33', color)}  {possibility.reason}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+LIVE_MARKS = {"confirmed": ("✓", "32"), "mismatch": ("✗", "31"), "inconclusive": ("?", "35")}
+MARKS = {"holds": ("✓", "32"), "violated": ("✗", "31"), "conditional": ("~", "33"), "unknown": ("?", "35")}
+
+
+def _target(result: CheckResult) -> str:
+    e = result.expectation
+    if e.effect == "allow":
+        where = f'on "{result.resource}"'
+    else:
+        where = "on any resource" if e.resource is None else f'on any resource matching "{result.resource}"'
+    context = ""
+    if e.context:
+        context = " with " + ", ".join(
+            f"{k}={json.dumps(list(v)) if len(v) > 1 else v[0]}" for k, v in sorted(e.context.items())
+        )
+    elif e.effect == "deny":
+        context = " in any context"
+    return f"{where}{context}"
+
+
+def _line(result: CheckResult, action: str, color: bool) -> list[str]:
+    mark, code = MARKS[result.status]
+    verb = "may     " if result.expectation.effect == "allow" else "must not"
+    status = (
+        ""
+        if result.status == "holds"
+        else f"  [{result.status}{'' if not result.passed or result.status == 'holds' else ', accepted'}]"
+    )
+    return [
+        f"  {paint(mark, code, color)} {verb} {action} {_target(result)}{paint(status, code, color)}",
+        f"      {result.reason}",
+    ]
+
+
+def check_report(outcome: CheckOutcome, color: bool) -> str:
+    report = outcome.report
+    spec = report.spec
+    expectations = len(spec.expectations)
+    lines = [
+        f"policycheck check: {spec.config.path}: {plural(len(report.principals), 'principal')}, "
+        f"{plural(expectations, 'expectation')} ({len(report.results)} checks)",
+    ]
+    by_principal = {name: [] for name in report.principals}
+    for result in report.results:
+        by_principal[result.expectation.principal].append(result)
+    for name, results in by_principal.items():
+        principal = report.principals[name]
+        kind = f" ({principal.spec.type})" if principal.spec.type else ""
+        lines += ["", f"{paint(name, '1', color)}{kind}"]
+        for note in principal.unknowns:
+            lines.append(f"  note: {note}")
+        for system in principal.system_texts:
+            lines.append(f"  note: {system.describe()}")
+        for expectation, group in groupby(results, key=lambda r: r.expectation):
+            group = list(group)
+            if len(group) > 1 and all(r.status == "holds" for r in group):
+                summary = group[0]
+                reason = "none of them can be allowed" if expectation.effect == "deny" else "all allowed"
+                lines += _line(summary, f"{expectation.action} ({len(group)} actions)", color)[:1]
+                lines.append(f"      {reason}")
+                continue
+            for result in group:
+                lines += _line(result, result.action, color)
+    if report.absent:
+        lines += ["", f"Not in the account, not checked: {', '.join(report.absent)}"]
+    if outcome.live:
+        lines += ["", paint("Live probe", "1", color) + f" ({outcome.live[0].live.endpoint})"]
+        for check in outcome.live:
+            mark, code = LIVE_MARKS[check.status]
+            lines.append(
+                f"  {paint(mark, code, color)} {check.principal}: {check.action}, "
+                f"static {check.static}, live {check.live.verdict}"
+            )
+            lines.append(f"      {check.reason}")
+    lines.append("")
+    if report.findings:
+        lines.append(f"Lint findings in the documents checked ({report.documents}):")
+        lines += ["  " + line if line else "" for line in render_findings(report.findings, color)]
+    else:
+        lines.append(f"Lint: no findings in {plural(report.documents, 'document')}.")
+    counts = report.counts()
+    parts = [f"{counts['holds']} hold"] + [
+        f"{n} {status}" for status, n in counts.items() if n and status != "holds"
+    ]
+    verdict = "FAILED" if outcome.failed else "INCONCLUSIVE" if outcome.inconclusive else "passed"
+    if outcome.live:
+        live = {status: sum(c.status == status for c in outcome.live) for status in LIVE_MARKS}
+        parts.append("live: " + ", ".join(f"{n} {status}" for status, n in live.items() if n))
+    lines += [
+        "",
+        f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "
+        f"{', '.join(parts)}. Check {paint(verdict, '31' if outcome.failed else '32', color)}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def terminal_safe(text: str) -> str:
+    """Text from a server or a file, safe for a terminal: control characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def system_policies_report(listing: LibraryListing, color: bool) -> str:
+    lines = [
+        f"{paint(p.name, '1', color)} {p.version} read {p.read} from {terminal_safe(p.source)} "
+        f"({terminal_safe(p.origin)})"
+        for p in listing.policies
+    ]
+    count = len(listing.policies)
+    lines.append(f"{count} System {'policy' if count == 1 else 'policies'}.")
+    return "\n".join(lines) + "\n"
+
+
+def refresh_report(report: RefreshReport, color: bool) -> str:
+    lines = [
+        f"wrote {len(report.written)} of {report.listed} System policies to {terminal_safe(report.folder)} "
+        f"(read {report.read} from {report.endpoint} as {terminal_safe(report.caller)})"
+    ]
+    if report.errors:
+        lines.append(f"{len(report.errors)} could not be read or break the policy grammar:")
+        lines += [f"  {paint(terminal_safe(problem), '31', color)}" for problem in report.errors]
     return "\n".join(lines) + "\n"

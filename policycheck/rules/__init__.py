@@ -38,8 +38,14 @@ class RuleContext:
     document: Document
     options: RuleOptions = field(default_factory=RuleOptions)
     findings: list[Finding] = field(default_factory=list)
+    codes: tuple[str, ...] = ()
+    """The running rule's declared codes: the only ones it may report."""
 
     def report(self, code: str, path: JsonPath, message: str, severity: str | None = None) -> None:
+        if code not in self.codes:
+            # A bug, not a user's mistake: the rule's declaration (which the code table is
+            # checked against) would no longer say what it reports.
+            raise ValueError(f"a rule declaring {self.codes} reported {code}")
         self.findings.append(self.document.finding(code, message, path, severity))
 
     def element_path(self, statement: Statement, key: str, index: int) -> JsonPath:
@@ -50,7 +56,9 @@ class RuleContext:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One check: the codes it may report and the policy kinds it applies to."""
+    """One check: the codes it may report (RuleContext.report refuses any other, and a test
+    holds every rule's codes, with the loader's, Terraform's and the expectations', to
+    data/codes.json) and the policy kinds it applies to."""
 
     codes: tuple[str, ...]
     kinds: frozenset[PolicyKind]
@@ -73,5 +81,6 @@ def rules_for(kind: PolicyKind) -> tuple[Rule, ...]:
 def run_rules(policy: Policy, document: Document, options: RuleOptions | None = None) -> list[Finding]:
     context = RuleContext(policy, document, options or RuleOptions())
     for rule in rules_for(policy.kind):
+        context.codes = rule.codes
         rule.check(context)
     return context.findings

@@ -41,7 +41,15 @@ def test_every_user_error_is_one_user_error_class_and_none_is_a_value_error():
     from policycheck.load.files import PathNotFound
     from policycheck.load.sources import PolicyError
 
-    for kind in (SettingError, CredentialError, ActionRefused, ConfigError, WorldError, PathNotFound, PolicyError):
+    for kind in (
+        SettingError,
+        CredentialError,
+        ActionRefused,
+        ConfigError,
+        WorldError,
+        PathNotFound,
+        PolicyError,
+    ):
         assert issubclass(kind, UserError) and not issubclass(kind, ValueError), kind
 
 

@@ -139,3 +139,27 @@ def test_answers_that_break_the_library_format_are_errors_not_files(world_url, t
     assert [p.name for p in out.iterdir()] == ["AliyunICEReadOnlyAccess.json"]
     assert "\x1b" not in run.out and "Evil\\x1b[2J: " in run.out
     assert "wrote 1 of 2 System policies" in run.out
+
+
+def test_json_output_lists_what_was_written(world_url, tmp_path):
+    out = tmp_path / "sp"
+    run = run_as(
+        AUDITOR,
+        "catalog",
+        "refresh-system-policies",
+        str(out),
+        "--name",
+        "AliyunICE*",
+        "--format",
+        "json",
+        "--endpoint",
+        world_url,
+        home=tmp_path,
+    )
+    payload = run.json()
+    assert run.code == 0 and payload["listed"] == 2 and payload["errors"] == []
+    assert [(w["name"], w["version"], w["file"]) for w in payload["written"]] == [
+        ("AliyunICEFullAccess", "v2", "AliyunICEFullAccess.json"),
+        ("AliyunICEReadOnlyAccess", "v1", "AliyunICEReadOnlyAccess.json"),
+    ]
+    assert payload["caller"].startswith(AUDITOR[0]) and payload["read"] == TODAY

@@ -11,17 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import re
 
 from evaluate_support import operation_level
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow
-from policycheck.evaluate.engine import Match
-from policycheck.evaluate.operators import compile_condition
+from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow, reference
 from policycheck.model import Policy, build_policy
-from policycheck.patterns import fold
 
 ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
 ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
@@ -399,50 +395,13 @@ def test_condition_solver_is_exact_against_an_exhaustive_oracle(problem, single_
 
 # ---- the engine against a plain reading of the rules ----
 #
-# The engine indexes, buckets and shares work between statements to be fast; this reference reads
-# every statement of every layer in order, as docs/evaluation.md words the rules, and every field
-# of the Decision must come out the same.
-
-
-def _glob(pattern: str, text: str) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, re.DOTALL) is not None
+# The engine indexes, buckets and shares work between statements to be fast; the reference
+# (policycheck.evaluate.reference) reads every statement of every layer in order, as
+# docs/evaluation.md words the rules, and every field of the Decision must come out the same.
 
 
 def reference_decision(policies: PolicySet, request: Request) -> tuple:
-    resource = "*" if operation_level(request.action) else request.resource
-    context: dict[str, tuple[str, ...]] = {}
-    for key, values in request.context.items():
-        context[fold(key)] = context.get(fold(key), ()) + tuple(values)
-    session = (policies.session,) if policies.session else ()
-    layers = [("control", policies.control), ("session", session), ("identity", policies.identity)]
-    allowing, denying, results, missing = [], [], [], {}
-    for layer, documents in layers:
-        for policy in documents:
-            for s in policy.statements:
-                if any(_glob(fold(a), fold(request.action)) for a in s.actions) == s.not_action:
-                    continue
-                if any(_glob(r, resource) for r in s.resources) == s.not_resource:
-                    continue
-                applies = True
-                for condition in s.conditions:
-                    values = context.get(fold(condition.key)) or ()
-                    held = compile_condition(condition).holds(values)
-                    if not values:
-                        spelled = missing.get(fold(condition.key), condition.key)
-                        missing[fold(condition.key)] = min(spelled, condition.key)
-                    results.append((policy, s, condition, layer, held, values))
-                    applies = applies and held
-                if applies:
-                    (denying if s.effect == "Deny" else allowing).append(Match(policy, s, layer))
-    required = [layer for layer, documents in layers if documents or layer == "identity"]
-    missing_context = tuple(missing[key] for key in sorted(missing))
-    if denying:
-        verdict = ("explicit_deny", tuple(denying), denying[0].layer)
-    else:
-        absent = [layer for layer in required if layer not in {m.layer for m in allowing}]
-        verdict = ("implicit_deny", (), absent[0]) if absent else ("allow", tuple(allowing), None)
-    return (*verdict, missing_context, resource, results)
+    return reference.reference_decision(policies, request, operation_level)
 
 
 def _everything(decision) -> tuple:

@@ -247,3 +247,16 @@ def test_a_principal_may_name_a_system_policy_as_identity(tmp_path, write, cli):
     }
     names = [p["name"] for p in run.json()["principals"]["reader"]["system_policies"]]
     assert names == ["AliyunOSSReadOnlyAccess", "AliyunSTSAssumeRoleAccess"] and run.code == 0
+
+
+def test_catalog_system_policies_as_json(tmp_path, cli):
+    run = cli("catalog", "system-policies", "--format", "json", cwd=tmp_path)
+    listed = {p["name"]: p for p in run.json()["system_policies"]}
+    assert run.code == 0 and len(listed) == 15
+    assert listed["AliyunKMSFullAccess"] == {
+        "name": "AliyunKMSFullAccess",
+        "version": "v3",
+        "origin": "policycheck's library",
+        "source": "https://help.aliyun.com/zh/ram/developer-reference/aliyunkmsfullaccess",
+        "read": "2026-12-04",
+    }
