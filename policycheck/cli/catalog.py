@@ -108,9 +108,9 @@ class _Progress:
             sys.stderr.write("\r\033[K")
         else:
             bar = "#" * (24 * done // max(total, 1))
-            from policycheck.report.as_text import terminal_safe
+            from policycheck.report.escape import printable
 
-            sys.stderr.write(f"\r\033[K[{bar:.<24}] {done}/{total} {terminal_safe(what)}"[:200])
+            sys.stderr.write(f"\r\033[K[{bar:.<24}] {done}/{total} {printable(what)}"[:200])
         sys.stderr.flush()
 
 

@@ -444,15 +444,12 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def terminal_safe(text: str) -> str:
-    """Text from a server or a file, safe for a terminal: control characters escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def system_policies_report(listing: LibraryListing, color: bool) -> str:
+    from policycheck.report.escape import printable
+
     lines = [
-        f"{paint(p.name, '1', color)} {p.version} read {p.read} from {terminal_safe(p.source)} "
-        f"({terminal_safe(p.origin)})"
+        f"{paint(p.name, '1', color)} {p.version} read {p.read} from {printable(p.source)} "
+        f"({printable(p.origin)})"
         for p in listing.policies
     ]
     count = len(listing.policies)
@@ -461,11 +458,14 @@ def system_policies_report(listing: LibraryListing, color: bool) -> str:
 
 
 def refresh_report(report: RefreshReport, color: bool) -> str:
+    """Server-sent names and errors pass through `printable`."""
+    from policycheck.report.escape import printable
+
     lines = [
-        f"wrote {len(report.written)} of {report.listed} System policies to {terminal_safe(report.folder)} "
-        f"(read {report.read} from {report.endpoint} as {terminal_safe(report.caller)})"
+        f"wrote {len(report.written)} of {report.listed} System policies to {printable(report.folder)} "
+        f"(read {report.read} from {report.endpoint} as {printable(report.caller)})"
     ]
     if report.errors:
         lines.append(f"{len(report.errors)} could not be read or break the policy grammar:")
-        lines += [f"  {paint(terminal_safe(problem), '31', color)}" for problem in report.errors]
+        lines += [f"  {paint(printable(problem), '31', color)}" for problem in report.errors]
     return "\n".join(lines) + "\n"
