@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -60,7 +61,9 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
             raise _fail(document, f"unknown finding code {code}; see docs/rules.md", (*path, index))
 
 
-def _lint_settings(document: Document, section: dict[str, Any], root: str) -> LintSettings:
+def _lint_settings(
+    document: Document, section: dict[str, Any], root: str, catalog: dict[str, Any]
+) -> LintSettings:
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
         _check_codes(document, rule.get("codes", []), ("lint", "ignore", index, "codes"))
@@ -79,7 +82,15 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        catalog=_catalog_extension(catalog),
     )
+
+
+def _catalog_extension(section: dict[str, Any]) -> CatalogExtension | None:
+    """The `catalog:` section as the rules take it; None when it adds nothing."""
+    if not section:
+        return None
+    return CatalogExtension.of(tuple(section.get("actions", ())), tuple(section.get("condition_keys", ())))
 
 
 def load_config(explicit: str | None = None) -> Config:
@@ -107,7 +118,7 @@ def load_config(explicit: str | None = None) -> Config:
     system_policies = value.get("system_policies")
     return Config(
         path=path,
-        lint=_lint_settings(document, value.get("lint", {}), root),
+        lint=_lint_settings(document, value.get("lint", {}), root, value.get("catalog", {})),
         document=document,
         system_policies=os.path.join(root, system_policies) if system_policies else None,
     )
