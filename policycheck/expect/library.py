@@ -13,6 +13,7 @@ from functools import cached_property
 from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
+from policycheck.evaluate.control import ControlLayer, control_layer
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
 from policycheck.load.document import Document
@@ -33,6 +34,8 @@ class ResolvedPrincipal:
     policies: PolicySet
     trust: Policy | None
     unknowns: tuple[str, ...]
+    control: ControlLayer | None = None
+    """How the declared control policies were read (deny-list beside FullAliyunAccess, or allow-list)."""
     system_texts: tuple[SystemPolicy, ...] = ()
 
 
@@ -202,8 +205,11 @@ class Library:
             found, plan_trust = self._from_plans(spec, unknowns, system_texts)
             identity += found
             trust = trust or plan_trust
-        policies = PolicySet(identity=tuple(identity), control=tuple(control), session=session)
-        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns), tuple(dict.fromkeys(system_texts)))
+        layer = control_layer(tuple(control), spec.control_mode)
+        policies = PolicySet(identity=tuple(identity), control=layer.policies, session=session)
+        return ResolvedPrincipal(
+            spec, policies, trust, tuple(unknowns), layer, tuple(dict.fromkeys(system_texts))
+        )
 
     def _from_plans(
         self, spec: PrincipalSpec, unknowns: list[str], system_texts: list[SystemPolicy]

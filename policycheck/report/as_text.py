@@ -277,11 +277,17 @@ def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
     """What stopped one Allow statement for the action from applying."""
     match, request, resource = miss.match, explanation.request, explanation.decision.resource
     lines = []
+    resources = ", ".join(f'"{r}"' for r in match.statement.resources)
+    if miss.pending:
+        fields = " or ".join(f"{field}s" for field in explanation.decision.missing_scope)
+        why = f"its {match.statement.resource_key} {resources} applies only in some {fields}, not given"
+        lines.append(f"    {cite(match)} ({match.layer}): {why}")
     if miss.resource_mismatch:
-        resources = ", ".join(f'"{r}"' for r in match.statement.resources)
         why = f'its {match.statement.resource_key} {resources} does not match "{resource}"'
-        if resource == "*" and request.resource == "*":
-            why += f' ({request.action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+        if resource != request.resource and resource.endswith(":*"):
+            service = resource.split(":")[1]
+            fix = f'"Resource": "*" or "acs:{service}:*:*:*"'
+            why += f" ({service} authorizes per operation: write {fix})"
         lines.append(f"    {cite(match)} ({match.layer}): {why}")
     for result in miss.failed_conditions:
         lines.append(
@@ -295,10 +301,13 @@ def explain_report(explanation: Explanation, color: bool) -> str:
     request, decision, possibility = explanation.request, explanation.decision, explanation.possibility
     word, code = HEADLINES[decision.decision]
     lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
-    if decision.resource != request.resource:
+    control = explanation.control
+    if control is not None and control.describe():
+        lines.append(f"  ({control.describe()})")
+    if decision.resource != request.resource and request.resource != "*":
         lines.append(
-            f'  ({request.action.split(":")[0]} authorizes per operation, so the resource is "*", '
-            f'not "{request.resource}")'
+            f"  ({request.action.split(':')[0]} authorizes per operation, so the request is made on "
+            f'the account-scoped ARN "{decision.resource}", not on "{request.resource}")'
         )
     if decision.decision == "allow":
         for match in decision.matched:
@@ -330,6 +339,13 @@ def explain_report(explanation: Explanation, color: bool) -> str:
         lines.append(
             f"  missing context: {keys}: conditions on it count as false; the answer may change "
             "once it is given (--context KEY=VALUE)"
+        )
+    if decision.missing_scope:
+        fields = ", ".join(decision.missing_scope)
+        flags = " ".join(f"--{field} ..." for field in decision.missing_scope)
+        lines.append(
+            f"  missing {fields}: statements that name one apply only there, so they count as not "
+            f"matching; the answer may change once it is given ({flags})"
         )
     if possibility is not None:
         lines.append("")
@@ -401,6 +417,8 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
             lines.append(f"  note: {note}")
         for system in principal.system_texts:
             lines.append(f"  note: {system.describe()}")
+        if principal.control is not None and principal.control.describe():
+            lines.append(f"  note: {principal.control.describe()}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
             group = list(group)
             if len(group) > 1 and all(r.status == "holds" for r in group):

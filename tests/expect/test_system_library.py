@@ -40,9 +40,9 @@ def test_plan_attaching_ice_full_access_is_checked_not_unknown(tmp_path, write, 
     _project(write, PLAN.replace("AliyunICEReadOnlyAccess", "AliyunICEFullAccess"))
     run = cli("check", "--format", "json", cwd=tmp_path)
     operator = _results(run)[("operator", "allow")]
-    # Decided by evaluating the library's text. Which verdict acs:ice:*:*:* earns for an
-    # operation-level action is the evaluator's model (issue 19), not the library's concern.
-    assert operator["status"] in ("holds", "violated") and "not known" not in operator["reason"]
+    # ICE authorizes per operation on the account-scoped ARN, which acs:ice:*:*:* matches
+    assert operator["status"] == "holds", operator["reason"]
+    assert operator["statements"][0]["file"] == "ram://policy/System/AliyunICEFullAccess@v1"
     used = run.json()["principals"]["operator"]["system_policies"]
     assert used == [
         {
@@ -59,7 +59,8 @@ def test_plan_attaching_ice_full_access_is_checked_not_unknown(tmp_path, write, 
         "  note: System policy AliyunICEFullAccess v1: text from policycheck's library, read 2026-12-04 "
         "from https://help.aliyun.com/zh/ram/developer-reference/aliyunicefullaccess"
     ) in text.out.splitlines()
-    assert "may      ice:QueryIProductionJob" in text.out
+    assert "✓ may      ice:QueryIProductionJob" in text.out
+    assert "allowed by Statement[0] of ram://policy/System/AliyunICEFullAccess@v1:4" in text.out
 
 
 def test_a_library_grant_is_cited_like_any_statement(tmp_path, write, cli):
