@@ -39,6 +39,10 @@ An action with a wildcard (ice:Delete*) is expanded over the action catalog and 
 checked on its own. A deny expectation holds only if no resource and no context (unless one is
 given) can make the request allowed: it is proved, not sampled.
 
+Policies can come from Terraform before deploy: under policies:, {terraform: plan.json} (from
+terraform show -json) or {terraform: infra/} (.tf files as written); a principal then names
+terraform: {role: NAME}. A value known only at apply makes the expectations needing it unknown.
+
 exit codes: 0 every expectation holds and no lint finding at or above the threshold,
 1 a violated, conditional (not accepted) or unknown expectation, such a finding, or a live
 mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and nothing failed.

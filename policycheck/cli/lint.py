@@ -10,8 +10,11 @@ from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_a
 from policycheck.model import POLICY_KINDS
 
 DESCRIPTION = """\
-Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
-and the lint rules; every finding points at file:line:column and a JSON path.
+Check RAM policy documents against the RAM policy grammar (JSON Schema) and the lint rules;
+every finding points at file:line:column and a JSON path. Read where policies are written:
+policy files (.json, .yaml, .yml), Terraform configuration (.tf: alicloud_ram_policy,
+alicloud_ram_role, alicloud_resource_manager_control_policy, data "alicloud_ram_policy_document")
+and ROS templates (ALIYUN::RAM::ManagedPolicy, Role, User, Group).
 
 examples:
   policycheck lint policies/
@@ -19,11 +22,17 @@ examples:
   policycheck lint policies/ --format sarif --output policycheck.sarif
   policycheck lint trust/ci-role.json --kind trust
   policycheck lint buckets/media-bucket.json --kind bucket
+  policycheck lint infra/ --verbose          # .tf files too; lists the files skipped
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
-files found that way, never files named on the command line. Trust policies (statements with a
-Principal object) and OSS bucket policies (a Resource and a Principal list) are detected;
-control and session policies need --kind or lint.kinds.
+files found that way, never files named on the command line. A JSON or YAML file found in a
+folder that does not look like a policy (no top-level Statement or Version, not named
+*.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
+or Version is an error. Values a .tf file
+or template does not state (other resources' attributes, Ref, Fn::Sub) are reported as not known
+before apply or deploy, never guessed. Trust policies (statements with a Principal object) and
+OSS bucket policies (a Resource and a Principal list) are detected; control and session policies
+need --kind or lint.kinds.
 """
 
 
@@ -43,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "else identity)",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list on standard error the files skipped because they are not policies, and why",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +70,21 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
     result = lint_paths(args.paths, settings)
     write_report(result, args)
-    if not result.files:
+    if args.verbose:
+        from policycheck.load.files import display_path
+
+        for skipped in result.skipped:
+            shown = _printable(display_path(skipped.path))
+            sys.stderr.write(f"policycheck: skipped {shown}: {_printable(skipped.reason)}\n")
+    if not result.files and not result.extra:
+        hint = f" ({len(result.skipped)} skipped as not policies; see --verbose)" if result.skipped else ""
         sys.stderr.write(
-            f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
+            f"policycheck: warning: no policy documents (.json, .yaml, .yml, .tf, ROS templates) in "
+            f"{' '.join(args.paths)}{hint}\n"
         )
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _printable(text: str) -> str:
+    """File names and parser messages reach the terminal with control characters escaped."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

@@ -29,7 +29,7 @@ def lint_report(result: LintResult, color: bool = False) -> str:
         "version": __version__,
         "findings": [finding.as_dict() for finding in findings],
         "summary": {
-            "files": len(result.files),
+            "files": result.checked,
             "findings": len(findings),
             "by_severity": summarize(findings),
             "fail_on": result.fail_on,
