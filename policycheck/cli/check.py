@@ -13,6 +13,8 @@ from policycheck.cli import (
     SEVERITY_CHOICES,
     UserError,
     add_output_arguments,
+    steps_argument,
+    warning,
     write_report,
 )
 
@@ -59,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="least lint severity that fails the check (default: lint.fail_on, else warning)",
     )
     parser.add_argument(
+        "--budget",
+        type=steps_argument,
+        default=None,
+        metavar="STEPS",
+        help="work budget of each expectation's analysis, in steps (default 2,000,000, about a "
+        "second); an expectation whose proof needs more is unknown, which fails",
+    )
+    parser.add_argument(
         "--probe",
         action="store_true",
         help="also probe the principals under probe: with live, read-only calls",
@@ -72,13 +82,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policycheck.config import load_config, read_spec
+    from policycheck.evaluate.budget import DEFAULT_STEPS
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
 
     config = load_config(args.config)
     spec = read_spec(config)
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
-    report = run_check(spec, settings)
+    report = run_check(spec, settings, steps=args.budget or DEFAULT_STEPS)
+    for message in report.warnings:
+        warning(message)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
     write_report(outcome, args)
     if outcome.failed:

@@ -202,6 +202,7 @@ def _result(result: CheckResult) -> dict[str, Any]:
         "witness": None
         if witness is None
         else {
+            "action": witness.action,
             "resource": witness.resource,
             "context": {k: list(v) for k, v in sorted(witness.context.items())},
         },
