@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from policycheck.catalog.system import SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.findings import Finding, JudgedFindings
 from policycheck.model import Policy, PolicyKind
 
@@ -148,21 +149,42 @@ class PrincipalPolicies:
     trust: Policy | None
     complete: bool
     problems: tuple[str, ...] = ()
+    system_texts: tuple[SystemPolicy, ...] = ()
+    """System policies the account would not show, read from the System policy library instead."""
 
 
-def principal_policies(result: AuditResult) -> dict[tuple[str, str], PrincipalPolicies]:
-    """(kind, name) -> PrincipalPolicies for every principal read: the seam for expectations."""
+def _from_library(ref: PolicyRef, system: SystemLibrary | None) -> tuple[SystemPolicy, Policy] | None:
+    """A System policy the account did not show, from the library (None when it lacks it)."""
+    known = system.get(ref.name) if system is not None and ref.policy_type == "System" else None
+    model = system_policy_model(known) if known else None
+    return (known, model) if known and model else None
+
+
+def principal_policies(
+    result: AuditResult, system: SystemLibrary | None = None
+) -> dict[tuple[str, str], PrincipalPolicies]:
+    """(kind, name) -> PrincipalPolicies for every principal read: the seam for expectations.
+
+    A System policy the audit could not read (GetPolicy denied, say) is taken from the
+    System policy library `system` when it has it; it is still reported unread by the audit.
+    """
     snapshot = result.snapshot
     found = {}
     for principal in snapshot.principals:
         problems: list[str] = []
         identity: list[Policy] = []
+        system_texts: list[SystemPolicy] = []
         if principal.error:
             problems.append(principal.error)
         for ref in dict.fromkeys(a.policy for a in principal.attachments):
             source = snapshot.policy_sources.get(ref)
             audited = result.documents.get(source) if source else None
             if audited is None or audited.policy is None:
+                library = _from_library(ref, system)
+                if library is not None:
+                    system_texts.append(library[0])
+                    identity.append(library[1])
+                    continue
                 problems.append(
                     snapshot.policy_errors.get(ref) or f"{ref.policy_type} policy {ref.name} does not parse"
                 )
@@ -175,6 +197,12 @@ def principal_policies(result: AuditResult) -> dict[tuple[str, str], PrincipalPo
             if trust is None:
                 problems.append(f"the trust policy of role {principal.name} does not parse")
         found[(principal.kind, principal.name)] = PrincipalPolicies(
-            principal.kind, principal.name, tuple(identity), trust, not problems, tuple(problems)
+            principal.kind,
+            principal.name,
+            tuple(identity),
+            trust,
+            not problems,
+            tuple(problems),
+            tuple(system_texts),
         )
     return found

@@ -38,6 +38,8 @@ class Config:
     path: str | None = None
     lint: LintSettings = field(default_factory=LintSettings)
     document: Document | None = None
+    system_policies: str | None = None
+    """The team's System policy folder (`system_policies:`), as an absolute path."""
 
     @property
     def root(self) -> str:
@@ -128,8 +130,13 @@ def load_config(explicit: str | None = None) -> Config:
     if problems:
         raise ConfigError(f"{path}:{problems[0].line}:{problems[0].column}: {problems[0].message}")
     root = os.path.dirname(os.path.abspath(path))
-    lint = _lint_settings(document, value.get("lint", {}), root, value.get("catalog", {}))
-    return Config(path=path, lint=lint, document=document)
+    system_policies = value.get("system_policies")
+    return Config(
+        path=path,
+        lint=_lint_settings(document, value.get("lint", {}), root, value.get("catalog", {})),
+        document=document,
+        system_policies=os.path.join(root, system_policies) if system_policies else None,
+    )
 
 
 @dataclass(frozen=True)

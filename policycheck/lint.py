@@ -28,6 +28,7 @@ SCHEMAS: dict[PolicyKind, str] = {
     "control": "ram-policy.schema.json",
     "session": "ram-policy.schema.json",
     "trust": "ram-trust-policy.schema.json",
+    "bucket": "bucket-policy.schema.json",
 }
 
 

@@ -10,8 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-PolicyKind = Literal["identity", "trust", "control", "session"]
-POLICY_KINDS: tuple[PolicyKind, ...] = ("identity", "trust", "control", "session")
+PolicyKind = Literal["identity", "trust", "control", "session", "bucket"]
+POLICY_KINDS: tuple[PolicyKind, ...] = ("identity", "trust", "control", "session", "bucket")
+"""bucket: an OSS bucket policy, the resource-based policy attached to one bucket."""
+
+BUCKET_PRINCIPAL = "OSS"
+"""The key a bucket policy's list-form Principal is kept under in `Statement.principal`."""
 
 JsonPath = tuple[str | int, ...]
 """A path into a document: ("Statement", 0, "Action", 1) is Statement[0].Action[1]."""
@@ -98,15 +102,33 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def detect_kind(value: Any) -> PolicyKind:
-    """A document whose statements name a Principal is a role trust policy; else identity.
+    """A statement naming a Resource and a Principal in OSS's list form (["*"], ["<uid>"]) makes
+    an OSS bucket policy; any other statement naming a Principal, a role trust policy (whose
+    Principal is an object such as {"RAM": [...]}, so a stray Resource there is a trust policy's
+    mistake); else identity.
 
     Control and session policies look exactly like identity policies, so they are
     only ever chosen explicitly (--kind, or where a principal declares them).
     """
     statements = value.get("Statement") if isinstance(value, dict) else None
-    if isinstance(statements, list) and any(isinstance(s, dict) and "Principal" in s for s in statements):
-        return "trust"
-    return "identity"
+    if not isinstance(statements, list):
+        return "identity"
+    with_principal = [s for s in statements if isinstance(s, dict) and "Principal" in s]
+    if any(
+        ("Resource" in s or "NotResource" in s) and not isinstance(s["Principal"], dict)
+        for s in with_principal
+    ):
+        return "bucket"
+    return "trust" if with_principal else "identity"
+
+
+def _principal(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """A trust policy's {"RAM": [...], ...}, or a bucket policy's list kept under BUCKET_PRINCIPAL."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return tuple((k, _strings(v)) for k, v in value.items())
+    return ((BUCKET_PRINCIPAL, _strings(value)),)
 
 
 def build_policy(
@@ -142,9 +164,7 @@ def build_policy(
                 resources=_strings(resources),
                 not_resource=not_resource,
                 conditions=conditions,
-                principal=None
-                if principal is None
-                else tuple((k, _strings(v)) for k, v in principal.items()),
+                principal=_principal(principal),
                 sid=raw.get("Sid"),
             )
         )

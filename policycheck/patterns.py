@@ -75,6 +75,8 @@ def linear_regex(pattern: str, group: int = 0) -> tuple[str, int]:
         parts.append(f"(?=(?P<g{group}>.*?{glob_regex(piece)}))(?P=g{group})")
     parts.append(".*" + glob_regex(tail))
     return "".join(parts), group
+
+
 def glob_match(pattern: str, text: str) -> bool:
     """Whether a RAM pattern matches the whole text, case-sensitively (as Resource values match).
 

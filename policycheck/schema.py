@@ -418,11 +418,15 @@ def _describe(error: Any) -> tuple[str, JsonPath] | None:
         name = extra[0] if extra else "?"
         hint = ""
         if name == "Principal":
-            hint = "; Principal belongs only in role trust policies (use --kind trust if this is one)"
+            hint = (
+                "; Principal belongs only in role trust policies and OSS bucket policies "
+                "(use --kind trust or --kind bucket if this is one)"
+            )
         elif name in ("Resource", "NotResource") and "Principal" in known:
             hint = (
                 "; this file is read as a role trust policy, which has no Resource, because a statement "
-                "names a Principal (use --kind identity if it is not a trust policy)"
+                "names a Principal (use --kind bucket for an OSS bucket policy, --kind identity if it "
+                "is not a trust policy)"
             )
         elif known and name.lower() in {k.lower() for k in known}:
             right = next(k for k in known if k.lower() == name.lower())

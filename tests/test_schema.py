@@ -34,9 +34,13 @@ values = json_values(max_leaves=25)
 statements = st.fixed_dictionaries(
     {"Effect": st.sampled_from(["Allow", "Deny", "allow"])},
     optional={
-        "Action": st.one_of(st.just("ice:*"), st.lists(st.just("a:b"), max_size=2), values),
+        "Action": st.one_of(
+            st.just("ice:*"), st.lists(st.sampled_from(["a:b", "oss:GetObject"]), max_size=2), values
+        ),
         "NotAction": st.just("ram:*"),
-        "Resource": st.one_of(st.just("*"), st.lists(st.just("*"), max_size=2), values),
+        "Resource": st.one_of(
+            st.just("*"), st.lists(st.sampled_from(["*", "acs:oss:*:*:b/*"]), max_size=2), values
+        ),
         "NotResource": st.just("acs:oss:*:*:b"),
         "Condition": st.one_of(
             values,
@@ -47,7 +51,11 @@ statements = st.fixed_dictionaries(
             ),
         ),
         "Principal": st.one_of(
-            values, st.fixed_dictionaries({"RAM": st.one_of(SCALARS, st.lists(SCALARS, max_size=2))})
+            values,
+            st.fixed_dictionaries({"RAM": st.one_of(SCALARS, st.lists(SCALARS, max_size=2))}),
+            st.lists(
+                st.sampled_from(["*", "1234567890123456", "arn:sts::1:assumed-role/r/*", "ab"]), max_size=2
+            ),
         ),
         "Sid": SCALARS,
     },
@@ -64,7 +72,9 @@ documents = st.one_of(
 )
 
 
-@pytest.mark.parametrize("name", ["ram-policy.schema.json", "ram-trust-policy.schema.json"])
+@pytest.mark.parametrize(
+    "name", ["ram-policy.schema.json", "ram-trust-policy.schema.json", "bucket-policy.schema.json"]
+)
 @settings(max_examples=400, deadline=None)
 @given(document=documents)
 def test_fast_checker_agrees_with_jsonschema(name, document):
@@ -125,7 +135,9 @@ def test_a_statement_that_is_not_an_object_gets_one_clear_finding():
     assert all("found neither" not in message for _, message in found)
 
 
-@pytest.mark.parametrize("name", ["ram-policy.schema.json", "ram-trust-policy.schema.json"])
+@pytest.mark.parametrize(
+    "name", ["ram-policy.schema.json", "ram-trust-policy.schema.json", "bucket-policy.schema.json"]
+)
 @settings(max_examples=400, deadline=None)
 @given(document=documents)
 def test_statement_by_statement_findings_are_those_of_the_whole_document(name, document):
@@ -141,3 +153,31 @@ def test_statement_by_statement_findings_are_those_of_the_whole_document(name, d
         )
         whole = schema.validate(loaded, name)
     assert fast == whole
+
+
+def _one_or_list(*choices: str):
+    """A string or a short list of them, mostly valid for its element, sometimes not."""
+    strings = st.sampled_from(choices)
+    return st.one_of(strings, st.lists(strings, max_size=2))
+
+
+bucket_statements = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(["Allow", "Deny", "allow"]),
+        "Action": _one_or_list("oss:GetObject", "oss:*", "ecs:DescribeInstances"),
+        "Principal": st.one_of(
+            _one_or_list("*", "1234567890123456", "arn:sts::1:assumed-role/r/*", "acs:ram::1:root", "12x4"),
+            st.just({"RAM": ["acs:ram::1:root"]}),
+        ),
+        "Resource": _one_or_list("acs:oss:*:*:b/*", "acs:oss:*:1:b", "acs:oss:*:*:b/", "*", ""),
+    },
+    optional={"Condition": st.just({"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}), "NotAction": st.just("x")},
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(statements=st.lists(bucket_statements, min_size=1, max_size=2))
+def test_fast_checker_agrees_on_bucket_policies(statements):
+    document = {"Version": "1", "Statement": statements}
+    name = "bucket-policy.schema.json"
+    assert fast_check(name)(document) == _validator(name).is_valid(document)

@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lint the policies really attached in an account (RAM API, read-only)",
     ),
     "emulator": ("policycheck.cli.emulator", "serve a local ICE + RAM endpoint for offline tests and demos"),
+    "catalog": (
+        "policycheck.cli.catalog",
+        "the System policy library: list it, or refresh a copy from RAM (read-only)",
+    ),
 }
 
 EPILOG = """\

@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--expect",
         metavar="FILE",
         help="also run the expectations of this policycheck.yaml against what is really attached "
-        "(principals are matched by type and name)",
+        "(principals are matched by type and name; a System policy the audit cannot read is taken "
+        "from the System policy library)",
     )
     parser.add_argument(
         "--fail-on",
@@ -146,8 +147,8 @@ def run(args: argparse.Namespace) -> int:
         from policycheck.expect.check import run_check
         from policycheck.expect.live import CheckOutcome
 
-        spec, settings = expectations
-        checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result)))
+        spec, settings, system = expectations
+        checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result, system)))
     report = AuditReport(result, endpoint, caller.principal, checked)
     write_report(report, args)
     if report.failed:
@@ -156,8 +157,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_expectations(path: str):
-    """The spec and lint settings of a policycheck.yaml, checked before any call is made."""
+    """The spec, lint settings and System policy library of a policycheck.yaml, checked before
+    any call is made."""
+    from policycheck.catalog.system import library
     from policycheck.config import load_config, read_spec
 
     config = load_config(path)
-    return read_spec(config), config.lint
+    return read_spec(config), config.lint, library(config.system_policies)

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, say, write_report
+from policycheck.model import POLICY_KINDS
 
 DESCRIPTION = """\
 Check RAM policy documents against the RAM policy grammar (JSON Schema) and the lint rules;
@@ -20,6 +21,7 @@ examples:
   policycheck lint 'policies/**/*.json' --fail-on error
   policycheck lint policies/ --format sarif --output policycheck.sarif
   policycheck lint trust/ci-role.json --kind trust
+  policycheck lint buckets/media-bucket.json --kind bucket
   policycheck lint infra/ --verbose          # .tf files too; lists the files skipped
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
@@ -28,8 +30,9 @@ folder that does not look like a policy (no top-level Statement or Version, not 
 *.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
 or Version is an error. Values a .tf file
 or template does not state (other resources' attributes, Ref, Fn::Sub) are reported as not known
-before apply or deploy, never guessed. Trust policies (statements with a Principal) are
-detected; control and session policies need --kind or lint.kinds.
+before apply or deploy, never guessed. Trust policies (statements with a Principal object) and
+OSS bucket policies (a Resource and a Principal list) are detected; control and session policies
+need --kind or lint.kinds.
 """
 
 
@@ -44,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("identity", "trust", "control", "session"),
-        help="treat every file as this kind of policy (default: detect trust policies, else identity)",
+        choices=POLICY_KINDS,
+        help="treat every file as this kind of policy (default: detect bucket and trust policies, "
+        "else identity)",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
     parser.add_argument(

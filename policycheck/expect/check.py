@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from policycheck import catalog, patterns
+from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
@@ -302,6 +303,7 @@ class AccountPrincipal(Protocol):
     identity: tuple[Policy, ...]
     trust: Policy | None
     problems: tuple[str, ...]
+    system_texts: tuple[SystemPolicy, ...]
 
 
 def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> ResolvedPrincipal:
@@ -312,7 +314,14 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
     policies = PolicySet(
         identity=live.identity, control=resolved.policies.control, session=resolved.policies.session
     )
-    return ResolvedPrincipal(resolved.spec, policies, live.trust, tuple(live.problems), resolved.control)
+    return ResolvedPrincipal(
+        resolved.spec,
+        policies,
+        live.trust,
+        tuple(live.problems),
+        resolved.control,
+        tuple(live.system_texts),
+    )
 
 
 def run_check(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 
+from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
 from policycheck.evaluate.control import ControlLayer, control_layer
@@ -27,7 +29,8 @@ from policycheck.rules import RuleOptions
 @dataclass(frozen=True)
 class ResolvedPrincipal:
     """A principal ready to evaluate; `unknowns` say which of its permissions cannot be known
-    (a System policy whose text is not in the repository, a value known only after apply)."""
+    (a System policy the library does not have, a value known only after apply), and
+    `system_texts` which System policies were read from the System policy library."""
 
     spec: PrincipalSpec
     policies: PolicySet
@@ -35,6 +38,7 @@ class ResolvedPrincipal:
     unknowns: tuple[str, ...]
     control: ControlLayer | None = None
     """How the declared control policies were read (deny-list beside FullAliyunAccess, or allow-list)."""
+    system_texts: tuple[SystemPolicy, ...] = ()
 
 
 def _looks_like_path(reference: str) -> bool:
@@ -182,11 +186,26 @@ class Library:
     def documents(self) -> int:
         return len({path for path, _ in self.linted}) + len(self._plan_documents)
 
+    @cached_property
+    def system(self) -> SystemLibrary:
+        """The System policy library, read when a System policy is first met."""
+        from policycheck.catalog.system import library
+
+        try:
+            return library(self.spec.config.system_policies)
+        except LibraryError as problem:
+            raise self.spec.error(("system_policies",), str(problem)) from None
+
     # -- principals ------------------------------------------------------------------------
 
     def _policy(self, linted: LintedFile, kind: PolicyKind, at: JsonPath) -> Policy:
         document = linted.document
-        if document.parsed and (detect_kind(document.value) == "trust") != (kind == "trust"):
+        detected = detect_kind(document.value) if document.parsed else kind
+        if detected == "bucket":
+            raise self.spec.error(
+                at, f"{document.source} is an OSS bucket policy; it cannot be used as {kind} here"
+            )
+        if (detected == "trust") != (kind == "trust"):
             what = "not a trust policy" if kind == "trust" else "a role trust policy"
             raise self.spec.error(at, f"{document.source} is {what}; it cannot be used as {kind} here")
         if linted.policy is None:
@@ -202,9 +221,18 @@ class Library:
             return [self._policy(self.file(path, kind), kind, at) for path in paths]
         named = self.by_name.get(reference, [])
         if not named:
+            hint = ""
+            if kind == "identity":
+                from policycheck.suggest import close_matches
+
+                close = close_matches(reference, [*self.by_name, *self.system.policies], n=1, cutoff=0.8)
+                hint = ", nor a System policy of the System policy library" + (
+                    f"; did you mean {close[0]}?" if close else ""
+                )
             raise self.spec.error(
                 at,
-                f'no document named "{reference}" under policies: (a file stem or a Terraform policy_name)',
+                f'no document named "{reference}" under policies: (a file stem or a Terraform policy_name)'
+                + hint,
             )
         if len(named) > 1:
             where = ", ".join(sorted(str(place) for _, place in named))
@@ -213,9 +241,23 @@ class Library:
         linted = self.file(str(place), kind) if origin == "file" else self._plan_documents[str(place)]
         return [self._policy(linted, kind, at)]
 
+    def _system_policy(self, reference: str) -> tuple[SystemPolicy, Policy] | None:
+        """An identity reference that names no document but a System policy of the library."""
+        if _looks_like_path(reference) or reference in self.by_name:
+            return None
+        known = self.system.get(reference)
+        model = system_policy_model(known) if known else None
+        return (known, model) if known and model else None
+
     def resolve(self, spec: PrincipalSpec) -> ResolvedPrincipal:
         identity: list[Policy] = []
+        system_texts: list[SystemPolicy] = []
         for index, reference in enumerate(spec.identity):
+            system = self._system_policy(reference)
+            if system is not None:
+                system_texts.append(system[0])
+                identity.append(system[1])
+                continue
             identity += self.documents_for(reference, "identity", (*spec.path, "identity", index))
         control: list[Policy] = []
         for index, reference in enumerate(spec.control):
@@ -227,14 +269,18 @@ class Library:
             [trust] = self.documents_for(spec.trust, "trust", (*spec.path, "trust"))[:1]
         unknowns: list[str] = []
         if spec.terraform:
-            found, plan_trust = self._from_plans(spec, unknowns)
+            found, plan_trust = self._from_plans(spec, unknowns, system_texts)
             identity += found
             trust = trust or plan_trust
         layer = control_layer(tuple(control), spec.control_mode)
         policies = PolicySet(identity=tuple(identity), control=layer.policies, session=session)
-        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns), layer)
+        return ResolvedPrincipal(
+            spec, policies, trust, tuple(unknowns), layer, tuple(dict.fromkeys(system_texts))
+        )
 
-    def _from_plans(self, spec: PrincipalSpec, unknowns: list[str]) -> tuple[list[Policy], Policy | None]:
+    def _from_plans(
+        self, spec: PrincipalSpec, unknowns: list[str], system_texts: list[SystemPolicy]
+    ) -> tuple[list[Policy], Policy | None]:
         """A principal's attached policies (and a role's trust policy) from the Terraform plans."""
         assert spec.terraform is not None
         principal_type, name = spec.terraform
@@ -255,10 +301,17 @@ class Library:
             if attachment.unknown:
                 unknowns.append(f"{attachment.address}{through}: {attachment.unknown}")
             elif attachment.policy_type == "System":
-                unknowns.append(
-                    f"System policy {attachment.policy_name} is attached{through} ({attachment.address}); "
-                    "its document is not in the plan"
-                )
+                known = self.system.get(attachment.policy_name or "")
+                model = system_policy_model(known) if known else None
+                if model is None:
+                    unknowns.append(
+                        f"System policy {attachment.policy_name} is attached{through} "
+                        f"({attachment.address}); its document is not in the plan nor in the "
+                        "System policy library"
+                    )
+                else:
+                    policies.append(model)
+                    system_texts.append(known)
             else:
                 found = next(
                     ((plan, p) for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))),

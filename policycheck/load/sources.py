@@ -31,6 +31,11 @@ def usable(linted: LintedFile, kind: PolicyKind) -> Policy:
             f"{linted.document.source} is a role trust policy (its statements name a Principal); "
             f"it cannot be used as a {kind} policy"
         )
+    if linted.policy.kind == "bucket" and kind != "bucket":
+        raise PolicyError(
+            f"{linted.document.source} is an OSS bucket policy (its statements name a Principal and a "
+            f"Resource); it cannot be used as a {kind} policy"
+        )
     return linted.policy
 
 

@@ -10,6 +10,7 @@ from policycheck.report.escape import json_text
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport, AuditResult
+    from policycheck.catalog.system import LibraryListing, RefreshReport
     from policycheck.evaluate import ConditionResult, Decision, Explanation, Match, NearMiss, Possibility
     from policycheck.evaluate.control import ControlLayer
     from policycheck.expect.check import CheckResult
@@ -220,6 +221,7 @@ def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
             name: {
                 "type": p.spec.type,
                 "unknowns": list(p.unknowns),
+                "system_policies": [t.provenance() for t in p.system_texts],
                 "control_mode": p.control.mode if p.control else None,
                 "full_aliyun_access_assumed": bool(p.control and p.control.assumed),
                 "region": p.spec.region,
@@ -256,3 +258,22 @@ def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
 
 def check_report(outcome: CheckOutcome, color: bool = False) -> str:
     return _dump(check_payload(outcome))
+
+
+def system_policies_report(listing: LibraryListing, color: bool = False) -> str:
+    return _dump({"version": __version__, "system_policies": [p.provenance() for p in listing.policies]})
+
+
+def refresh_report(report: RefreshReport, color: bool = False) -> str:
+    return _dump(
+        {
+            "version": __version__,
+            "folder": report.folder,
+            "endpoint": report.endpoint,
+            "caller": report.caller,
+            "read": report.read,
+            "listed": report.listed,
+            "written": [p.provenance() | {"file": f"{p.name}.json"} for p in report.written],
+            "errors": list(report.errors),
+        }
+    )

@@ -24,6 +24,7 @@ from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
+    from policycheck.catalog.system import LibraryListing, RefreshReport
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
@@ -430,6 +431,8 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         lines += ["", f"{paint(p(name), '1', color)}{p(kind)}"]
         for note in principal.unknowns:
             lines.append(f"  note: {p(note)}")
+        for system in principal.system_texts:
+            lines.append(f"  note: {p(system.describe())}")
         if principal.control is not None and principal.control.describe():
             lines.append(f"  note: {p(principal.control.describe())}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
@@ -472,4 +475,27 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "
         f"{', '.join(parts)}. Check {paint(verdict, '31' if outcome.failed else '32', color)}.",
     ]
+    return terminal_text("\n".join(lines) + "\n", color)
+
+
+def system_policies_report(listing: LibraryListing, color: bool) -> str:
+    lines = [
+        f"{paint(printable(policy.name), '1', color)} {printable(policy.version)} read {policy.read} "
+        f"from {printable(policy.source)} ({printable(policy.origin)})"
+        for policy in listing.policies
+    ]
+    count = len(listing.policies)
+    lines.append(f"{count} System {'policy' if count == 1 else 'policies'}.")
+    return terminal_text("\n".join(lines) + "\n", color)
+
+
+def refresh_report(report: RefreshReport, color: bool) -> str:
+    """Server-sent names and errors pass through `printable`."""
+    lines = [
+        f"wrote {len(report.written)} of {report.listed} System policies to {printable(report.folder)} "
+        f"(read {report.read} from {printable(report.endpoint)} as {printable(report.caller)})"
+    ]
+    if report.errors:
+        lines.append(f"{len(report.errors)} could not be read or break the policy grammar:")
+        lines += [f"  {paint(printable(problem), '31', color)}" for problem in report.errors]
     return terminal_text("\n".join(lines) + "\n", color)

@@ -20,7 +20,7 @@ from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind, Statem
 if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
 
-RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust")
+RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust", "bucket")
 
 ALL_KINDS: frozenset[PolicyKind] = frozenset(POLICY_KINDS)
 PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "session"})

@@ -6,8 +6,9 @@ import json
 
 from policycheck.rules import PERMISSION_KINDS, Rule, RuleContext
 
-LIMITS = {"identity": 6144, "session": 2048, "control": 4096}
-"""Custom policy (RAM limits page), AssumeRole Policy parameter, Resource Directory control policy.
+LIMITS = {"identity": 6144, "session": 2048, "control": 4096, "bucket": 16384}
+"""Custom policy (RAM limits page), AssumeRole Policy parameter, Resource Directory control policy,
+OSS bucket policy (16 KB, OSS's bucket-policy command reference; see docs/bucket-policies.md).
 
 Trust policies are not listed: no limit for them was found in RAM's documentation.
 """
@@ -34,8 +35,8 @@ def check_size(context: RuleContext) -> None:
             "POLICY_TOO_LARGE",
             (),
             f"the {context.policy.kind} policy has {' and '.join(over)} without whitespace; "
-            f"RAM accepts at most {limit:,}",
+            f"{'OSS' if context.policy.kind == 'bucket' else 'RAM'} accepts at most {limit:,}",
         )
 
 
-RULES = (Rule(("POLICY_TOO_LARGE",), PERMISSION_KINDS, check_size),)
+RULES = (Rule(("POLICY_TOO_LARGE",), PERMISSION_KINDS | {"bucket"}, check_size),)
