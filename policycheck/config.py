@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policycheck import DOCS_URL
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -55,7 +56,9 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
     known = code_table()
     for index, code in enumerate(codes):
         if code not in known:
-            raise _fail(document, f"unknown finding code {code}; see docs/rules.md", (*path, index))
+            raise _fail(
+                document, f"unknown finding code {code}; see {DOCS_URL}/docs/rules.md", (*path, index)
+            )
 
 
 def _lint_settings(document: Document, section: dict[str, Any], root: str) -> LintSettings:
@@ -67,7 +70,9 @@ def _lint_settings(document: Document, section: dict[str, Any], root: str) -> Li
     for code in severity:
         if code not in code_table():
             raise _fail(
-                document, f"unknown finding code {code}; see docs/rules.md", ("lint", "severity", code)
+                document,
+                f"unknown finding code {code}; see {DOCS_URL}/docs/rules.md",
+                ("lint", "severity", code),
             )
     return LintSettings(
         fail_on=section.get("fail_on", "warning"),
@@ -202,7 +207,8 @@ def read_spec(config: Config) -> CheckSpec:
     """Typed specs from the config; raises ConfigError (with file:line) on what the schema cannot catch."""
     if config.document is None:
         raise ConfigError(
-            "no policycheck.yaml here: `policycheck check` needs one with principals and expect (see README)"
+            "no policycheck.yaml here: `policycheck check` needs one with principals and expect "
+            f"(see {DOCS_URL}/README.md#policycheck-check)"
         )
     value = config.document.value
     sources = tuple(

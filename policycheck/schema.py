@@ -416,11 +416,14 @@ def _describe(error: Any) -> tuple[str, JsonPath] | None:
         name = extra[0] if extra else "?"
         hint = ""
         if name == "Principal":
-            hint = "; Principal belongs only in role trust policies (use --kind trust if this is one)"
+            hint = (
+                "; Principal belongs only in role trust policies "
+                "(lint reads a file as one with --kind trust or lint.kinds)"
+            )
         elif name in ("Resource", "NotResource") and "Principal" in known:
             hint = (
                 "; this file is read as a role trust policy, which has no Resource, because a statement "
-                "names a Principal (use --kind identity if it is not a trust policy)"
+                "names a Principal (if it is not a trust policy, remove the Principal)"
             )
         elif known and name.lower() in {k.lower() for k in known}:
             right = next(k for k in known if k.lower() == name.lower())

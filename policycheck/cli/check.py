@@ -6,6 +6,7 @@ import argparse
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from policycheck import DOCS_URL
 from policycheck.cli import (
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
@@ -17,6 +18,7 @@ from policycheck.cli import (
 )
 
 if TYPE_CHECKING:
+    from policycheck.config import CheckSpec
     from policycheck.expect.check import CheckReport
     from policycheck.expect.live import CheckOutcome
 
@@ -62,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint",
         metavar="URL",
-        help="with --probe: send the calls here (e.g. the emulator's URL) instead of probe.endpoint",
+        help="with --probe (an error without it): send the calls here (e.g. the emulator's URL) "
+        "instead of probe.endpoint",
     )
 
 
@@ -71,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
 
+    if args.endpoint and not args.probe:
+        # Not implied: --probe makes live calls with real credentials, which a flag meant for
+        # them should not start on its own; silently ignoring it would mislead.
+        raise UserError("--endpoint applies only to live calls: add --probe (check --probe --endpoint URL)")
     config = load_config(args.config)
     spec = read_spec(config)
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
@@ -87,7 +94,31 @@ def _probe(report: CheckReport, endpoint: str | None) -> CheckOutcome:
     from policycheck.cloud.live import probe_principals
     from policycheck.expect.live import live_checks
 
-    if not report.spec.probe.principals:
-        raise UserError("--probe: policycheck.yaml has no principals under probe: (see README)")
+    spec = report.spec
+    if not spec.probe.principals:
+        raise UserError(
+            f"--probe: {spec.config.path} has no principals under probe: "
+            f"(see {DOCS_URL}/README.md#check---probe-confirm-it-live)"
+        )
+    _check_probe_section(spec, endpoint)
     results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
     return live_checks(report, results)
+
+
+def _check_probe_section(spec: CheckSpec, endpoint: str | None) -> None:
+    """A bad action, region or endpoint in the probe section is an error at its line in the
+    config file the user named (--config), before any call is made."""
+    from policycheck.cloud.api import check_region, parse_endpoint
+    from policycheck.cloud.probe import probe_action
+
+    probe = spec.probe
+    checks = [((*p.path, "action"), lambda p=p: probe_action(p.action, "action")) for p in probe.principals]
+    if probe.region:
+        checks.append((("probe", "region"), lambda: check_region(probe.region)))
+    if probe.endpoint and not endpoint:
+        checks.append((("probe", "endpoint"), lambda: parse_endpoint(probe.endpoint)))
+    for path, check in checks:
+        try:
+            check()
+        except UserError as problem:
+            raise spec.error(path, str(problem)) from None

@@ -350,10 +350,13 @@ def _literal_order(literal: Literal) -> tuple:
 
 
 @lru_cache(maxsize=4096)
-def solve_key(literals: frozenset[Literal], single_valued: bool = False, limit: int = 20000) -> KeyAnswer:
+def solve_key(
+    literals: frozenset[Literal], single_valued: bool = False, limit: int = 20000, family: str | None = None
+) -> KeyAnswer:
     """Values for one key under which every condition takes its wanted truth value.
 
-    With `single_valued`, the key may carry one value at most (as RAM's global keys do).
+    With `single_valued`, the key may carry one value at most (as RAM's global keys do); with
+    `family`, every value must parse as that type (acs:SourceIp is always an address).
     Cached: the answer depends only on the conditions (compared by operator, key, values and
     place in their policy), and the same ones come back for every action a statement names
     and every principal that carries its policy.
@@ -364,7 +367,7 @@ def solve_key(literals: frozenset[Literal], single_valued: bool = False, limit: 
     if not any(want for _, want in known):
         return KeyAnswer(SAT, None)  # leaving the key out makes every condition false
     one: list[Need] = []  # each needs a value of its own
-    every: list[Need] = []  # every value must pass these
+    every: list[Need] = [(PARSE, family, None)] if family else []  # every value must pass these
     either: list[CompiledCondition] = []  # negated conditions that must be false
     for condition, want in known:
         family = condition.operator.family

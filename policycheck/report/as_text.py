@@ -311,7 +311,7 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     expectations = len(spec.expectations)
     lines = [
         f"policycheck check: {spec.config.path}: {plural(len(report.principals), 'principal')}, "
-        f"{plural(expectations, 'expectation')} ({len(report.results)} checks)",
+        f"{plural(expectations, 'expectation')} ({plural(len(report.results), 'check')})",
     ]
     by_principal = {name: [] for name in report.principals}
     for result in report.results:

@@ -45,6 +45,9 @@ def test_single_string_resource_points_at_the_element():
     }
 
 
-@given(st.from_regex(r"(acs|arn)?(:([a-zA-Z0-9*?\-/ \n]{0,3}|system)){0,6}", fullmatch=True) | st.text(max_size=12))
+@given(
+    st.from_regex(r"(acs|arn)?(:([a-zA-Z0-9*?\-/ \n]{0,3}|system)){0,6}", fullmatch=True)
+    | st.text(max_size=12)
+)
 def test_the_one_expression_accepts_what_the_field_checks_accept(resource):
     assert (_ARN.fullmatch(resource) is not None) == (_why_not_arn(resource) is None)
