@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from policycheck import DOCS_URL
@@ -61,11 +62,38 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
             )
 
 
-def _lint_settings(document: Document, section: dict[str, Any], root: str) -> LintSettings:
+def _expiry(document: Document, rule: dict[str, Any], path: tuple, today: date) -> tuple[str | None, bool]:
+    """(expires, expired): a waiver lasts through its expires date and lapses the day after."""
+    expires = rule.get("expires")
+    if expires is None:
+        return None, False
+    try:
+        day = date.fromisoformat(expires)
+    except ValueError:
+        raise _fail(document, f"expires: {expires} is not a date (YYYY-MM-DD)", (*path, "expires")) from None
+    return expires, day < today
+
+
+def _lint_settings(
+    document: Document, section: dict[str, Any], root: str, today: date | None = None
+) -> LintSettings:
+    today = today or date.today()
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
-        _check_codes(document, rule.get("codes", []), ("lint", "ignore", index, "codes"))
-        ignore.append(IgnoreRule(tuple(rule.get("codes", ())), tuple(rule.get("paths", ())), rule["reason"]))
+        path = ("lint", "ignore", index)
+        _check_codes(document, rule.get("codes", []), (*path, "codes"))
+        expires, expired = _expiry(document, rule, path, today)
+        ignore.append(
+            IgnoreRule(
+                tuple(rule.get("codes", ())),
+                tuple(rule.get("paths", ())),
+                rule["reason"],
+                expires=expires,
+                owner=rule.get("owner"),
+                expired=expired,
+                where=(document.source, *document.locate(path)),
+            )
+        )
     severity = section.get("severity", {})
     for code in severity:
         if code not in code_table():

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from policycheck.findings import Finding, JudgedFindings
+from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.load import load_file
 from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
@@ -27,15 +27,42 @@ SCHEMAS: dict[PolicyKind, str] = {
 
 @dataclass(frozen=True, slots=True)
 class IgnoreRule:
-    """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty)."""
+    """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty).
+
+    A waiver may carry `expires` (an ISO date, YYYY-MM-DD) and `owner`; `expired` is decided
+    when the config is read (against today's date) so the core stays free of the clock. An
+    expired waiver drops nothing and is itself reported (WAIVER_EXPIRED) at `where`.
+    """
 
     codes: tuple[str, ...]
     paths: tuple[str, ...]
     reason: str
+    expires: str | None = None
+    owner: str | None = None
+    expired: bool = False
+    where: tuple[str, int, int] = ("", 0, 0)
 
     def covers(self, finding: Finding, relative_path: str) -> bool:
-        return (not self.codes or finding.code in self.codes) and (
-            not self.paths or matches_any(relative_path, self.paths)
+        return (
+            not self.expired
+            and (not self.codes or finding.code in self.codes)
+            and (not self.paths or matches_any(relative_path, self.paths))
+        )
+
+    def expiry_finding(self) -> Finding:
+        """WAIVER_EXPIRED at the entry's line in policycheck.yaml."""
+        covered = ", ".join(self.codes) or "every code"
+        owner = f", owner {self.owner}" if self.owner else ""
+        file, line, column = self.where
+        return Finding(
+            "WAIVER_EXPIRED",
+            default_severity("WAIVER_EXPIRED"),
+            f"the waiver of {covered} expired on {self.expires}{owner} ({self.reason}); its findings "
+            "are reported again: fix them, or renew the waiver with a new expires date",
+            file,
+            line,
+            column,
+            "",
         )
 
 
@@ -77,6 +104,10 @@ class LintSettings:
                 return kind
         return detect_kind(document.value)
 
+    def expired_waivers(self) -> list[Finding]:
+        """A finding for every lint.ignore entry past its expires date: it fails the run."""
+        return [rule.expiry_finding() for rule in self.ignore if rule.expired]
+
     def apply(self, findings: Iterable[Finding], path: str) -> list[Finding]:
         """Severity overrides and ignore rules, for findings of the file at `path`."""
         if not self.ignore and not self.severity:
@@ -107,10 +138,13 @@ class LintResult(JudgedFindings):
 
     files: list[LintedFile]
     fail_on: str
+    config_findings: list[Finding] = field(default_factory=list)
+    """Findings about policycheck.yaml itself (expired waivers), not about a linted file."""
 
     @property
     def findings(self) -> list[Finding]:
-        return sorted((f for linted in self.files for f in linted.findings), key=Finding.sort_key)
+        found = [f for linted in self.files for f in linted.findings] + self.config_findings
+        return sorted(found, key=Finding.sort_key)
 
 
 def lint_document(
@@ -144,4 +178,4 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     Raises PathNotFound for a path that does not exist (a usage error).
     """
     files = [lint_file(found.path, settings) for found in find_files(paths) if not settings.skips(found)]
-    return LintResult(files, settings.fail_on)
+    return LintResult(files, settings.fail_on, settings.expired_waivers())

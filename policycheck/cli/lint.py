@@ -5,8 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, write_report
+if TYPE_CHECKING:
+    from policycheck.baseline import Fingerprint
+    from policycheck.findings import Finding
+    from policycheck.lint import LintResult, LintSettings
+
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    SEVERITY_CHOICES,
+    UserError,
+    add_output_arguments,
+    write_output,
+    write_report,
+)
 
 DESCRIPTION = """\
 Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
@@ -17,6 +31,8 @@ examples:
   policycheck lint 'policies/**/*.json' --fail-on error
   policycheck lint policies/ --format sarif --output policycheck.sarif
   policycheck lint trust/ci-role.json --kind trust
+  policycheck lint policies/ --write-baseline .policycheck-baseline.json   # adopt: accept today's
+  policycheck lint policies/ --baseline .policycheck-baseline.json         # then fail on new ones
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
 files found that way, never files named on the command line. Trust policies (statements with a
@@ -39,9 +55,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="treat every file as this kind of policy (default: detect trust policies, else identity)",
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings that FILE (written by --write-baseline) does not list",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every finding of this run in FILE as accepted, and exit 0",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from policycheck.baseline import baseline_document
     from policycheck.config import load_config
     from policycheck.lint import lint_paths
 
@@ -50,9 +77,56 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on or args.kind:
         settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
     result = lint_paths(args.paths, settings)
+    if args.write_baseline:
+        keyed = _fingerprinted(result, settings)
+        write_output(baseline_document(key for _, key in keyed), args.write_baseline)
+        sys.stderr.write(
+            f"policycheck: wrote {args.write_baseline}: {_count(len(keyed))} accepted; "
+            f"run with --baseline {args.write_baseline} to fail only on new ones\n"
+        )
+        return EXIT_OK
+    if args.baseline:
+        result = _without_baseline(result, settings, args.baseline)
     write_report(result, args)
     if not result.files:
         sys.stderr.write(
             f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
         )
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _fingerprinted(result: LintResult, settings: LintSettings) -> list[tuple[Finding, Fingerprint]]:
+    """Every finding with its baseline fingerprint (file relative to the config's folder)."""
+    from policycheck.baseline import NEVER_BASELINED, fingerprint
+
+    return [
+        (finding, fingerprint(finding, settings.relative(linted.path), linted.document.value))
+        for linted in result.files
+        for finding in linted.findings
+        if finding.code not in NEVER_BASELINED
+    ]
+
+
+def _without_baseline(result: LintResult, settings: LintSettings, path: str) -> LintResult:
+    """The result with the findings the baseline accepts left out (a note on stderr counts them)."""
+    from policycheck.baseline import BaselineError, read_baseline, split_new
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            accepted = read_baseline(handle.read())
+    except OSError as problem:
+        raise UserError(f"--baseline {path}: {problem.strerror or problem}") from None
+    except (BaselineError, UnicodeDecodeError) as problem:
+        raise UserError(f"--baseline {path}: {problem}") from None
+    new, covered = split_new(_fingerprinted(result, settings), accepted)
+    kept = set(map(id, new))
+    files = [
+        replace(linted, findings=[f for f in linted.findings if id(f) in kept]) for linted in result.files
+    ]
+    if covered:
+        sys.stderr.write(f"policycheck: {_count(covered)} accepted by the baseline {path} not shown\n")
+    return replace(result, files=files)
+
+
+def _count(findings: int) -> str:
+    return f"{findings} finding{'' if findings == 1 else 's'}"

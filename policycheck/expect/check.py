@@ -280,5 +280,11 @@ def run_check(
         for action in expand(spec, expectation):
             results.append(decide(evaluators[expectation.principal], principal, expectation, action))
     return CheckReport(
-        spec, principals, results, library.findings, library.documents, settings.fail_on, absent=absent
+        spec,
+        principals,
+        results,
+        library.findings + settings.expired_waivers(),
+        library.documents,
+        settings.fail_on,
+        absent=absent,
     )
