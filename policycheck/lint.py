@@ -81,14 +81,18 @@ class LintSettings:
     kind: PolicyKind | None = None
     root: str = "."
     accounts: tuple[str, ...] = ()
+    force_exclude: bool = False
+    """--force-exclude: lint.exclude (and policycheck.yaml) apply to named files too (pre-commit
+    names every changed file, so without it lint.exclude would never apply there)."""
 
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
 
     def skips(self, found: FoundFile) -> bool:
         """A file found in a folder, not named, that is configuration (a policycheck.yaml) or
-        matches lint.exclude: not a policy to read. A file named on the command line never is."""
-        if found.explicit:
+        matches lint.exclude: not a policy to read. A file named on the command line never is,
+        unless force_exclude."""
+        if found.explicit and not self.force_exclude:
             return False
         return os.path.basename(found.path) == CONFIG_NAME or (
             bool(self.exclude) and matches_any(self.relative(found.path), self.exclude)

@@ -35,8 +35,9 @@ examples:
   policycheck lint policies/ --baseline .policycheck-baseline.json         # then fail on new ones
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
-files found that way, never files named on the command line. Trust policies (statements with a
-Principal) are detected; control and session policies need --kind or lint.kinds.
+files found that way, and files named on the command line only with --force-exclude (as
+pre-commit runs it). Trust policies (statements with a Principal) are detected; control and
+session policies need --kind or lint.kinds.
 """
 
 
@@ -56,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
     parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply lint.exclude to files named on the command line too (for pre-commit, which names them)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="FILE",
         help="report only findings that FILE (written by --write-baseline) does not list",
@@ -74,8 +80,13 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     settings = config.lint
-    if args.fail_on or args.kind:
-        settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
+    if args.fail_on or args.kind or args.force_exclude:
+        settings = replace(
+            settings,
+            fail_on=args.fail_on or settings.fail_on,
+            kind=args.kind,
+            force_exclude=args.force_exclude,
+        )
     result = lint_paths(args.paths, settings)
     if args.write_baseline:
         keyed = _fingerprinted(result, settings)
@@ -88,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         result = _without_baseline(result, settings, args.baseline)
     write_report(result, args)
-    if not result.files:
+    if not result.files and not args.force_exclude:  # pre-commit may name only excluded files
         sys.stderr.write(
             f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
         )
