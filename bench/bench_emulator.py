@@ -25,7 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
+import resource
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -50,12 +51,15 @@ SERVE = (
     "sys.exit(emulator.run(parser.parse_args(sys.argv[1:])))\n"
 )
 SERVE_STUB = (
-    "import json, sys\n"
+    "import json, signal, sys\n"
     "from policycheck.emulator.server import EmulatorServer, HttpResponse\n"
     "BODY = json.dumps({'RequestId': 'BENCH', 'JobId': sys.argv[1], 'Status': 'Success'}).encode()\n"
     "class Stub:\n"
     "    def handle(self, request):\n"
     "        return HttpResponse(200, BODY, 'application/json;charset=utf-8', 'BENCH')\n"
+    "def stop(signum, frame):\n"
+    "    raise KeyboardInterrupt\n"
+    "signal.signal(signal.SIGTERM, stop)\n"
     "server = EmulatorServer(Stub(), 0)\n"
     "print('stub listening on', server.url, flush=True)\n"
     "try:\n"
@@ -72,6 +76,40 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+WAIT_SECONDS = 30.0
+"""The longest the bench waits for the server to start or to stop before killing it."""
+
+
+def first_line(server: subprocess.Popen) -> str:
+    """The server's first line (its URL), or RuntimeError after WAIT_SECONDS or an early exit."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(server.stdout, selectors.EVENT_READ)
+        if not selector.select(WAIT_SECONDS):
+            raise RuntimeError(f"the server printed nothing in {WAIT_SECONDS:g} s")
+    line = server.stdout.readline()
+    if not line.strip():
+        raise RuntimeError("the server exited before printing its URL")
+    return line
+
+
+def stop(server: subprocess.Popen) -> resource.struct_rusage:
+    """SIGTERM (which both servers handle, and which nohup does not ignore as it does SIGINT),
+    then wait at most WAIT_SECONDS before SIGKILL; the server's resource usage from wait4."""
+    server.terminate()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(server.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.05)
+    else:
+        server.kill()
+        _, status, usage = os.wait4(server.pid, 0)
+    server.returncode = os.waitstatus_to_exitcode(status)
+    server.stdout.close()
+    return usage
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -170,18 +208,14 @@ def main() -> int:
         # cwd: a `python -c` child imports from its working folder first, never the source tree
         server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=folder)
         try:
-            url = server.stdout.readline().split()[-1]
+            url = first_line(server).split()[-1]
             before = cpu_seconds(server.pid)
             result = drive(
                 url.split("://", 1)[1], KEYS[args.key], args.requests, args.concurrency, args.seconds
             )
             after = cpu_seconds(server.pid)
         finally:
-            server.send_signal(signal.SIGINT)
-            server.stdout.read()
-            _, status, usage = os.wait4(server.pid, 0)
-            server.returncode = os.waitstatus_to_exitcode(status)
-            server_peak = usage.ru_maxrss / 1024
+            server_peak = stop(server).ru_maxrss / 1024
     server_cpu = None
     if before is not None and after is not None and result["requests"]:
         server_cpu = (after - before) / result["requests"] * 1000

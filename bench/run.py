@@ -222,6 +222,31 @@ def emulator_row(raw: dict) -> list[Row]:
     ]
 
 
+def half_open_row(raw: dict) -> list[Row]:
+    flood = raw["half_open"] = run_case("bench_half_open.py", "--json")
+    calm = raw["half_open_none"] = run_case("bench_half_open.py", "--connections", "0", "--json")
+    ok = (
+        flood["first_answer_seconds"] < 12
+        and flood["stderr_lines"] == flood["expected_lines"]
+        and flood["tracebacks"] == 0
+    )
+    return [
+        Row(
+            "emulator, half-sent flood",
+            f"answered after {flood['first_answer_seconds']:.1f} s",
+            f"no flood: {calm['first_answer_seconds'] * 1000:.0f} ms",
+            f"{flood['first_answer_seconds'] / calm['first_answer_seconds']:.0f}x",
+            "< 12 s, 1 line per connection",
+            mark(ok),
+            "-",
+            f"{flood['connections']:,} connections each send half a request and wait (default "
+            f"--max-connections 128, --idle-timeout 10); a signed query retried on 503 until answered; "
+            f"{flood['stderr_lines']:,} stderr lines for {flood['expected_lines']:,} refused or dropped "
+            f"connections, {flood['tracebacks']} tracebacks",
+        )
+    ]
+
+
 HEADER = ("case", "policycheck", "baseline (same run)", "ratio", "target", "met", "peak RSS")
 
 
@@ -256,7 +281,7 @@ def main() -> int:
     raw: dict = {}
     rows: list[Row] = []
     failures = []
-    for part in (lint_rows, startup_row, explain_row, check_rows, emulator_row):
+    for part in (lint_rows, startup_row, explain_row, check_rows, emulator_row, half_open_row):
         try:
             rows += part(raw)
         except Exception as problem:  # noqa: BLE001 - one broken case must not hide the others

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from policycheck import DOCS_URL
+from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -75,7 +76,11 @@ def _expiry(document: Document, rule: dict[str, Any], path: tuple, today: date) 
 
 
 def _lint_settings(
-    document: Document, section: dict[str, Any], root: str, today: date | None = None
+    document: Document,
+    section: dict[str, Any],
+    root: str,
+    catalog: dict[str, Any],
+    today: date | None = None,
 ) -> LintSettings:
     today = today or date.today()
     ignore = []
@@ -110,7 +115,15 @@ def _lint_settings(
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        catalog=_catalog_extension(catalog),
     )
+
+
+def _catalog_extension(section: dict[str, Any]) -> CatalogExtension | None:
+    """The `catalog:` section as the rules take it; None when it adds nothing."""
+    if not section:
+        return None
+    return CatalogExtension.of(tuple(section.get("actions", ())), tuple(section.get("condition_keys", ())))
 
 
 def load_config(explicit: str | None = None) -> Config:
@@ -135,7 +148,8 @@ def load_config(explicit: str | None = None) -> Config:
     if problems:
         raise ConfigError(f"{path}:{problems[0].line}:{problems[0].column}: {problems[0].message}")
     root = os.path.dirname(os.path.abspath(path))
-    return Config(path=path, lint=_lint_settings(document, value.get("lint", {}), root), document=document)
+    lint = _lint_settings(document, value.get("lint", {}), root, value.get("catalog", {}))
+    return Config(path=path, lint=lint, document=document)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.load import load_file
@@ -14,6 +14,9 @@ from policycheck.load.files import FoundFile, display_path, find_files, matches_
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
+
+if TYPE_CHECKING:
+    from policycheck.catalog import CatalogExtension
 
 CONFIG_NAME = "policycheck.yaml"
 
@@ -84,6 +87,8 @@ class LintSettings:
     force_exclude: bool = False
     """--force-exclude: lint.exclude (and policycheck.yaml) apply to named files too (pre-commit
     names every changed file, so without it lint.exclude would never apply there)."""
+    catalog: CatalogExtension | None = None
+    """The `catalog:` section: actions and condition keys the team adds to the packaged catalog."""
 
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
@@ -171,7 +176,8 @@ def lint_file(path: str, settings: LintSettings) -> LintedFile:
     document = load_file(path, source=display_path(path) if path != "-" else "<stdin>")
     kind = settings.kind_for(document, path) if document.parsed else "identity"
     name = os.path.splitext(os.path.basename(path))[0]
-    findings, policy = lint_document(document, kind, name, RuleOptions(accounts=settings.accounts))
+    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    findings, policy = lint_document(document, kind, name, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from policycheck.job_result import JobResult
+
 ALLOWED = "allowed"
 DENIED = "denied"
 AUTH_FAILED = "auth_failed"
@@ -58,7 +60,8 @@ class JobSummary:
     name: str = ""
     created: str = ""
     finished: str = ""
-    result: str = ""
+    result: JobResult | None = None
+    """None until the job has finished (the service answers an empty Result)."""
     outputs: tuple[str, ...] = ()
 
     @property
@@ -81,7 +84,8 @@ class JobSummary:
             "name": self.name or None,
             "created": self.created or None,
             "finished": self.finished or None,
-            "result": self.result or None,
+            "result": self.result.parsed if self.result else None,
+            "result_problem": (self.result.problem or None) if self.result else None,
             "outputs": list(self.outputs),
         }
 

@@ -39,7 +39,12 @@ HEADER_KEYS = (
     "name",
     "api_version",
     "granularity",
+    "arn_forms",
+    "action_names",
+    "ram_code_source",
+    "generated_on",
     "generated_from",
+    "packages",
     "sources",
     "access_level_rules",
 )

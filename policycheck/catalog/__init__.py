@@ -1,9 +1,13 @@
 """Action catalogs and global condition keys: what each RAM action is, read from packaged data.
 
 One JSON file per service lives in policycheck/catalog/data/ (<ram_code>.json, format in
-schemas/catalog.schema.json), plus global-condition-keys.json. Nothing is read at import
-time: a file is parsed with `json` the first time its service is asked for, then kept, so
-`policycheck lint` starts fast and a run over many policies pays for each file once.
+schemas/catalog.schema.json), plus global-condition-keys.json and _build.json (when and from
+which SDK packages tools/build_catalogs.py built them). Nothing is read at import time: a file
+is parsed with `json` the first time its service is asked for, then kept, so `policycheck lint`
+starts fast, reads only the services a policy names, and pays for each file once.
+
+A team adds what the catalog lacks in policycheck.yaml (`catalog:`); that arrives here as a
+CatalogExtension passed in by the caller, never as module state.
 
 Names are matched case-insensitively, as RAM matches Action values ("Values in Action and
 NotAction are generally not case-sensitive"), and `*` / `?` are RAM's only wildcards.
@@ -38,6 +42,8 @@ class ActionInfo:
     resource_types: tuple[str, ...]
     condition_keys: tuple[str, ...]
     associated_operations: tuple[str, ...]
+    resource_types_source: str = "documented"
+    """documented, or inferred; resource_types is () when nobody has reviewed them yet."""
 
     @property
     def full_name(self) -> str:
@@ -55,6 +61,13 @@ class ServiceCatalog:
     api_version: str
     granularity: str
     actions: tuple[ActionInfo, ...]
+    generated_on: str = ""
+    """The day tools/build_catalogs.py (or update_ice_catalog.py) last wrote the file; "" if never."""
+    arn_forms: tuple[str, ...] = ()
+    """The service's ARN templates, e.g. acs:oss:*:{#accountId}:{#BucketName}/{#ObjectName}."""
+    action_names: str = "api"
+    """reviewed: checked against the service's RAM documentation; api: the SDK's API names."""
+    ram_code_source: str = "documented"
     _by_folded_name: dict[str, ActionInfo] = field(init=False, repr=False, compare=False)
     _folded_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _match_cache: dict[str, tuple[ActionInfo, ...]] = field(init=False, repr=False, compare=False)
@@ -128,7 +141,9 @@ def _read_data(file_name: str) -> dict:
 def services() -> tuple[str, ...]:
     """The RAM codes that have a catalog, sorted. Read from the data folder's file names only."""
     names = list_files(catalog_data.__file__, ".json")
-    return tuple(sorted(n[: -len(".json")] for n in names if n != _GLOBAL_KEYS_FILE))
+    return tuple(
+        sorted(n[: -len(".json")] for n in names if n != _GLOBAL_KEYS_FILE and not n.startswith("_"))
+    )
 
 
 def _catalog_from_data(raw: dict) -> ServiceCatalog:
@@ -140,8 +155,9 @@ def _catalog_from_data(raw: dict) -> ServiceCatalog:
             access_level=entry["access_level"],
             access_level_source=entry["access_level_source"],
             resource_types=tuple(entry["resource_types"]),
-            condition_keys=tuple(entry["condition_keys"]),
-            associated_operations=tuple(entry["associated_operations"]),
+            condition_keys=tuple(entry.get("condition_keys", ())),
+            associated_operations=tuple(entry.get("associated_operations", ())),
+            resource_types_source=entry.get("resource_types_source", "inferred"),
         )
         for entry in raw["actions"]
     )
@@ -152,14 +168,34 @@ def _catalog_from_data(raw: dict) -> ServiceCatalog:
         api_version=raw["api_version"],
         granularity=raw["granularity"],
         actions=actions,
+        generated_on=raw.get("generated_on", ""),
+        arn_forms=tuple(raw.get("arn_forms", ())),
+        action_names=raw.get("action_names", "api"),
+        ram_code_source=raw.get("ram_code_source", "documented"),
     )
 
 
 @cache
 def _load_service(folded_code: str) -> ServiceCatalog | None:
-    if folded_code not in services():
+    """The service's file opened by name: listing 500 files would cost `lint` more than reading one.
+
+    Only a RAM-code-shaped name is tried, so a policy's Action prefix never names another path.
+    """
+    if not _is_ram_code(folded_code) or f"{folded_code}.json" == _GLOBAL_KEYS_FILE:
         return None
-    return _catalog_from_data(_read_data(f"{folded_code}.json"))
+    try:
+        return _catalog_from_data(_read_data(f"{folded_code}.json"))
+    except FileNotFoundError:
+        return None
+
+
+def _is_ram_code(code: str) -> bool:
+    """Lower-case ASCII letters, digits and inner hyphens, as every RAM code is spelt.
+
+    >>> _is_ram_code("fc-open"), _is_ram_code("../data/ice"), _is_ram_code("-x"), _is_ram_code("_build")
+    (True, False, False, False)
+    """
+    return code.isascii() and code[:1].isalnum() and code.replace("-", "").isalnum() and code == code.lower()
 
 
 def service(ram_code: str) -> ServiceCatalog | None:
@@ -179,7 +215,7 @@ def lookup(action: str) -> ActionInfo | None:
 
     >>> lookup("ice:queryiproductionjob").full_name
     'ice:QueryIProductionJob'
-    >>> lookup("oss:GetObject") is None, lookup("QueryIProductionJob") is None
+    >>> lookup("nosuch:GetObject") is None, lookup("QueryIProductionJob") is None
     (True, True)
     """
     parts = _split(action)
@@ -207,7 +243,7 @@ def expand(pattern: str) -> tuple[ActionInfo, ...] | None:
 
     >>> [a.full_name for a in expand("ice:QueryIProd*")]
     ['ice:QueryIProductionJob']
-    >>> expand("oss:Get*") is None, expand("ice:Qeury*")
+    >>> expand("nosuch:Get*") is None, expand("ice:Qeury*")
     (True, ())
     """
     if pattern == "*":
@@ -242,6 +278,46 @@ def is_operation_level(action: str) -> bool:
         return True
     found = catalog.find(parts[1])
     return found is not None and found.resource_types == ALL_RESOURCES
+
+
+def granularity(ram_code: str) -> str | None:
+    """OPERATION, RESOURCE, SERVICE or UNKNOWN for a catalogued service; None without a catalog.
+
+    >>> granularity("ice"), granularity("oss"), granularity("nosuchservice")
+    ('OPERATION', 'RESOURCE', None)
+    """
+    catalog = service(ram_code)
+    return catalog.granularity if catalog else None
+
+
+@dataclass(frozen=True)
+class CatalogExtension:
+    """What a team's policycheck.yaml adds (`catalog:`): actions and condition keys, folded.
+
+    Passed to the rules by the caller; the packaged catalog itself is never changed.
+    """
+
+    actions: frozenset[str] = frozenset()
+    condition_keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, actions: tuple[str, ...] = (), condition_keys: tuple[str, ...] = ()) -> CatalogExtension:
+        return cls(frozenset(map(fold, actions)), frozenset(map(fold, condition_keys)))
+
+    def matches(self, pattern: str) -> bool:
+        """Whether an Action value names or matches an action the team added.
+
+        >>> CatalogExtension.of(("oss:PutBucketFancy",)).matches("oss:putbucket*")
+        True
+        """
+        folded = fold(pattern)
+        if not has_wildcard(folded):
+            return folded in self.actions
+        matches = wildcard_regex(folded).fullmatch
+        return any(matches(action) for action in self.actions)
+
+
+NO_EXTENSION = CatalogExtension()
 
 
 @dataclass(frozen=True, slots=True)

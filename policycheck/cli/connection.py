@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,17 +25,26 @@ credentials (first found wins; the secret is never printed):
 """
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= MAX_TIMEOUT:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
-    return value
+def seconds_up_to(limit: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds, more than 0 and at most `limit`."""
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not 0 < value <= limit:
+            raise argparse.ArgumentTypeError(f"must be more than 0 and at most {limit:g} seconds")
+        return value
+
+    return seconds
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser, region: bool = True) -> None:
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, region: bool = True, timeout: bool = True
+) -> None:
+    """--endpoint, --profile, --region (unless region=False) and --timeout (unless the command
+    defines its own, timeout=False)."""
     parser.add_argument(
         "--endpoint",
         metavar="URL",
@@ -48,9 +58,11 @@ def add_connection_arguments(parser: argparse.ArgumentParser, region: bool = Tru
             help="region of the ICE endpoint ice.ID.aliyuncs.com (default: ALIBABA_CLOUD_REGION_ID, "
             "the profile's region_id, else cn-shanghai)",
         )
+    if not timeout:
+        return
     parser.add_argument(
         "--timeout",
-        type=_timeout,
+        type=seconds_up_to(MAX_TIMEOUT),
         default=10.0,
         metavar="S",
         help="seconds to wait for each answer (default: 10; connecting waits at most 5)",
@@ -77,4 +89,7 @@ def resolve(args: argparse.Namespace) -> tuple[Credentials | RoleToAssume, str, 
 def retry_notice(code: str, attempt: int, pause: float) -> None:
     """On a terminal, say why nothing seems to happen while a throttled call waits."""
     if sys.stderr.isatty():
-        sys.stderr.write(f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})\n")
+        from policycheck.report.escape import printable
+
+        line = f"policycheck: {code}, retrying in {pause:.1f} s (attempt {attempt + 1})"
+        sys.stderr.write(printable(line) + "\n")  # the code is the server's

@@ -12,6 +12,9 @@ from typing import Any
 from policycheck.cli import EXIT_OK, UserError
 
 DEFAULT_DB = os.path.join(".policycheck", "emulator.db")
+MAX_CONNECTIONS = 128
+IDLE_SECONDS = 10.0
+"""The server's defaults (policycheck.emulator.server), repeated so --help needs no import."""
 
 DESCRIPTION = """\
 Serve ICE 2020-11-09 (Submit/Query/CancelIProductionJob) and RAM 2015-05-01 read operations on
@@ -45,6 +48,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         default=DEFAULT_DB,
         help=f"SQLite file for jobs and nonces (default: {DEFAULT_DB})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"connections served at once; more are answered 503 at once (default: {MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_SECONDS,
+        metavar="S",
+        help=f"drop a connection that sends nothing for S seconds (default: {IDLE_SECONDS:g})",
     )
 
 
@@ -84,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port} is not a port number (0-65535)")
+    if not 1 <= args.max_connections <= 10000:
+        raise UserError(f"--max-connections {args.max_connections} is not between 1 and 10000")
+    if not 0 < args.idle_timeout <= 3600:
+        raise UserError(f"--idle-timeout {args.idle_timeout:g} is not more than 0 and at most 3600 seconds")
     from policycheck.data import DEMO_WORLD
 
     world_file = args.world or DEMO_WORLD
@@ -104,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error) as problem:
         raise UserError(f"cannot open the database {args.db}: {problem}") from None
     try:
-        server = EmulatorServer(Emulator(world, store), args.port)
+        server = EmulatorServer(Emulator(world, store), args.port, args.max_connections, args.idle_timeout)
     except OSError as problem:
         store.close()
         raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {problem.strerror or problem}") from None

@@ -11,11 +11,14 @@ Pure apart from the Caller it is given: no SDK, no printing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.cloud.api import ApiError, Caller, ClientError, CloudError, NetworkError, is_throttling
 from policycheck.errors import UserError
+from policycheck.job_result import read_result
 from policycheck.verdict import (
     ALLOWED,
     AUTH_FAILED,
@@ -194,35 +197,13 @@ def read_denial(error: ApiError, caller: Caller | None, action: str) -> Denial:
     )
 
 
-def summarize_result(function: str, text: str, limit: int = 160) -> str:
-    """A job's Result (a JSON string whose shape depends on FunctionName) in one short line."""
-    if not text:
-        return ""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return " ".join(text.split())[:limit]
-    if isinstance(value, dict) and "Code" in value:
-        summary = f"{value.get('Code')}: {value.get('Message', '')}".strip()
-    elif isinstance(value, list):
-        scored = [v for v in value if isinstance(v, dict) and isinstance(v.get("Score"), int | float)]
-        summary = f"{len(value)} item{'s' if len(value) != 1 else ''}"
-        if scored:
-            best = max(scored, key=lambda v: v["Score"])
-            summary += f"; best Score {best['Score']:.2f}" + (f" ({best['Url']})" if best.get("Url") else "")
-    elif isinstance(value, dict):
-        summary = "fields: " + ", ".join(sorted(value)) if value else "empty"
-    else:
-        summary = str(value)
-    return summary[:limit]
-
-
 def job_summary(job_id: str, body: dict[str, Any]) -> JobSummary:
     """QueryIProductionJob's answer; one with only RequestId and JobId means no such job."""
     if not body.get("Status"):
         return JobSummary(job_id, found=False)
     function = str(body.get("FunctionName") or "")
     outputs = body.get("OutputUrls") or body.get("OutputFiles") or []
+    result = str(body.get("Result") or "")
     return JobSummary(
         job_id=job_id,
         found=True,
@@ -231,7 +212,7 @@ def job_summary(job_id: str, body: dict[str, Any]) -> JobSummary:
         name=str(body.get("Name") or ""),
         created=str(body.get("CreateTime") or ""),
         finished=str(body.get("FinishTime") or ""),
-        result=summarize_result(function, str(body.get("Result") or "")),
+        result=read_result(function, result) if result else None,
         outputs=tuple(str(o) for o in outputs if isinstance(o, str)),
     )
 
@@ -283,6 +264,57 @@ def probe(
     )
 
 
+WAIT_FIRST_PAUSE = 1.0
+WAIT_GROWTH = 1.5
+WAIT_LONGEST_PAUSE = 15.0
+"""--wait looks again after 1 s, then 1.5 times later each time, never more than 15 s apart:
+quick for a short job, and a long one costs a few calls a minute (MPS allows 100 a second)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitProgress:
+    """Where a --wait stands after one look at the job."""
+
+    job: JobSummary
+    elapsed: float
+    next_pause: float
+
+
+def wait_for_job(
+    caller: Caller,
+    job_id: str,
+    budget: float,
+    decoder: Caller | None = None,
+    on_progress: Callable[[WaitProgress], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ProbeResult:
+    """QueryIProductionJob until the job leaves Queuing/Analysing, or `budget` seconds pass.
+
+    The answer is the last probe's: a finished job, no such job, a denial or an error ends the
+    wait at once; a job still running when the budget runs out says so in its detail.
+    """
+    action = PROBE_ACTIONS["queryiproductionjob"]
+    started = clock()
+    pause = WAIT_FIRST_PAUSE
+    while True:
+        result = probe(caller, action, job_id, decoder)
+        job = result.job
+        if result.verdict != ALLOWED or job is None or not job.found or job.state != "running":
+            return result
+        elapsed = clock() - started
+        remaining = budget - elapsed
+        if remaining <= 0:
+            return replace(
+                result, detail=f"allowed; job {job_id} is still {job.status} after {elapsed:.0f} s"
+            )
+        now_pause = min(pause, remaining)
+        if on_progress is not None:
+            on_progress(WaitProgress(job, elapsed, now_pause))
+        sleep(now_pause)
+        pause = min(pause * WAIT_GROWTH, WAIT_LONGEST_PAUSE)
+
+
 def _from_error(
     error: ApiError, base: dict[str, str], action: str, decoder: Caller, job_id: str | None
 ) -> ProbeResult:
@@ -305,11 +337,15 @@ def _from_error(
         tries = f"{error.attempts} attempt{'s' if error.attempts != 1 else ''}"
         return ProbeResult(THROTTLED, detail=f"{error.code}: still throttled after {tries}", **common)
     if _past_authorization(error):
+        if job_id and action == "ice:QueryIProductionJob":
+            return ProbeResult(
+                ALLOWED,
+                detail=f"allowed; there is no job {job_id} (the service answered {error.code})",
+                job=JobSummary(job_id, found=False),
+                **common,
+            )
         what = f"job {job_id}" if job_id else "the unknown ID"
         return ProbeResult(
-            ALLOWED,
-            detail=f"allowed: the service looked {what} up and answered {error.code}",
-            job=JobSummary(job_id, found=False) if job_id and action == "ice:QueryIProductionJob" else None,
-            **common,
+            ALLOWED, detail=f"allowed: the service looked {what} up and answered {error.code}", **common
         )
     return ProbeResult(ERROR, detail=f"{error.code}: {error.message}"[:300], **common)

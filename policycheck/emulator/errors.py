@@ -36,14 +36,21 @@ GATEWAY_ERRORS: dict[str, tuple[int, str]] = {
         403,
         "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
     ),
-    # ECS's wording for the code; ICE documents none.
+    # QueryIProductionJob's reference, word for word (for Submit and Cancel too).
     "IdempotentParameterMismatch": (
         400,
-        "The request uses the same client token as a previous, but non-identical request.",
+        "The request uses the same client token as a previous, but non-identical request. Do not "
+        "reuse a client token with different requests, unless the requests are identical.",
     ),
+    # The IMS common error table (help.aliyun.com/document_detail/197855.html).
+    "ResourceNotFound": (404, "Resource not found"),
+    "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
     "InternalError": (500, "The request processing has failed due to some unknown error."),
     # Not a gateway code: the emulator caps request bodies (the platform's cap is not documented).
     "RequestEntityTooLarge": (413, "The request body is larger than {} bytes."),
+    "RequestURITooLong": (414, "The request line is longer than {} bytes."),
+    "RequestHeaderFieldsTooLarge": (431, "The request headers are too large."),
+    "BadRequest": (400, "The request is not valid HTTP."),
 }
 
 

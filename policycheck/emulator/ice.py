@@ -46,6 +46,7 @@ _OSS_ADDRESS = re.compile(
     r"^(oss://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]/.+"
     r"|https?://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\.oss-[a-z0-9-]+\.aliyuncs\.com/.+)$"
 )
+_JOB_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _STRING_LIMITS = {"Name": 100, "UserData": 256, "TemplateId": 128, "ModelId": 128, "JobParams": 4096}
 
 
@@ -56,7 +57,7 @@ def new_job_id() -> str:
 def _json_object(params: Mapping[str, str], name: str) -> dict[str, Any]:
     try:
         value = json.loads(params[name])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise invalid(name) from None
     if not isinstance(value, dict):
         raise invalid(name)
@@ -128,7 +129,7 @@ def failure_reason(job: Mapping[str, Any]) -> str | None:
     if "JobParams" in job:
         try:
             params = json.loads(job["JobParams"])
-        except ValueError:
+        except (ValueError, RecursionError):
             params = None
         if not isinstance(params, dict):
             return "JobParams is not a JSON object"
@@ -139,39 +140,91 @@ def _rng(job_id: str) -> random.Random:
     return random.Random(hashlib.sha256(job_id.encode()).digest())
 
 
-def synthetic_result(function: str, job_id: str) -> Any:
-    """A Result with the documented shape for the function, the same for the same JobId."""
+AUDIO_RATINGS = ((4.3, "Excellent"), (3.8, "Good"), (3.0, "Fair"), (2.0, "Poor"), (0.0, "Bad"))
+"""A 0-5 score in words, as the reference's AudioQualityAssessment ratings read."""
+
+
+def rating(score: float) -> str:
+    """A 0-5 score's rating word.
+
+    >>> rating(4.5), rating(3.1), rating(1.2)
+    ('Excellent', 'Fair', 'Bad')
+    """
+    return next(word for floor, word in AUDIO_RATINGS if score >= floor)
+
+
+def _cover(rng: random.Random, job_id: str) -> list[dict[str, Any]]:
+    """Thumbnails best first: Score a number, Time a string (the reference's example, "28278.25",
+    reads as milliseconds into the video; the emulator writes the same kind of number)."""
+    scores = sorted((rng.uniform(5, 9.5) for _ in range(rng.randint(2, 5))), reverse=True)
+    return [
+        {
+            "Score": round(score, 6),
+            "Time": f"{rng.uniform(0, 600000):.2f}",
+            "Url": f"cover/{job_id[:8]}-{n:05d}.jpg",
+        }
+        for n, score in enumerate(scores, 1)
+    ]
+
+
+def _spans(
+    rng: random.Random, count: int, first: float, shortest: float, longest: float
+) -> list[tuple[float, float]]:
+    """`count` ordered, non-overlapping (start, end) pairs in seconds."""
+    spans, start = [], first
+    for _ in range(count):
+        start += rng.uniform(0.2, 20)
+        end = start + rng.uniform(shortest, longest)
+        spans.append((round(start, 2), round(end, 2)))
+        start = end
+    return spans
+
+
+def _audio_channel(rng: random.Random, channel: int, media: str) -> dict[str, str]:
+    """One channel's assessment: exactly the reference's 24 keys, every value a string."""
+    duration = rng.uniform(30, 600)
+    scores = {
+        name: rng.uniform(2.2, 4.9)
+        for name in ("MOS", "Noisiness", "Loudness", "Discontinuity", "Coloration")
+    }
+    loudness_db = rng.uniform(-35, -12)
+    channel_values: dict[str, str] = {
+        "Input": media,
+        "Channel": str(channel),
+        "Tag": "speech" if rng.random() < 0.7 else "music",
+        "Time": f"{rng.uniform(0.5, 8):.2f}",
+        "Total Duration": f"{duration:.2f}",
+        "Speech Ratio": f"{rng.uniform(0.4, 0.95):.2f}",
+        "Bad Mute Ratio(%)": f"{rng.uniform(0, 3):.2f}",
+        "Double Talk Ratio(%)": f"{rng.uniform(0, 5):.2f}",
+        "Saturated Ratio(%)": f"{rng.uniform(0, 1):.2f}",
+        "Loudness(-90dB-0dB)": f"{loudness_db:.2f}",
+    }
+    for name, score in scores.items():
+        channel_values[name] = rating(score)
+        channel_values[f"{name}(0-5)"] = f"{score:.2f}"
+        if name != "Loudness":
+            channel_values[f"Worst {name}(0-5)"] = f"{max(1.0, score - rng.uniform(0.2, 1.5)):.2f}"
+    return channel_values
+
+
+def synthetic_result(function: str, job_id: str, input_media: str = "") -> Any:
+    """A Result in the documented shape for the function, the same for the same JobId.
+
+    MusicDemix is not in the reference's Result table; it answers `{}` like the other
+    functions that "do not return additional information".
+    """
     rng = _rng(job_id)
     if function == "Cover":
-        return [
-            {
-                "Score": round(rng.uniform(5, 10), 6),
-                "Time": f"{rng.uniform(0, 60000):.2f}",
-                "Url": f"cover/{job_id[:8]}-{index:05d}.jpg",
-            }
-            for index in range(1, rng.randint(2, 4) + 1)
-        ]
+        return _cover(rng, job_id)
     if function == "VideoClip":
-        starts = sorted(round(rng.uniform(0, 300), 3) for _ in range(rng.randint(1, 3)))
-        return {
-            "VideoSummaryList": [
-                {"StartTime": s, "EndTime": round(s + rng.uniform(2, 15), 3)} for s in starts
-            ]
-        }
+        spans = _spans(rng, rng.randint(1, 4), 0.0, 2, 15)
+        return {"VideoSummaryList": [{"StartTime": f"{s:.2f}", "EndTime": f"{e:.2f}"} for s, e in spans]}
     if function == "MusicSegmentDetect":
-        start = round(rng.uniform(10, 60), 3)
-        return [{"start": start, "end": round(start + rng.uniform(15, 40), 3), "title": "chorus"}]
+        spans = _spans(rng, rng.randint(2, 4), 10.0, 12, 35)
+        return [{"start": s, "end": e, "title": "chorus"} for s, e in spans]
     if function == "AudioQualityAssessment":
-        return [
-            {
-                "channel": channel,
-                "mos": round(rng.uniform(2.5, 4.8), 2),
-                "snr": round(rng.uniform(15, 45), 2),
-                "loudness": round(rng.uniform(-30, -10), 2),
-                "clipping": round(rng.uniform(0, 0.02), 4),
-            }
-            for channel in range(2)
-        ]
+        return [_audio_channel(rng, channel, input_media) for channel in range(rng.randint(1, 2))]
     return {}
 
 
@@ -207,30 +260,47 @@ def _outputs(job: StoredJob, region: str) -> dict[str, list[str]]:
 
 
 def job_view(job: StoredJob, settings: Settings, now: float) -> dict[str, Any]:
-    """QueryIProductionJob's fields for a stored job; finish fields only once it has finished."""
+    """QueryIProductionJob's answer for a stored job: every field of the reference, always.
+
+    As the reference's sample shows, a field without a value is an empty string (an empty
+    list for the arrays): Name, TemplateId, JobParams, UserData and PipelineId when not
+    submitted, FinishTime, Result and the outputs until the job has finished.
+    """
     params = job.params
     status, finished = job_status(job, settings, now)
-    view: dict[str, Any] = {"JobId": job.job_id}
-    for name in ("Name", "FunctionName", "Input", "Output", "TemplateId", "JobParams"):
-        if name in params:
-            view[name] = params[name]
-    view["ScheduleConfig"] = {"Priority": DEFAULT_PRIORITY, **params.get("ScheduleConfig", {})}
-    if "UserData" in params:
-        view["UserData"] = params["UserData"]
-    view["CreateTime"] = format_time(job.create_time)
-    view["Status"] = status
+    schedule = params.get("ScheduleConfig", {})
+    view: dict[str, Any] = {
+        "JobId": job.job_id,
+        "Name": params.get("Name", ""),
+        "FunctionName": params["FunctionName"],
+        "Input": params["Input"],
+        "Output": params["Output"],
+        "TemplateId": params.get("TemplateId", ""),
+        "JobParams": params.get("JobParams", ""),
+        "ScheduleConfig": {
+            "PipelineId": schedule.get("PipelineId", ""),
+            "Priority": schedule.get("Priority", DEFAULT_PRIORITY),
+        },
+        "UserData": params.get("UserData", ""),
+        "Result": "",
+        "CreateTime": format_time(job.create_time),
+        "FinishTime": "",
+        "Status": status,
+        "OutputFiles": [],
+        "OutputUrls": [],
+        "OutputMediaIds": [],
+    }
     if finished is None:
         return view
     view["FinishTime"] = format_time(finished)
-    reason = failure_reason(params)
-    if job.cancel_time is not None and status == "Fail" and finished == job.cancel_time:
+    if job.cancel_time is not None and finished == job.cancel_time:
         result: Any = {"Code": "Cancelled", "Message": "The job was cancelled."}
     elif status == "Fail":
-        result = {"Code": "InvalidInput", "Message": reason}
+        result = {"Code": "InvalidInput", "Message": failure_reason(params)}
     else:
-        result = synthetic_result(params["FunctionName"], job.job_id)
+        result = synthetic_result(params["FunctionName"], job.job_id, params["Input"]["Media"])
         view.update(_outputs(job, settings.region))
-    view["Result"] = json.dumps(result, separators=(",", ":"))
+    view["Result"] = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
     return view
 
 
@@ -238,10 +308,21 @@ def _fingerprint(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
+def _job_id(params: Mapping[str, str]) -> str:
+    """The JobId parameter: MissingJobId when absent, InvalidParameter unless 32 hex digits
+    (every ICE job ID is; the IMS error table's code for a malformed value)."""
+    job_id = params.get("JobId")
+    if not job_id:
+        raise missing("JobId")
+    if not _JOB_ID.match(job_id):
+        raise invalid("JobId")
+    return job_id
+
+
 def _unknown_job(settings: Settings, job_id: str) -> dict[str, Any]:
     """The answer for a JobId the caller's account does not have (a world setting, see docs)."""
     if settings.unknown_job == "error":
-        raise invalid("JobId")
+        raise ApiError("ResourceNotFound")
     return {"JobId": job_id}
 
 
@@ -261,13 +342,18 @@ def submit(store: Store, account_id: str, params: Mapping[str, str], now: float)
 def query(
     store: Store, settings: Settings, account_id: str, params: Mapping[str, str], now: float
 ) -> dict[str, Any]:
-    job_id = params.get("JobId")
-    if not job_id:
-        raise missing("JobId")
-    job = store.get_job(account_id, job_id)
-    if job is None:
-        return _unknown_job(settings, job_id)
-    return job_view(job, settings, now)
+    """The job's view; with a ClientToken, the first answer again for the same JobId and
+    IdempotentParameterMismatch for another (the reference's one documented error)."""
+    job_id = _job_id(params)
+
+    def read(source: Store | Transaction) -> dict[str, Any]:
+        job = source.get_job(account_id, job_id)
+        return _unknown_job(settings, job_id) if job is None else job_view(job, settings, now)
+
+    token = params.get("ClientToken")
+    if not token:  # a plain read needs no write transaction
+        return read(store)
+    return store.once(account_id, "QueryIProductionJob", token, _fingerprint({"JobId": job_id}), read)
 
 
 def cancel(
@@ -277,9 +363,7 @@ def cancel(
 
     Cancelling a finished job is InvalidParameter (the docs do not say; see docs/emulator.md).
     """
-    job_id = params.get("JobId")
-    if not job_id:
-        raise missing("JobId")
+    job_id = _job_id(params)
 
     def cancel_job(txn: Transaction) -> dict[str, Any]:
         job = txn.get_job(account_id, job_id)

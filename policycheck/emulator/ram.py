@@ -36,7 +36,8 @@ def _page(
 ) -> dict[str, Any]:
     """One page of (sort name, item) pairs; the Marker is the last name shown, opaque to clients."""
     max_items = params.get("MaxItems", "100")
-    if not max_items.isdigit() or not 1 <= int(max_items) <= 1000:
+    # ASCII digits only: str.isdigit() also accepts "²" and "١", which int() then refuses or reads.
+    if not (max_items.isascii() and max_items.isdigit()) or not 1 <= int(max_items) <= 1000:
         raise invalid("MaxItems")
     start = 0
     if params.get("Marker"):

@@ -46,6 +46,15 @@ from policycheck.emulator.world import Credential, World, format_time, parse_tim
 MAX_BODY_BYTES = 1 << 20
 """1 MiB: more than any ICE or RAM request needs (a policy document is at most 6,144 characters)."""
 
+MAX_REQUEST_LINE = 65536
+"""Bytes of the request line (the query string with it), as http.server reads it."""
+
+MAX_CONNECTIONS = 128
+IDLE_SECONDS = 10.0
+"""Connections served at once, and how long one may wait between bytes: a client that opens
+connections and sends nothing (or half a request) holds a slot for at most IDLE_SECONDS, and
+connections beyond the cap are answered 503 at once instead of piling up threads."""
+
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 * MAX_BODY_BYTES
 """How long and how much unread input is discarded before closing after an early error."""
@@ -141,6 +150,13 @@ def _redact_token(string_to_sign: str, token: str | None) -> str:
     return string_to_sign.replace(percent_encode(percent_encode(token)), "***").replace(token, "***")
 
 
+def nonce_scope(world: World) -> str:
+    """Whose nonces these are: the world file and its clock skew. Emulators sharing a database
+    expire only their own scope's nonces, and emulators of one world refuse each other's replays."""
+    key = f"{os.path.realpath(world.source)}\0{world.settings.clock_skew_seconds}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 class Emulator:
     """The request pipeline over a world and a store, free of HTTP plumbing so tests can drive it."""
 
@@ -150,6 +166,7 @@ class Emulator:
         self.clock = clock
         self.authorizer = Authorizer()
         self.limiter = _RateLimiter()
+        self.nonce_scope = nonce_scope(world)
         for account in world.accounts:
             for job in account.jobs:
                 store.seed_job(
@@ -275,8 +292,10 @@ class Emulator:
         return _Call(credential, action, version, params)
 
     def _check_nonce(self, credential: Credential, nonce: str, now: float) -> None:
-        horizon = now - 2 * self.world.settings.clock_skew_seconds
-        if not self.store.remember_nonce(credential.access_key_id, nonce, now, horizon):
+        """A nonce is single-use while its request could still pass the timestamp check
+        (skew either side), then forgotten."""
+        keep = 2 * self.world.settings.clock_skew_seconds
+        if not self.store.remember_nonce(self.nonce_scope, credential.access_key_id, nonce, now, keep):
             raise ApiError("SignatureNonceUsed")
 
     def _check_token(self, credential: Credential, token: str | None, now: float) -> None:
@@ -359,21 +378,67 @@ def _reply(status: int, body: dict[str, Any], request_id: str, xml: bool, root: 
     return HttpResponse(status, data, "application/json;charset=utf-8", request_id)
 
 
+_HTTP_ERRORS = {414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge"}
+"""What http.server's own refusals (send_error) become in the platform's envelope."""
+
+
+def _why(error: BaseException) -> str:
+    """An exception in a few words, for one log line (never a traceback)."""
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    text = getattr(error, "strerror", None) or str(error)
+    return f"{type(error).__name__}: {text}"[:120] if text else type(error).__name__
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "policycheck-emulator"
     sys_version = ""
-    timeout = 30
     server: EmulatorServer
 
     def setup(self) -> None:
         """No Nagle delay: headers and body go out in two writes, and waiting for the client's
         delayed ACK of the first would add 40 ms to every answer."""
+        self.timeout = self.server.idle_seconds
+        self.served = 0
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: request lines carry signatures and STS tokens, which policycheck never prints."""
+
+    def handle_one_request(self) -> None:
+        """Read and answer one request. A connection that stalls or breaks is dropped with one
+        line on stderr; an idle keep-alive connection is closed quietly."""
+        self.raw_requestline = b""
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
+            if len(self.raw_requestline) > MAX_REQUEST_LINE:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return  # parse_request answered (through send_error)
+            self._serve()
+            self.wfile.flush()
+            self.served += 1
+        except TimeoutError:
+            self.close_connection = True
+            if self.raw_requestline or not self.served:
+                self.server.dropped(self.client_address, f"no complete request within {self.timeout:g} s")
+        except OSError as error:
+            self.close_connection = True
+            self.server.dropped(self.client_address, _why(error))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (request line too long, bad syntax, too many headers)
+        in the platform's JSON envelope instead of an HTML page."""
+        name = _HTTP_ERRORS.get(code, "BadRequest")
+        error = ApiError(name, MAX_REQUEST_LINE, status=code)
+        self._send_error(self.server.emulator, error)
 
     def _serve(self) -> None:
         emulator = self.server.emulator
@@ -412,11 +477,9 @@ class _Handler(BaseHTTPRequestHandler):
         is still arriving, for at most LINGER_SECONDS and LINGER_BYTES.
         """
         self.close_connection = True
-        self._send(
-            emulator.error_response(
-                error, self.headers.get("Host", ""), str(uuid.uuid4()).upper(), "ICE", False
-            )
-        )
+        headers = getattr(self, "headers", None)  # None when the request line itself was refused
+        host = (headers.get("Host") if headers is not None else None) or ""
+        self._send(emulator.error_response(error, host, str(uuid.uuid4()).upper(), "ICE", False))
         self.wfile.flush()
         try:
             self.connection.shutdown(socket.SHUT_WR)
@@ -442,17 +505,85 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+def _peer(client_address: Any) -> str:
+    try:
+        return f"{client_address[0]}:{client_address[1]}"
+    except (TypeError, IndexError):
+        return "?"
+
+
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class EmulatorServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` at once; every connection that is
+    refused or dropped is one line through `log`."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, emulator: Emulator, port: int = 0) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        port: int = 0,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_seconds: float = IDLE_SECONDS,
+        log: Callable[[str], None] = _stderr_line,
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.emulator = emulator
+        self.max_connections = max_connections
+        self.idle_seconds = idle_seconds
+        self.log = log
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def dropped(self, client_address: Any, why: str) -> None:
+        self.log(f"policycheck emulator: dropped the connection from {_peer(client_address)}: {why}")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # the thread did not start: its slot is free again
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket, client_address: Any) -> None:
+        """Over the cap: 503 ServiceUnavailable (which clients retry) without waiting for the
+        request, written only if the socket takes it at once, then closed."""
+        request_id = str(uuid.uuid4()).upper()
+        answer = self.emulator.error_response(ApiError("ServiceUnavailable"), "", request_id, "ICE", False)
+        head = (
+            f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: {answer.content_type}\r\n"
+            f"Content-Length: {len(answer.body)}\r\nx-acs-request-id: {request_id}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        try:
+            request.setblocking(False)
+            request.send(head.encode() + answer.body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+        self.log(
+            f"policycheck emulator: refused the connection from {_peer(client_address)}: "
+            f"{self.max_connections} connections open"
+        )
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Anything the handler did not catch: one line, never a traceback."""
+        self.dropped(client_address, _why(sys.exc_info()[1] or RuntimeError("unknown")))
 
     @property
     def url(self) -> str:
@@ -461,15 +592,20 @@ class EmulatorServer(ThreadingHTTPServer):
 
 @contextmanager
 def running_emulator(
-    world: World, port: int = 0, db: str | None = None, clock: Callable[[], float] = time.time
+    world: World,
+    port: int = 0,
+    db: str | None = None,
+    clock: Callable[[], float] = time.time,
+    **server_options: Any,
 ) -> Iterator[str]:
     """Serve `world` on 127.0.0.1 in a background thread; yields the base URL.
 
-    Without `db` the state lives in a temporary database removed afterwards.
+    Without `db` the state lives in a temporary database removed afterwards. `server_options`
+    go to EmulatorServer (max_connections, idle_seconds, log).
     """
     with tempfile.TemporaryDirectory(prefix="policycheck-emulator-") as folder:
         store = Store(db or os.path.join(folder, "emulator.db"))
-        server = EmulatorServer(Emulator(world, store, clock), port)
+        server = EmulatorServer(Emulator(world, store, clock), port, **server_options)
         thread = threading.Thread(
             target=server.serve_forever, args=(0.05,), name="policycheck-emulator", daemon=True
         )

@@ -36,14 +36,17 @@ CREATE TABLE IF NOT EXISTS client_tokens (
     answer TEXT NOT NULL,
     PRIMARY KEY (account_id, action, token)
 );
-CREATE TABLE IF NOT EXISTS nonces (
+DROP TABLE IF EXISTS nonces;
+CREATE TABLE IF NOT EXISTS signature_nonces (
+    scope TEXT NOT NULL,
     access_key_id TEXT NOT NULL,
     nonce TEXT NOT NULL,
-    seen_at REAL NOT NULL,
-    PRIMARY KEY (access_key_id, nonce)
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (scope, access_key_id, nonce)
 );
-CREATE INDEX IF NOT EXISTS nonces_by_age ON nonces (seen_at);
+CREATE INDEX IF NOT EXISTS signature_nonces_by_expiry ON signature_nonces (scope, expires_at);
 """
+"""`nonces` (before nonce scopes) is dropped: its rows would never expire."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +148,18 @@ class Store:
                 db.close()
             self._all.clear()
 
-    def remember_nonce(self, access_key_id: str, nonce: str, now: float, horizon: float) -> bool:
-        """Record a nonce; False when this key already used it. Nonces older than `horizon`
-        are forgotten: a request that old is refused for its timestamp anyway."""
+    def remember_nonce(self, scope: str, access_key_id: str, nonce: str, now: float, keep: float) -> bool:
+        """Record a nonce for `keep` seconds; False when this key already used it in `scope`.
+
+        Expired nonces are forgotten only in the caller's own scope (a world and its clock
+        skew), so an emulator with a short skew sharing the database cannot wipe the nonces
+        another one still needs: each row carries the expiry its writer chose.
+        """
         with self._write() as db:
-            db.execute("DELETE FROM nonces WHERE seen_at < ?", (horizon,))
+            db.execute("DELETE FROM signature_nonces WHERE scope = ? AND expires_at < ?", (scope, now))
             inserted = db.execute(
-                "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?)", (access_key_id, nonce, now)
+                "INSERT OR IGNORE INTO signature_nonces VALUES (?, ?, ?, ?)",
+                (scope, access_key_id, nonce, now + keep),
             ).rowcount
         return inserted == 1
 

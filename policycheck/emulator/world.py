@@ -51,7 +51,7 @@ def format_time(seconds: float) -> str:
 class Settings:
     demo: bool = False
     region: str = "cn-shanghai"
-    unknown_job: Literal["empty", "error"] = "empty"
+    unknown_job: Literal["empty", "error"] = "error"
     in_progress_status: str = "Analysing"
     queuing_seconds: float = 2.0
     analysing_seconds: float = 5.0

@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
+from policycheck.job_result import AUDIO_KEYS, AUDIO_METRICS
 from policycheck.model import Condition, format_path
 from policycheck.verdict import denial_lines
 
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
+    from policycheck.job_result import ChannelQuality, Span
     from policycheck.lint import LintResult
-    from policycheck.verdict import ProbeResult
+    from policycheck.verdict import JobSummary, ProbeResult
 
 _COLORS = {
     "error": "31",
@@ -80,10 +82,83 @@ def lint_report(result: LintResult, color: bool) -> str:
 _VERDICT_COLORS = {"allowed": "32", "denied": "31"}
 
 
+MAX_RESULT_ITEMS = 50
+"""Thumbnails, clips, segments or channels shown in text; JSON output carries them all."""
+
+
+def _more(total: int) -> list[str]:
+    hidden = total - MAX_RESULT_ITEMS
+    return [f"... and {hidden} more (--format json shows them all)"] if hidden > 0 else []
+
+
+def _span_line(span: Span) -> str:
+    length = span.seconds
+    line = f"{span.start} s to {span.end} s" + (f" ({length:.2f} s)" if length is not None else "")
+    return f"{span.title}  {line}" if span.title else line
+
+
+def _channel_lines(channel: ChannelQuality) -> list[str]:
+    """One channel: what was assessed, the rated metrics as a table, then the other measures."""
+    about = ", ".join(f"{key} {channel.get(key)}" for key in ("Tag", "Input", "Total Duration", "Time"))
+    lines = [
+        f"channel {channel.channel or '?'}: {about}",
+        f"  {'metric':<14} {'score':<7} {'rating':<10} worst",
+    ]
+    for metric in AUDIO_METRICS:
+        worst = channel.get(f"Worst {metric}(0-5)") or "-"
+        lines.append(f"  {metric:<14} {channel.get(f'{metric}(0-5)'):<7} {channel.get(metric):<10} {worst}")
+    measures = (
+        "Loudness(-90dB-0dB)",
+        "Speech Ratio",
+        "Bad Mute Ratio(%)",
+        "Double Talk Ratio(%)",
+        "Saturated Ratio(%)",
+    )
+    lines.append("  " + ", ".join(f"{key} {channel.get(key)}" for key in measures))
+    others = [f"{key} {value}" for key, value in channel.values if key not in AUDIO_KEYS]
+    if others:
+        lines.append("  also " + ", ".join(others))
+    return lines
+
+
+def job_result_lines(job: JobSummary) -> list[str]:
+    """A job's Result read for its function: every value the reference documents, one per line."""
+    result = job.result
+    if result is None:
+        return [] if job.state != "running" else [f"none yet (the job is {job.status})"]
+    if result.failure is not None:
+        code, message = result.failure
+        return [f"{code}: {message}" if message else code]
+    if result.problem:
+        text = result.text if len(result.text) <= 500 else result.text[:500] + "..."
+        return [f"not the documented shape ({result.problem}): {text}"]
+    if result.empty:
+        return [f"no additional information ({result.function} returns none)"]
+    if result.thumbnails:
+        lines = [f"{plural(len(result.thumbnails), 'thumbnail')}, best first:"]
+        lines += [
+            f"  score {t.score:.2f}  time {t.time}  {t.url}" for t in result.thumbnails[:MAX_RESULT_ITEMS]
+        ]
+        return lines + _more(len(result.thumbnails))
+    if result.channels:
+        lines = [f"audio quality of {plural(len(result.channels), 'channel')}:"]
+        for channel in result.channels[:MAX_RESULT_ITEMS]:
+            lines += ["  " + line for line in _channel_lines(channel)]
+        return lines + _more(len(result.channels))
+    what = "clip" if result.function == "VideoClip" else "segment"
+    lines = [f"{plural(len(result.spans), what)} (seconds):"]
+    lines += ["  " + _span_line(span) for span in result.spans[:MAX_RESULT_ITEMS]]
+    return lines + _more(len(result.spans))
+
+
 def probe_report(result: ProbeResult, color: bool) -> str:
-    """A probe's verdict, then labelled lines: who called, what came back, why, what to do."""
+    """A probe's verdict, then labelled lines: who called, what came back, why, what to do.
+
+    Every line is passed through `printable`: most of it comes from the server."""
+    from policycheck.report.escape import printable  # only a probe pays for it (lint imports this module)
+
     verdict = paint(result.verdict, _VERDICT_COLORS.get(result.verdict, "33"), color)
-    lines = [f"{verdict}  {result.action} at {result.endpoint}", f"  caller   {result.principal}"]
+    lines = [f"  caller   {result.principal}"]
     answer = result.detail
     if result.http_status is not None and result.verdict != "allowed":
         answer = f"HTTP {result.http_status} {result.code}"
@@ -106,12 +181,13 @@ def probe_report(result: ProbeResult, color: bool) -> str:
         lines.append(f"  job      {job.job_id}{title}: {job.function} {job.status} ({job.state})")
         times = f"created {job.created}" + (f", finished {job.finished}" if job.finished else "")
         lines.append(f"  times    {times}")
-        if job.result:
-            lines.append(f"  result   {job.result}")
-        lines += [f"  output   {url}" for url in job.outputs[:5]]
+        for index, line in enumerate(job_result_lines(job)):
+            lines.append(f"  {'result' if index == 0 else '':<8} {line}")
+        lines += [f"  output   {url}" for url in job.outputs[:MAX_RESULT_ITEMS]]
     if result.recommend and result.verdict != "allowed":
         lines.append(f"  more     {result.recommend}")
-    return "\n".join(lines) + "\n"
+    first = f"{verdict}  {printable(f'{result.action} at {result.endpoint}')}"
+    return "\n".join([first, *(printable(line) for line in lines)]) + "\n"
 
 
 def audit_report(report: AuditReport, color: bool) -> str:

@@ -11,10 +11,14 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind, Statement
+
+if TYPE_CHECKING:
+    from policycheck.catalog import CatalogExtension
 
 RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust")
 
@@ -25,9 +29,11 @@ PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "ses
 
 @dataclass(frozen=True)
 class RuleOptions:
-    """Settings rules read: `accounts` are the team's own account ids (lint.accounts)."""
+    """Settings rules read: `accounts` are the team's own account ids (lint.accounts), `catalog`
+    the actions and condition keys the team added to the packaged catalog (catalog:)."""
 
     accounts: tuple[str, ...] = ()
+    catalog: CatalogExtension | None = None
 
 
 @dataclass

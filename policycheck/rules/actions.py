@@ -1,4 +1,8 @@
-"""Actions checked against the catalog: UNKNOWN_ACTION, UNKNOWN_SERVICE, RESOURCE_MISMATCH, REDUNDANT."""
+"""Actions checked against the catalog: UNKNOWN_ACTION, UNKNOWN_SERVICE, RESOURCE_MISMATCH, REDUNDANT.
+
+RESOURCE_MISMATCH has two checks: actions authorized per operation (ICE) scoped to an ARN, and
+OSS actions whose level (service, bucket, object) no Resource of the statement can reach.
+"""
 
 from __future__ import annotations
 
@@ -17,48 +21,90 @@ def _split(action: str) -> tuple[str, str] | None:
 
 def check_actions(context: RuleContext) -> None:
     """Every Action/NotAction value of a catalogued service must name or match a real action."""
+    extension = context.options.catalog or catalog.NO_EXTENSION
     for statement in context.policy.statements:
         uncatalogued: set[str] = set()
         for index, action in enumerate(statement.actions):
-            problem = _action_problem(action)
+            problem = _action_problem(action, extension)
             if problem is None:
                 continue
-            code, message, service = problem
+            code, message, service, severity = problem
             if service:  # UNKNOWN_SERVICE: once per service and statement
                 if service in uncatalogued:
                     continue
                 uncatalogued.add(service)
-            context.report(code, context.element_path(statement, statement.action_key, index), message)
+            path = context.element_path(statement, statement.action_key, index)
+            context.report(code, path, message, severity)
 
 
 @lru_cache(maxsize=8192)
-def _action_problem(action: str) -> tuple[str, str, str] | None:
-    """(code, message, folded service for UNKNOWN_SERVICE or "") for one Action value, or None.
+def _action_problem(
+    action: str, extension: catalog.CatalogExtension
+) -> tuple[str, str, str, str | None] | None:
+    """(code, message, folded service for UNKNOWN_SERVICE or "", severity or None) for one
+    Action value, or None.
 
-    A pure function of the value and the packaged catalog, so answers are kept: a corpus of
-    policies names the same actions again and again.
+    A pure function of the value, the team's additions and the packaged catalog, so answers
+    are kept: a corpus of policies names the same actions again and again. A name missing from
+    a reviewed catalog is an error. One missing from a catalog read from API names only
+    (action_names "api") is a warning when a real name is a slip away, and an info otherwise:
+    RAM has permission points that are not API names (docs/catalog.md).
     """
     if action == "*":
         return None
     parts = _split(action)
     if parts is None:
         message = f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo'
-        return "UNKNOWN_ACTION", message, ""
+        return "UNKNOWN_ACTION", message, "", None
     service_code, name = parts
-    if patterns.has_wildcard(service_code):
+    if patterns.has_wildcard(service_code) or extension.matches(action):
         return None
     service = catalog.service(service_code)
     if service is None:
         message = f'no action catalog for service "{service_code}": its actions are not checked'
-        return "UNKNOWN_SERVICE", message, patterns.fold(service_code)
+        return "UNKNOWN_SERVICE", message, patterns.fold(service_code), None
     if service.match(name):
         return None
     suggestions = _suggest(service.ram_code, name)
     hint = (
         f"; did you mean {', '.join(f'{service.ram_code}:{s}' for s in suggestions)}?" if suggestions else ""
     )
-    what = "matches no" if patterns.has_wildcard(name) else "is not an"
-    return "UNKNOWN_ACTION", f'"{action}" {what} action of {service.name} ({service.ram_code}){hint}', ""
+    dated = f" in policycheck's catalog of {service.generated_on}" if service.generated_on else ""
+    if service.action_names == "reviewed":
+        what = "matches no" if patterns.has_wildcard(name) else "is not an"
+        message = (
+            f'"{action}" {what} action of {service.name} ({service.ram_code}){dated}{hint} '
+            "(if RAM has it, add it under catalog.actions in policycheck.yaml)"
+        )
+        return "UNKNOWN_ACTION", message, "", None
+    what = "matches none of the" if patterns.has_wildcard(name) else "is not one of the"
+    message = (
+        f'"{action}" {what} API names of {service.name} ({service.ram_code}){dated}{hint} '
+        "(RAM also has permission points that are not API names: if this is one, add it under "
+        "catalog.actions in policycheck.yaml)"
+    )
+    return "UNKNOWN_ACTION", message, "", "warning" if _likely_typo(name, suggestions) else "info"
+
+
+def _likely_typo(name: str, suggestions: tuple[str, ...]) -> bool:
+    """Whether the nearest real name is a slip away (ratio >= 0.9: a letter or two in a long name).
+
+    A catalog read from API names lacks the permission points that are not API names, so a name
+    missing from it is evidence of a typo only when a real name is that close. Patterns are
+    judged by their literal part.
+
+    >>> _likely_typo("DescribeInstancse", ("DescribeInstances",))
+    True
+    >>> _likely_typo("QueryMetricList", ("DescribeMetricList",))
+    False
+    """
+    if not suggestions:
+        return False
+    from difflib import SequenceMatcher
+
+    literal = name.split("*", 1)[0].split("?", 1)[0] if patterns.has_wildcard(name) else name
+    nearest = suggestions[0][: len(literal)] if patterns.has_wildcard(name) else suggestions[0]
+    return SequenceMatcher(None, patterns.fold(literal), patterns.fold(nearest)).ratio() >= 0.9
 
 
 @lru_cache(maxsize=4096)
@@ -134,6 +180,115 @@ def _operation_level(action: str) -> str | None:
     return None
 
 
+OSS_LEVELS = ("service", "bucket", "object")
+
+
+def oss_level(action: catalog.ActionInfo) -> str | None:
+    """service, bucket or object: which OSS ARN an action is checked against, from its resource types.
+
+    >>> oss_level(catalog.lookup("oss:GetObject")), oss_level(catalog.lookup("oss:ListObjects"))
+    ('object', 'bucket')
+    >>> oss_level(catalog.lookup("oss:ListBuckets"))
+    'service'
+    """
+    levels = {_template_level(form) for form in action.resource_types}
+    return levels.pop() if len(levels) == 1 else None
+
+
+def _template_level(form: str) -> str | None:
+    relative = form.split(":", 4)[4] if form.count(":") >= 4 else ""
+    if relative == "*":
+        return "service"
+    if relative.startswith("{#") and "/" in relative:
+        return "object"
+    return "bucket" if relative.startswith("{#") else None
+
+
+def resource_reaches(resource: str, level: str) -> bool:
+    """Whether a Resource pattern can match some OSS ARN of this level.
+
+    The relative part (after the fourth colon) decides: a bucket ARN has no "/", an object ARN
+    has one, the service-level ARN is the literal "*". A wildcard there may stand for either.
+
+    >>> resource_reaches("acs:oss:*:*:media", "object"), resource_reaches("acs:oss:*:*:media/*", "bucket")
+    (False, False)
+    >>> resource_reaches("acs:oss:*:*:media*", "object"), resource_reaches("*", "service")
+    (True, True)
+    """
+    if resource.count(":") < 4:  # "*", or a short pattern whose wildcards may cover anything
+        return patterns.has_wildcard(resource)
+    relative = resource.split(":", 4)[4]
+    if level == "service":
+        return matches_star(relative)
+    if level == "bucket":
+        return "/" not in relative
+    return "/" in relative or patterns.has_wildcard(relative)
+
+
+def check_oss_resource_levels(context: RuleContext) -> None:
+    """OSS object actions on a bucket ARN (and bucket or service actions on the wrong ARN) grant nothing.
+
+    OSS checks oss:GetObject against acs:oss:*:<owner>:<bucket>/<object>, oss:ListObjects
+    against acs:oss:*:<owner>:<bucket> and oss:ListBuckets against acs:oss:*:<owner>:*; a
+    statement none of whose Resource values can match that ARN has no effect for the action.
+    """
+    for statement in context.policy.statements:
+        if statement.not_action or statement.not_resource or not any(map(_is_oss, statement.actions)):
+            continue
+        resources = [r for r in statement.resources if r == "*" or patterns.fold(r[:8]) == "acs:oss:"]
+        if len(resources) != len(statement.resources) or not resources:
+            continue
+        unreachable = [
+            shown
+            for action in statement.actions
+            if (shown := _oss_unreachable(action, tuple(resources))) is not None
+        ]
+        if not unreachable:
+            continue
+        effect = "Allow grants" if statement.effect == "Allow" else "Deny denies"
+        context.report(
+            "RESOURCE_MISMATCH",
+            (*statement.path, "Resource"),
+            f"{'; '.join(unreachable)}: no Resource here can match that ARN, so the {effect} "
+            "nothing for it. Object actions need bucket/object ARNs (acs:oss:*:*:mybucket/*), "
+            'bucket actions the bucket ARN without "/" (acs:oss:*:*:mybucket), '
+            'oss:ListBuckets "*" or acs:oss:*:*:*',
+        )
+
+
+def _is_oss(action: str) -> bool:
+    return action[:4].lower() == "oss:"
+
+
+_LEVEL_ARN = {
+    "service": "acs:oss:*:<owner>:*",
+    "bucket": "acs:oss:*:<owner>:<bucket>",
+    "object": "acs:oss:*:<owner>:<bucket>/<object>",
+}
+
+
+@lru_cache(maxsize=4096)
+def _oss_unreachable(action: str, resources: tuple[str, ...]) -> str | None:
+    """How to name an OSS Action value none of whose actions any of `resources` can reach; else None."""
+    parts = _split(action)
+    if parts is None or patterns.fold(parts[0]) != "oss":
+        return None
+    levels = {oss_level(found) for found in catalog.expand(action) or ()}
+    if not levels or None in levels:
+        return None
+    if any(resource_reaches(r, level) for r in resources for level in levels):
+        return None
+    shown = ", ".join(f"{_LEVEL_ARN[level]}" for level in OSS_LEVELS if level in levels)
+    return f"{action} is checked against {shown}"
+
+
+def check_resources_reachable(context: RuleContext) -> None:
+    """RESOURCE_MISMATCH, both ways a Resource can miss what RAM checks: per-operation actions
+    (ICE) scoped to an ARN, and OSS actions whose level no Resource reaches."""
+    check_resource_mismatch(context)
+    check_oss_resource_levels(context)
+
+
 def _covers_other(folded: list[str], cover: int, index: int) -> bool:
     """Pattern `cover` covers action `index`; of two equivalent patterns only the later is redundant."""
     if cover == index or folded[cover] == folded[index] or not covers([folded[cover]], folded[index]):
@@ -172,6 +327,6 @@ def check_redundant(context: RuleContext) -> None:
 
 RULES = (
     Rule(("UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
-    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resource_mismatch),
+    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resources_reachable),
     Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
 )

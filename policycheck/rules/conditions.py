@@ -156,7 +156,15 @@ def check_conditions(context: RuleContext) -> None:
             for index, code, message, severity in _condition_problems(
                 condition.operator, condition.key, condition.values
             ):
+                if code == "INVALID_CONDITION_KEY" and _team_key(context, condition.key):
+                    continue
                 context.report(code, _value_path(context, statement, condition, index), message, severity)
+
+
+def _team_key(context: RuleContext, key: str) -> bool:
+    """Whether policycheck.yaml's catalog.condition_keys adds this key."""
+    extension = context.options.catalog
+    return extension is not None and patterns.fold(key) in extension.condition_keys
 
 
 def _value_path(

@@ -13,7 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "policycheck" / "catalog" / "data"
 SCHEMA_DIR = ROOT / "schemas"
-CATALOG_FILES = sorted(p for p in DATA_DIR.glob("*.json") if p.name != "global-condition-keys.json")
+SOURCES_DIR = ROOT / "policycheck" / "catalog" / "sources"
+CATALOG_FILES = sorted(
+    p
+    for p in DATA_DIR.glob("*.json")
+    if p.name != "global-condition-keys.json" and not p.name.startswith("_")
+)
 
 
 def load_json(path: Path) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CATALOG_FILES, DATA_DIR, SCHEMA_DIR, load_json
+from conftest import CATALOG_FILES, DATA_DIR, SCHEMA_DIR, SOURCES_DIR, load_json
 from jsonschema import Draft202012Validator
 
 
@@ -13,8 +13,17 @@ def validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def test_the_three_catalogs_ship():
-    assert [p.stem for p in CATALOG_FILES] == ["ice", "ram", "sts"]
+MEDIA_TEAM_SERVICES = {
+    "ice", "oss", "mts", "vod", "log", "ram", "sts", "kms", "ecs", "vpc", "fc",
+    "cms", "rds", "slb", "cdn", "live", "imm", "actiontrail", "resourcemanager",
+}  # fmt: skip
+
+
+def test_every_service_of_the_brief_ships_with_actions():
+    shipped = {p.stem: load_json(p) for p in CATALOG_FILES if p.stem in MEDIA_TEAM_SERVICES}
+    assert set(shipped) == MEDIA_TEAM_SERVICES
+    assert all(len(c["actions"]) >= 4 for c in shipped.values())
+    assert len(CATALOG_FILES) > 400
 
 
 @pytest.mark.parametrize("path", CATALOG_FILES, ids=lambda p: p.stem)
@@ -71,14 +80,21 @@ def test_documented_levels_cite_more_than_the_sdk(path):
 def test_inferred_levels_are_what_the_rules_give(path, update_tool):
     """The tool derives inferred levels on every refresh, so the file must already agree."""
     catalog = load_json(path)
-    rules = catalog["access_level_rules"]
+    rules = catalog.get("access_level_rules") or load_json(SOURCES_DIR / "overlay.json")["access_level_rules"]
     wrong = [
         a["name"]
         for a in catalog["actions"]
         if a["access_level_source"] == "inferred"
-        and update_tool.infer_access_level(a["name"], rules) != a["access_level"]
+        and _level(update_tool, a["name"], rules) != a["access_level"]
     ]
     assert wrong == []
+
+
+def _level(update_tool, name: str, rules: list[dict]) -> str:
+    try:
+        return update_tool.infer_access_level(name, rules)
+    except update_tool.CatalogError:
+        return "unknown"
 
 
 @pytest.mark.parametrize("path", CATALOG_FILES, ids=lambda p: p.stem)
@@ -121,6 +137,7 @@ def test_sts_assume_role_is_on_the_role():
 
 
 def test_access_level_rules_have_unique_verbs():
-    for path in CATALOG_FILES:
-        verbs = [rule["verb"] for rule in load_json(path)["access_level_rules"]]
+    overlay = SOURCES_DIR / "overlay.json"
+    for path in [*CATALOG_FILES, overlay]:
+        verbs = [rule["verb"] for rule in load_json(path).get("access_level_rules", [])]
         assert len(verbs) == len(set(verbs)), path.stem

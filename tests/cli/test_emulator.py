@@ -14,13 +14,19 @@ import pytest
 from policycheck.cli import emulator as command
 from policycheck.errors import UserError
 from tests.conftest import REPO
-from tests.emulator.conftest import ROOT, call, write_world
+from tests.emulator.conftest import ROOT, WAIT_SECONDS, call, first_line, write_world
 
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     command.add_arguments(parser)
     return parser.parse_args(argv)
+
+
+def _default_sigint() -> None:
+    """Ctrl-C must reach the child even when this test run ignores SIGINT (nohup, a background
+    job): a Python child keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start(*argv: str, cwd=REPO) -> subprocess.Popen:
@@ -30,15 +36,28 @@ def start(*argv: str, cwd=REPO) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def stop(process: subprocess.Popen, how: int = signal.SIGTERM) -> tuple[str, str]:
+    """Signal the child and collect its output; killed (and the test failed) if it does not exit."""
+    process.send_signal(how)
+    try:
+        return process.communicate(timeout=WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate(timeout=WAIT_SECONDS)
+        pytest.fail(f"the emulator did not stop within {WAIT_SECONDS} s of signal {how}")
 
 
 def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
     # From a folder with no repository in sight, as after `pip install`: the demo world ships
     # in the package, and the default database folder (.policycheck/) is made.
     process = start("--port", "0", cwd=tmp_path)
+    first = ""
     try:
-        first = process.stdout.readline()
+        first = first_line(process)
         assert first.startswith("policycheck emulator listening on http://127.0.0.1:")
         url = first.split()[-1]
         from tests.emulator.conftest import Endpoint
@@ -48,9 +67,8 @@ def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
         job = call(endpoint, demo_root, "QueryIProductionJob", JobId="0123456789abcdef0123456789abcdef")
         assert job["Status"] == "Success"
     finally:
-        process.send_signal(signal.SIGINT)
-        out, err = first + process.stdout.read(), process.stderr.read()
-        process.wait(timeout=30)
+        rest, err = stop(process, signal.SIGINT)
+        out = first + rest
     assert process.returncode == 0, err
     assert err == ""
     assert "user media-worker" in out and "LTAI5tDEMOmediaWorker001  demo-media-worker-secret-NOT-REAL" in out
@@ -62,20 +80,17 @@ def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
 
 def test_sigterm_stops_it_cleanly_too(tmp_path):
     process = start("--port", "0", "--db", str(tmp_path / "e.db"))
-    process.stdout.readline()
-    process.terminate()
-    out = process.stdout.read()
-    assert process.wait(timeout=30) == 0
+    first_line(process)
+    out, _ = stop(process)
+    assert process.returncode == 0
     assert out.rstrip().endswith("stopped")
 
 
 def test_secrets_of_a_world_that_is_not_a_demo_are_never_printed(tmp_path):
     world = write_world(tmp_path)
     process = start("--world", str(world), "--port", "0", "--db", str(tmp_path / "e.db"))
-    out = process.stdout.readline()
-    process.send_signal(signal.SIGINT)
-    out += process.stdout.read()
-    process.wait(timeout=30)
+    out = first_line(process)
+    out += stop(process)[0]
     assert ROOT[0] in out and ROOT[1] not in out
     assert "sts-token-value" not in out and "sts-secret" not in out
 
@@ -125,3 +140,22 @@ def test_the_demo_world_is_valid_json_schema_wise():
     from policycheck.emulator.world import load_world
 
     assert json.dumps(load_world(str(REPO / "policycheck/data/demo-world.yaml")).settings.demo) == "true"
+
+
+def test_help_defaults_are_the_servers():
+    from policycheck.emulator import server
+
+    assert (command.MAX_CONNECTIONS, command.IDLE_SECONDS) == (server.MAX_CONNECTIONS, server.IDLE_SECONDS)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-connections", "0", "--max-connections 0 is not between 1 and 10000"),
+        ("--idle-timeout", "0", "--idle-timeout 0 is not more than 0 and at most 3600 seconds"),
+        ("--idle-timeout", "nan", "--idle-timeout nan is not more than 0 and at most 3600 seconds"),
+    ],
+)
+def test_connection_limits_must_make_sense(tmp_path, option, value, message):
+    with pytest.raises(UserError, match=message):
+        command.run(parse(option, value, "--db", str(tmp_path / "e.db")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from policycheck.catalog import lookup
@@ -13,7 +15,6 @@ from policycheck.cloud.probe import (
     ActionRefused,
     probe,
     probe_action,
-    summarize_result,
 )
 from policycheck.cloud.sdk import SdkCaller
 from policycheck.verdict import VERDICTS
@@ -49,7 +50,8 @@ def test_allowed_for_an_unknown_job(endpoint, tmp_path):
     assert run.code == 0, run.err
     assert result["verdict"] == "allowed" and result["action"] == "ice:QueryIProductionJob"
     assert set(result) >= {"verdict", "detail", "denial", "job", "request_id", "attempts"}
-    assert result["http_status"] == 200 and result["request_id"]
+    assert (result["http_status"], result["code"]) == (404, "ResourceNotFound") and result["request_id"]
+    assert "looked the unknown ID up and answered ResourceNotFound" in result["detail"]
     assert result["principal"] == f"{ROOT[0]} (environment variables)"
     assert run.err == ""
 
@@ -66,7 +68,8 @@ def test_job_id_shows_status_function_times_and_result(endpoint, tmp_path):
         "seeded cover",
     )
     assert job["created"] == "2024-01-01T00:00:00Z" and job["finished"]
-    assert job["result"].startswith("3 items; best Score")
+    assert [set(item) for item in job["result"]] == [{"Score", "Time", "Url"}] * len(job["result"])
+    assert job["result_problem"] is None
     assert job["outputs"] == ["https://bucket.oss-cn-shanghai.aliyuncs.com/out.jpg"]
 
 
@@ -76,22 +79,24 @@ def test_job_id_in_text(endpoint, tmp_path):
     lines = run.out.splitlines()
     assert lines[0] == f"allowed  ice:QueryIProductionJob at {endpoint}"
     assert f'  job      {SEEDED_JOB} "seeded cover": Cover Success (done)' in lines
-    assert any(line.startswith("  result   3 items; best Score") for line in lines)
+    assert any(re.fullmatch(r"  result   \d thumbnails, best first:", line) for line in lines)
 
 
 def test_a_job_that_does_not_exist(endpoint, tmp_path):
     run, result = probe_json(ROOT, endpoint, "--job-id", "a" * 32, home=tmp_path)
     assert run.code == 0
     assert result["job"]["found"] is False
-    assert result["detail"] == f"allowed; there is no job {'a' * 32}"
+    assert result["detail"] == f"allowed; there is no job {'a' * 32} (the service answered ResourceNotFound)"
 
 
-def test_not_found_as_an_error_also_proves_access(tmp_path):
-    with serve(tmp_path / "world", unknown_job="error") as url:
+def test_the_bare_200_for_an_unknown_job_also_proves_access(tmp_path):
+    with serve(tmp_path / "world", unknown_job="empty") as url:
         run, result = probe_json(ROOT, url, home=tmp_path)
+        job_run, job_result = probe_json(ROOT, url, "--job-id", "a" * 32, home=tmp_path)
     assert run.code == 0
-    assert result["verdict"] == "allowed" and result["code"] == "InvalidParameter"
-    assert "looked the unknown ID up and answered InvalidParameter" in result["detail"]
+    assert (result["verdict"], result["http_status"], result["code"]) == ("allowed", 200, None)
+    assert result["detail"] == "allowed: the platform looked the unknown job up (HTTP 200 without a job)"
+    assert job_run.code == 0 and job_result["job"]["found"] is False
 
 
 def test_allowed_through_a_group_policy(endpoint, tmp_path):
@@ -281,22 +286,3 @@ def test_timeout_must_be_positive_and_bounded(tmp_path):
 
 def test_the_unknown_job_id_looks_like_a_real_one():
     assert len(UNKNOWN_JOB_ID) == 32 and int(UNKNOWN_JOB_ID, 16) == 0
-
-
-@pytest.mark.parametrize(
-    ("function", "text", "summary"),
-    [
-        (
-            "Cover",
-            '[{"Score": 1.5, "Url": "a.jpg"}, {"Score": 8.25, "Url": "b.jpg"}]',
-            "2 items; best Score 8.25 (b.jpg)",
-        ),
-        ("VideoClip", '{"VideoSummaryList": []}', "fields: VideoSummaryList"),
-        ("Cover", '{"Code": "InvalidInput", "Message": "bad media"}', "InvalidInput: bad media"),
-        ("Cover", "{}", "empty"),
-        ("Cover", "not json", "not json"),
-        ("Cover", "", ""),
-    ],
-)
-def test_result_summary(function, text, summary):
-    assert summarize_result(function, text) == summary

@@ -12,6 +12,9 @@ import copy
 import hashlib
 import hmac
 import json
+import os
+import selectors
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -178,14 +181,21 @@ class Endpoint:
 
 @pytest.fixture
 def start(tmp_path):
-    """start(**settings, clock=..., db=...) -> context manager yielding an Endpoint."""
+    """start(**settings, clock=..., db=..., server={...}) -> context manager yielding an Endpoint;
+    `server` holds EmulatorServer options (max_connections, idle_seconds, log)."""
     from contextlib import contextmanager
 
     @contextmanager
-    def _start(world: dict[str, Any] | None = None, clock=time.time, db: str | None = None, **settings: Any):
+    def _start(
+        world: dict[str, Any] | None = None,
+        clock=time.time,
+        db: str | None = None,
+        server: dict[str, Any] | None = None,
+        **settings: Any,
+    ):
         path = write_world(tmp_path, world, **settings)
         database = db or str(tmp_path / "emulator.db")
-        with running_emulator(load_world(str(path)), db=database, clock=clock) as url:
+        with running_emulator(load_world(str(path)), db=database, clock=clock, **(server or {})) as url:
             yield Endpoint(url, url.split("://", 1)[1], database)
 
     return _start
@@ -313,6 +323,31 @@ def submit_params(**overrides: str) -> dict[str, str]:
     }
     params.update(overrides)
     return params
+
+
+WAIT_SECONDS = 30
+"""The longest a test waits on an emulator process (to print, or to stop) before killing it."""
+
+
+def first_line(process: subprocess.Popen) -> str:
+    """The child's first line of output, waiting at most WAIT_SECONDS (then kill it and fail).
+
+    Read a byte at a time from the pipe itself, so nothing after the line sits in a buffer
+    that `communicate` would not see."""
+    data = b""
+    deadline = time.monotonic() + WAIT_SECONDS
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not data.endswith(b"\n"):
+            if not selector.select(max(0.0, deadline - time.monotonic())):
+                process.kill()
+                process.communicate(timeout=WAIT_SECONDS)
+                pytest.fail(f"the emulator printed no whole line in {WAIT_SECONDS} s")
+            byte = os.read(process.stdout.fileno(), 1)
+            if not byte:
+                break
+            data += byte
+    return data.decode()
 
 
 class FakeClock:

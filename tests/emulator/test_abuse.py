@@ -147,3 +147,80 @@ def test_fuzzed_requests_get_client_errors(endpoint, query, headers):
     reply = raw(endpoint, query=quote(query, safe="=&%+;?/\\.~*"), headers=headers)
     assert 400 <= reply.status < 500, (query, headers, reply.body)
     assert reply.json()["Code"]
+
+
+def _signed_with_body(key, action: str, in_body: dict[str, str], version: str = "2020-11-09", **query: str):
+    """A v1 request whose `in_body` parameters travel in a form body (too big for a URL)."""
+    from urllib.parse import urlencode
+
+    values = signed(key, action, version, **query, **in_body)
+    url_params = {k: v for k, v in values.items() if k not in in_body}
+    body = urlencode(in_body, quote_via=quote).encode()
+    return url_params, body
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Input", DEEP),
+        ("Output", '{"Type": "OSS", "Media": "oss://b/o", "Biz": ' + DEEP + "}"),
+        ("ScheduleConfig", '{"PipelineId": ' + DEEP + "}"),
+        ("ScheduleConfig", '{"Priority": ' + "[" * 900 + "]" * 900 + "}"),
+    ],
+)
+def test_deeply_nested_json_is_invalid_parameter_not_500(endpoint, name, value):
+    params = submit_params(**{name: value})
+    query, body = _signed_with_body(
+        ROOT, "SubmitIProductionJob", {name: value}, **{k: v for k, v in params.items() if k != name}
+    )
+    reply = raw(endpoint, query, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (reply.status, reply.json()["Code"], reply.json()["Message"]) == (
+        400,
+        "InvalidParameter",
+        f'The specified parameter "{name}" is not valid.',
+    )
+    _alive(endpoint)
+
+
+def test_deeply_nested_job_params_fail_the_job_not_the_query(start):
+    with start(queuing_seconds=0, analysing_seconds=0) as endpoint:
+        query, body = _signed_with_body(
+            ROOT, "SubmitIProductionJob", {"JobParams": DEEP[:3000]}, **submit_params()
+        )
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        job_id = raw(endpoint, query, body=body, headers=form).json()["JobId"]
+        job = raw(endpoint, signed(ROOT, "QueryIProductionJob", JobId=job_id)).json()
+        assert job["Status"] == "Fail" and "JobParams" in job["Result"]
+
+
+@pytest.mark.parametrize("max_items", ["\u00b2", "\u0661\u0660", "1\u0660", "\uff11", "+5", " 5", "5.0"])
+def test_max_items_takes_ascii_digits_only(endpoint, max_items):
+    reply = raw(endpoint, signed(ROOT, "ListUsers", "2015-05-01", MaxItems=max_items))
+    assert (reply.status, reply.json()["Code"], reply.json()["Message"]) == (
+        400,
+        "InvalidParameter",
+        'The specified parameter "MaxItems" is not valid.',
+    )
+
+
+def test_a_request_line_over_64_kb_gets_the_json_envelope(endpoint):
+    reply = raw(endpoint, query="JobId=" + "a" * 70_000)
+    assert reply.status == 414
+    assert reply.headers["Content-Type"] == "application/json;charset=utf-8"
+    body = reply.json()
+    assert (body["Code"], body["Message"]) == (
+        "RequestURITooLong",
+        "The request line is longer than 65536 bytes.",
+    )
+    assert body["RequestId"] and body["HostId"] == "127.0.0.1" and body["Recommend"]
+    _alive(endpoint)
+
+
+def test_too_many_header_bytes_get_the_json_envelope(endpoint):
+    answer = _send(endpoint, b"GET / HTTP/1.1\r\nX: " + b"y" * 70000 + b"\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 ") and b"application/json" in head
+    assert b'"Code":"RequestHeaderFieldsTooLarge"' in body

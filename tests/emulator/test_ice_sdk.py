@@ -49,7 +49,7 @@ def test_submit_and_query_through_every_status(start):
         assert queued["TemplateId"] == "tpl-1"
         assert queued["ScheduleConfig"] == {"PipelineId": "pipe-1", "Priority": 3}
         assert queued["CreateTime"].endswith("Z")
-        assert "FinishTime" not in queued and "Result" not in queued and "OutputUrls" not in queued
+        assert (queued["FinishTime"], queued["Result"], queued["OutputUrls"]) == ("", "", [])
 
         clock.advance(15)
         assert call(endpoint, ROOT, "QueryIProductionJob", JobId=job_id)["Status"] == "Analysing"
@@ -82,7 +82,7 @@ def test_in_progress_spelling_is_a_setting(start):
             ),
         ),
         ("MusicSegmentDetect", lambda r: set(r[0]) == {"start", "end", "title"}),
-        ("AudioQualityAssessment", lambda r: [c["channel"] for c in r] == [0, 1]),
+        ("AudioQualityAssessment", lambda r: [c["Channel"] for c in r] in (["0"], ["0", "1"])),
         ("VideoDelogo", lambda r: r == {}),
         ("SpeechDenoise", lambda r: r == {}),
     ],
@@ -115,7 +115,7 @@ def test_input_the_job_cannot_read_ends_in_fail(start):
         failed = call(endpoint, ROOT, "QueryIProductionJob", JobId=job_id)
         assert failed["Status"] == "Fail"
         assert json.loads(failed["Result"])["Code"] == "InvalidInput"
-        assert "OutputUrls" not in failed
+        assert (failed["OutputFiles"], failed["OutputUrls"], failed["OutputMediaIds"]) == ([], [], [])
 
 
 def test_cancel_a_queued_job_then_it_reads_as_failed(start):
@@ -138,26 +138,38 @@ def test_seeded_job_is_there_and_finished(endpoint):
     assert (job["Name"], job["Status"], job["CreateTime"]) == ("seeded", "Success", "2024-01-01T00:00:00Z")
 
 
-def test_unknown_job_answers_only_request_and_job_id_by_default(endpoint):
-    body = call(endpoint, ROOT, "QueryIProductionJob", JobId="f" * 32)
-    assert set(body) == {"RequestId", "JobId"} and body["JobId"] == "f" * 32
-    assert set(call(endpoint, ROOT, "CancelIProductionJob", JobId="f" * 32)) == {"RequestId", "JobId"}
+NOT_FOUND = (404, "ResourceNotFound", "Resource not found")
 
 
-def test_unknown_job_can_be_an_error_instead(start):
-    with start(unknown_job="error") as endpoint:
-        assert error_of(endpoint, ROOT, "QueryIProductionJob", JobId="f" * 32) == (
-            400,
-            "InvalidParameter",
-            'The specified parameter "JobId" is not valid.',
-        )
+def test_unknown_job_is_resource_not_found_by_default(endpoint):
+    assert error_of(endpoint, ROOT, "QueryIProductionJob", JobId="f" * 32) == NOT_FOUND
+    assert error_of(endpoint, ROOT, "CancelIProductionJob", JobId="f" * 32) == NOT_FOUND
+
+
+def test_unknown_job_can_be_the_bare_answer_instead(start):
+    with start(unknown_job="empty") as endpoint:
+        body = call(endpoint, ROOT, "QueryIProductionJob", JobId="f" * 32)
+        assert set(body) == {"RequestId", "JobId"} and body["JobId"] == "f" * 32
+        assert set(call(endpoint, ROOT, "CancelIProductionJob", JobId="f" * 32)) == {"RequestId", "JobId"}
+
+
+@pytest.mark.parametrize("unknown_job", ["error", "empty"])
+@pytest.mark.parametrize("job_id", ["f" * 31, "f" * 33, "g" * 32, "../" + "0" * 29, "0" * 31 + "\u0660"])
+def test_a_malformed_job_id_is_invalid_parameter_in_either_setting(start, unknown_job, job_id):
+    with start(unknown_job=unknown_job) as endpoint:
+        for action in ("QueryIProductionJob", "CancelIProductionJob"):
+            assert error_of(endpoint, ROOT, action, JobId=job_id) == (
+                400,
+                "InvalidParameter",
+                'The specified parameter "JobId" is not valid.',
+            )
 
 
 def test_jobs_belong_to_their_account(endpoint):
     job_id = call(endpoint, ROOT, "SubmitIProductionJob", **submit_params())["JobId"]
-    assert set(call(endpoint, OTHER_ROOT, "QueryIProductionJob", JobId=job_id)) == {"RequestId", "JobId"}
-    assert set(call(endpoint, OTHER_ROOT, "QueryIProductionJob", JobId=SEEDED_JOB)) == {"RequestId", "JobId"}
-    call(endpoint, OTHER_ROOT, "CancelIProductionJob", JobId=job_id)
+    assert error_of(endpoint, OTHER_ROOT, "QueryIProductionJob", JobId=job_id) == NOT_FOUND
+    assert error_of(endpoint, OTHER_ROOT, "QueryIProductionJob", JobId=SEEDED_JOB) == NOT_FOUND
+    assert error_of(endpoint, OTHER_ROOT, "CancelIProductionJob", JobId=job_id) == NOT_FOUND
     assert call(endpoint, ROOT, "QueryIProductionJob", JobId=job_id)["Status"] == "Queuing"
 
 

@@ -20,7 +20,8 @@ from tests.emulator.conftest import (
 MISMATCH = (
     400,
     "IdempotentParameterMismatch",
-    "The request uses the same client token as a previous, but non-identical request.",
+    "The request uses the same client token as a previous, but non-identical request. Do not reuse a "
+    "client token with different requests, unless the requests are identical.",
 )
 
 

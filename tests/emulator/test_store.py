@@ -57,11 +57,28 @@ def test_failed_work_rolls_back_and_keeps_the_token_free(tmp_path):
 
 def test_nonces_are_single_use_until_they_age_out(tmp_path):
     store = Store(str(tmp_path / "s.db"))
-    assert store.remember_nonce("ak", "n1", now=1000.0, horizon=0.0)
-    assert not store.remember_nonce("ak", "n1", now=1001.0, horizon=0.0)
-    assert store.remember_nonce("other-ak", "n1", now=1001.0, horizon=0.0)
-    # once older than the horizon it is forgotten (its request would be refused as expired anyway)
-    assert store.remember_nonce("ak", "n1", now=5000.0, horizon=2000.0)
+    assert store.remember_nonce("w", "ak", "n1", now=1000.0, keep=1800.0)
+    assert not store.remember_nonce("w", "ak", "n1", now=2799.0, keep=1800.0)
+    assert store.remember_nonce("w", "other-ak", "n1", now=1001.0, keep=1800.0)
+    # once past its expiry it is forgotten (its request would be refused as expired anyway)
+    assert store.remember_nonce("w", "ak", "n1", now=2801.0, keep=1800.0)
+
+
+def test_expiry_in_one_scope_never_forgets_another_scopes_nonces(tmp_path):
+    first, second = Store(str(tmp_path / "s.db")), Store(str(tmp_path / "s.db"))
+    assert first.remember_nonce("long-skew", "ak", "n1", now=1000.0, keep=1800.0)
+    # a second emulator on the same file, short skew and a clock far ahead, cleans up its own scope
+    assert second.remember_nonce("short-skew", "ak", "n2", now=9000.0, keep=120.0)
+    assert not first.remember_nonce("long-skew", "ak", "n1", now=1500.0, keep=1800.0)
+
+
+def test_a_database_from_before_nonce_scopes_opens(tmp_path):
+    import sqlite3
+
+    path = str(tmp_path / "old.db")
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE nonces (access_key_id TEXT, nonce TEXT, seen_at REAL)")
+    assert Store(path).remember_nonce("w", "ak", "n1", now=1.0, keep=10.0)
 
 
 def test_a_second_store_on_the_same_file_sees_the_first_ones_writes(tmp_path):

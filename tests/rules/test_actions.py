@@ -58,7 +58,7 @@ def test_not_an_action_at_all():
 
 def test_uncatalogued_service_is_info_once_per_statement():
     found = findings(
-        statement(Action=["oss:GetObject", "oss:PutObject", "oss:Nonsense"], Resource="acs:oss:*:*:b/*")
+        statement(Action=["nocatalog:GetObject", "nocatalog:PutObject", "nocatalog:Nonsense"], Resource="*")
     )
     assert [(f.code, f.severity, f.path) for f in found] == [
         ("UNKNOWN_SERVICE", "info", "Statement[0].Action[0]")
@@ -116,3 +116,11 @@ def test_redundant_wildcards():
 @given(st.text(alphabet="*?ab:", max_size=8))
 def test_matches_star_agrees_with_the_wildcard_regex(resource):
     assert matches_star(resource) == (wildcard_regex(resource).fullmatch("*") is not None)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from policycheck.rules import actions
+
+    assert doctest.testmod(actions).failed == 0
