@@ -43,10 +43,25 @@ class Config:
 
 
 def find_config(explicit: str | None) -> str | None:
-    """--config FILE, else policycheck.yaml in the working directory, else none."""
+    """--config FILE, else the nearest policycheck.yaml: in the working directory or a parent,
+    as git and ruff find theirs, else none.
+
+    The search stops at the top of the repository (a folder holding `.git`) and at the
+    filesystem root: a policycheck.yaml above the repository belongs to something else. The
+    path is relative to the working directory (`../policycheck.yaml`), as messages show it.
+    """
     if explicit is not None:
         return explicit
-    return CONFIG_NAME if os.path.isfile(CONFIG_NAME) else None
+    here = os.getcwd()
+    folder = here
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate, here)
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+            return None
+        folder = parent
 
 
 def _fail(document: Document, message: str, path: tuple = ()) -> ConfigError:

@@ -50,11 +50,21 @@ mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     add_output_arguments(parser, "check")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest policycheck.yaml here or above, to the repo top)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=SEVERITY_CHOICES,
         help="least lint severity that fails the check (default: lint.fail_on, else warning)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="text output: only the expectations that failed, their lint findings and the summary",
     )
     parser.add_argument(
         "--probe",
@@ -83,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
     report = run_check(spec, settings)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
+    outcome = replace(outcome, quiet=args.quiet)
     write_report(outcome, args)
     if outcome.failed:
         return EXIT_FAILED

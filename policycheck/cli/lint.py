@@ -55,7 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("identity", "trust", "control", "session"),
         help="treat every file as this kind of policy (default: detect trust policies, else identity)",
     )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest policycheck.yaml here or above, to the repo top)",
+    )
     parser.add_argument(
         "--force-exclude",
         action="store_true",

@@ -75,7 +75,8 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
 
 
 def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> Document:
-    """Read and parse one file ("-" is standard input, read as JSON).
+    """Read and parse one file ("-" is standard input: JSON when it starts with `{` or `[`,
+    else YAML, since a pipe has no file name to tell).
 
     A missing, unreadable, special or oversized file is a finding.
     """
@@ -84,7 +85,8 @@ def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None =
         data = sys.stdin.buffer.read(max_bytes + 1)
         if len(data) > max_bytes:
             return _unreadable("<stdin>", "JSON_SYNTAX", _too_large(len(data), max_bytes))
-        return load_bytes(data, "<stdin>")
+        start = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+        return load_bytes(data, "<stdin>", yaml=start.lstrip()[:1] not in (b"{", b"["))
     try:
         # stat before open: opening a FIFO would block until someone writes to it
         info = os.stat(path)

@@ -19,6 +19,7 @@ from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
+    from policycheck.config import Expectation
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
@@ -381,6 +382,30 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
     ]
 
 
+def _group(expectation: Expectation, group: list[CheckResult], quiet: bool, color: bool) -> list[str]:
+    """One expectation's lines. A wildcard expanded to many actions folds: one line with the
+    counts per status, then only the actions that did not hold; `quiet` keeps only failures."""
+    failing = [r for r in group if not r.passed]
+    if quiet and not failing:
+        return []
+    if len(group) == 1:
+        return _line(group[0], group[0].action, color)
+    counts = {status: sum(r.status == status for r in group) for status in MARKS}
+    if counts["holds"] == len(group):
+        reason = "none of them can be allowed" if expectation.effect == "deny" else "all allowed"
+        return [
+            *_line(group[0], f"{expectation.action} ({len(group)} actions)", color)[:1],
+            f"      {reason}",
+        ]
+    worst = next(r for r in group if r.status != "holds")  # the first that did not hold sets the mark
+    summary = ", ".join(f"{n} {'hold' if status == 'holds' else status}" for status, n in counts.items() if n)
+    lines = _line(worst, f"{expectation.action} ({len(group)} actions: {summary})", color)[:1]
+    shown = failing if quiet else [r for r in group if r.status != "holds"]
+    for result in shown:
+        lines += ["  " + line for line in _line(result, result.action, color)]
+    return lines
+
+
 def check_report(outcome: CheckOutcome, color: bool) -> str:
     report = outcome.report
     spec = report.spec
@@ -394,25 +419,20 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         by_principal[result.expectation.principal].append(result)
     for name, results in by_principal.items():
         principal = report.principals[name]
+        if outcome.quiet and all(r.passed for r in results):
+            continue
         kind = f" ({principal.spec.type})" if principal.spec.type else ""
         lines += ["", f"{paint(name, '1', color)}{kind}"]
         for note in principal.unknowns:
             lines.append(f"  note: {note}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
-            group = list(group)
-            if len(group) > 1 and all(r.status == "holds" for r in group):
-                summary = group[0]
-                reason = "none of them can be allowed" if expectation.effect == "deny" else "all allowed"
-                lines += _line(summary, f"{expectation.action} ({len(group)} actions)", color)[:1]
-                lines.append(f"      {reason}")
-                continue
-            for result in group:
-                lines += _line(result, result.action, color)
+            lines += _group(expectation, list(group), outcome.quiet, color)
     if report.absent:
         lines += ["", f"Not in the account, not checked: {', '.join(report.absent)}"]
-    if outcome.live:
+    live_shown = [c for c in outcome.live if not outcome.quiet or c.status != "confirmed"]
+    if live_shown:
         lines += ["", paint("Live probe", "1", color) + f" ({outcome.live[0].live.endpoint})"]
-        for check in outcome.live:
+        for check in live_shown:
             mark, code = LIVE_MARKS[check.status]
             lines.append(
                 f"  {paint(mark, code, color)} {check.principal}: {check.action}, "
@@ -423,8 +443,10 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     if report.findings:
         lines.append(f"Lint findings in the documents checked ({report.documents}):")
         lines += ["  " + line if line else "" for line in render_findings(report.findings, color)]
-    else:
+    elif not outcome.quiet:
         lines.append(f"Lint: no findings in {plural(report.documents, 'document')}.")
+    else:
+        lines.pop()  # nothing to say about lint: no blank line for it
     counts = report.counts()
     parts = [f"{counts['holds']} hold"] + [
         f"{n} {status}" for status, n in counts.items() if n and status != "holds"

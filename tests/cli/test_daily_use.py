@@ -1,0 +1,106 @@
+"""Config discovery in parent folders, YAML on standard input, check --quiet and folded groups."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.conftest import run_cli
+
+SID = {
+    "Version": "1",
+    "Statement": [{"Sid": "a", "Effect": "Allow", "Action": "ice:QueryIProductionJob", "Resource": "*"}],
+}
+DELETES = {
+    "Version": "1",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["ice:DeleteMediaInfos", "ice:DeleteSmartJob", "ice:QueryIProductionJob"],
+            "Resource": "*",
+        }
+    ],
+}
+CONFIG = (
+    "policies: [p.json]\nprincipals:\n  w: {identity: [p]}\n  ok: {identity: [p]}\n"
+    "expect:\n  w:\n    allow:\n      - action: ice:QueryIProductionJob\n    deny:\n      - action: ice:Delete*\n"
+    "  ok:\n    allow:\n      - action: ice:QueryIProductionJob\n"
+)
+QUIET_SETTINGS = "lint:\n  severity: {UNSUPPORTED_ELEMENT: info}\n"
+
+
+def test_config_is_found_in_a_parent_folder(tmp_path, write, cli):
+    write("policycheck.yaml", QUIET_SETTINGS)
+    write("a/b/p.json", SID)
+    run = cli("lint", "p.json", cwd=tmp_path / "a" / "b")
+    assert run.code == 0 and "info UNSUPPORTED_ELEMENT" in run.out
+    write("policycheck.yaml", QUIET_SETTINGS + "  ignore:\n    - {codes: [NO_SUCH_CODE], reason: x}\n")
+    run = cli("lint", "p.json", cwd=tmp_path / "a" / "b")
+    assert run.code == 2 and run.err.startswith("policycheck: error: ../../policycheck.yaml:4:")
+
+
+def test_the_search_stops_at_the_repository_top(tmp_path, write, cli):
+    write("policycheck.yaml", QUIET_SETTINGS)  # above the repository: someone else's
+    write("repo/sub/p.json", SID)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    run = cli("lint", "p.json", cwd=tmp_path / "repo" / "sub")
+    assert run.code == 1 and "warning UNSUPPORTED_ELEMENT" in run.out
+    write("repo/policycheck.yaml", QUIET_SETTINGS)  # at the top of the repository: found
+    assert cli("lint", "p.json", cwd=tmp_path / "repo" / "sub").code == 0
+
+
+def test_check_from_a_subfolder_reads_paths_relative_to_the_config(tmp_path, write, cli):
+    write("p.json", DELETES)
+    write("policycheck.yaml", CONFIG)
+    (tmp_path / "deep").mkdir()
+    run = cli("check", cwd=tmp_path / "deep")
+    assert (
+        run.out.splitlines()[0]
+        == "policycheck check: ../policycheck.yaml: 2 principals, 3 expectations (46 checks)"
+    )
+
+
+def test_standard_input_reads_yaml_and_json(tmp_path):
+    yaml_text = 'Version: "1"\nStatement:\n  - Effect: allow\n    Action: ice:QueryIProductionJob\n    Resource: "*"\n'
+    run = run_cli("lint", "-", stdin=yaml_text, cwd=tmp_path)
+    assert run.code == 1 and run.out.startswith('<stdin>:3:5: error SCHEMA Effect must be "Allow" or "Deny"')
+    run = run_cli("lint", "-", stdin='{"Version": "1", "Statement": [}', cwd=tmp_path)
+    assert run.out.startswith("<stdin>:1:32: error JSON_SYNTAX")
+    good = '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:QueryIProductionJob", "Resource": "*"}]}'
+    assert run_cli("lint", "-", stdin=good, cwd=tmp_path).code == 0
+
+
+def test_a_partly_failing_group_folds_with_counts(tmp_path, write, cli):
+    write("p.json", DELETES)
+    write("policycheck.yaml", CONFIG)
+    run = cli("check", cwd=tmp_path)
+    assert run.code == 1
+    lines = run.out.splitlines()
+    folded = lines.index(
+        "  ✗ must not ice:Delete* (44 actions: 42 hold, 2 violated) on any resource in any context  [violated]"
+    )
+    assert (
+        lines[folded + 1] == "    ✗ must not ice:DeleteMediaInfos on any resource in any context  [violated]"
+    )
+    assert lines[folded + 3] == "    ✗ must not ice:DeleteSmartJob on any resource in any context  [violated]"
+    assert "DeleteVideo" not in run.out  # the 42 that hold are counted, not listed
+
+
+def test_quiet_prints_only_failures(tmp_path, write, cli):
+    write("p.json", DELETES)
+    write("policycheck.yaml", CONFIG)
+    run = cli("check", "--quiet", cwd=tmp_path)
+    assert run.code == 1
+    assert run.out.splitlines() == [
+        "policycheck check: policycheck.yaml: 2 principals, 3 expectations (46 checks)",
+        "",
+        "w",
+        "  ✗ must not ice:Delete* (44 actions: 42 hold, 2 violated) on any resource in any context  [violated]",
+        "    ✗ must not ice:DeleteMediaInfos on any resource in any context  [violated]",
+        '        can be allowed (resource "*") by Statement[0] of p.json:4',
+        "    ✗ must not ice:DeleteSmartJob on any resource in any context  [violated]",
+        '        can be allowed (resource "*") by Statement[0] of p.json:4',
+        "",
+        "46 checks of 3 expectations: 44 hold, 2 violated. Check FAILED.",
+    ]
+    passing = cli("check", "-q")  # the repository's own config: all hold
+    assert passing.code == 0 and len(passing.out.splitlines()) == 3
