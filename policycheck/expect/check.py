@@ -22,6 +22,7 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
+from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.findings import Finding, JudgedFindings
 from policycheck.lint import LintSettings
@@ -50,6 +51,10 @@ class CheckResult:
     statements: tuple[Match, ...] = ()
     witness: Request | None = None
     missing_context: tuple[str, ...] = ()
+    near_misses: tuple[NearMiss, ...] = ()
+    """A violated allow: the Allow statements for the action that did not apply, and why (as explain)."""
+    decided_resource: str = ""
+    """The resource RAM decides on: "*" for a per-operation action, whatever `resource` says."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +180,19 @@ def check_allow(
         )
     if decision.decision == "explicit_deny":
         reason = f"explicitly denied by {_cite(decision.matched)}"
+        misses = ()
     else:
         reason = f"implicitly denied: no {decision.denied_by_layer} policy allows it"
-    return CheckResult(status=VIOLATED, passed=False, reason=reason, statements=decision.matched, **base)
+        misses = near_misses(evaluator, decision, action)
+    return CheckResult(
+        status=VIOLATED,
+        passed=False,
+        reason=reason,
+        statements=decision.matched,
+        near_misses=misses,
+        decided_resource=decision.resource,
+        **base,
+    )
 
 
 def check_deny(

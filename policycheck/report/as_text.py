@@ -273,19 +273,22 @@ def _request_values(result: ConditionResult) -> str:
     return "the request has " + ", ".join(result.values)
 
 
-def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
-    """What stopped one Allow statement for the action from applying."""
-    match, request, resource = miss.match, explanation.request, explanation.decision.resource
+def _near_miss_lines(
+    miss: NearMiss, action: str, asked: str, resource: str, indent: str = "    "
+) -> list[str]:
+    """What stopped one Allow statement for `action` from applying (`asked`: the resource the
+    request named; `resource`: the one decided, "*" for per-operation actions)."""
+    match = miss.match
     lines = []
     if miss.resource_mismatch:
         resources = ", ".join(f'"{r}"' for r in match.statement.resources)
         why = f'its {match.statement.resource_key} {resources} does not match "{resource}"'
-        if resource == "*" and request.resource == "*":
-            why += f' ({request.action.split(":")[0]} authorizes per operation: write "Resource": "*")'
-        lines.append(f"    {cite(match)} ({match.layer}): {why}")
+        if resource == "*" and asked == "*":
+            why += f' ({action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+        lines.append(f"{indent}{cite(match)} ({match.layer}): {why}")
     for result in miss.failed_conditions:
         lines.append(
-            f"    {cite(match)} ({match.layer}): condition {show_condition(result.condition)} "
+            f"{indent}{cite(match)} ({match.layer}): condition {show_condition(result.condition)} "
             f"is false: {_request_values(result)}"
         )
     return lines
@@ -324,7 +327,7 @@ def explain_report(explanation: Explanation, color: bool) -> str:
         if explanation.near_misses:
             lines.append("  statements for this action that did not apply:")
             for miss in explanation.near_misses:
-                lines += _near_miss_lines(miss, explanation)
+                lines += _near_miss_lines(miss, request.action, request.resource, decision.resource)
     if decision.missing_context:
         keys = ", ".join(decision.missing_context)
         lines.append(
@@ -376,10 +379,17 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
         if result.status == "holds"
         else f"  [{result.status}{'' if not result.passed or result.status == 'holds' else ', accepted'}]"
     )
-    return [
+    lines = [
         f"  {paint(mark, code, color)} {verb} {action} {_target(result)}{paint(status, code, color)}",
         f"      {result.reason}",
     ]
+    if result.near_misses:
+        lines.append("      statements for this action that did not apply:")
+        for miss in result.near_misses:
+            lines += _near_miss_lines(
+                miss, result.action, result.resource, result.decided_resource, indent="        "
+            )
+    return lines
 
 
 def _group(expectation: Expectation, group: list[CheckResult], quiet: bool, color: bool) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 SID = {
     "Version": "1",
@@ -104,3 +104,42 @@ def test_quiet_prints_only_failures(tmp_path, write, cli):
     ]
     passing = cli("check", "-q")  # the repository's own config: all hold
     assert passing.code == 0 and len(passing.out.splitlines()) == 3
+
+
+def test_a_violated_allow_says_which_statements_came_close_and_why(tmp_path, write, cli):
+    write("p.json", (REPO / "policies/examples-bad/resource-scoped-ice.json").read_text())
+    only_inside = {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ice:Query*",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}},
+            }
+        ],
+    }
+    write("q.json", only_inside)
+    write(
+        "policycheck.yaml",
+        "policies: [p.json, q.json]\nprincipals:\n  w: {identity: [p, q]}\nexpect:\n  w:\n    allow:\n"
+        "      - action: ice:QueryIProductionJob\n        context: {acs:SourceIp: 8.8.8.8}\n",
+    )
+    run = cli("check", cwd=tmp_path)
+    assert run.code == 1
+    lines = run.out.splitlines()
+    at = lines.index("      statements for this action that did not apply:")
+    assert lines[at - 1] == "      implicitly denied: no identity policy allows it"
+    assert lines[at + 1] == (
+        '        Statement[0] of p.json:4 (identity): its Resource "acs:ice:cn-shanghai:123456789012****:job/*" '
+        'does not match "*" (ice authorizes per operation: write "Resource": "*")'
+    )
+    assert lines[at + 2] == (
+        '        Statement[0] of q.json:4 (identity): condition IpAddress acs:SourceIp "10.0.0.0/8" is false: '
+        "the request has 8.8.8.8"
+    )
+    [result] = cli("check", "--format", "json", cwd=tmp_path).json()["results"]
+    missed = {
+        (m["file"], m["resource_matched"], len(m["failed_conditions"])) for m in result["did_not_apply"]
+    }
+    assert missed == {("p.json", False, 0), ("q.json", True, 1)}
