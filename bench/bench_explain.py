@@ -154,7 +154,9 @@ class Naive:
 
     def decide(self, request: Request) -> str:
         action = request.action.lower()
-        resource = "*" if operation_level(request.action) else request.resource
+        service = action.split(":")[0]
+        # An operation-level request is on the account-scoped ARN (region and account not given).
+        resource = f"acs:{service}:<region>:<account-id>:*" if operation_level(action) else request.resource
         context = {k.lower(): v for k, v in request.context.items()}
         allowed = set()
         for layer, statement, conditions in self.statements:

@@ -198,6 +198,11 @@ class PrincipalSpec:
     trust: str | None
     terraform: tuple[str, str] | None
     path: JsonPath
+    control_mode: str | None = None
+    """deny-list or allow-list as stated; None: worked out (policycheck.evaluate.control)."""
+    region: str | None = None
+    account: str | None = None
+    """Where the principal's requests are made (its own, or the file's top-level region/account)."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,11 @@ class CheckSpec:
         return ConfigError(f"{self.config.path}:{line}:{column}: {message}")
 
 
+def _account(value: str | int | None) -> str | None:
+    """An account id as text: YAML reads unquoted digits as a number (leading zeros are lost)."""
+    return None if value is None else str(value)
+
+
 def _context(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]] | None:
     """Context values as strings: YAML reads 10 and true as a number and a boolean."""
     if raw is None:
@@ -277,6 +287,7 @@ def read_spec(config: Config) -> CheckSpec:
         for index, entry in enumerate(value.get("policies", []))
     )
     principals = {}
+    top_region, top_account = value.get("region"), value.get("account")
     for name, raw in value.get("principals", {}).items():
         terraform = raw.get("terraform")
         principals[name] = PrincipalSpec(
@@ -288,6 +299,9 @@ def read_spec(config: Config) -> CheckSpec:
             trust=raw.get("trust"),
             terraform=next(iter(terraform.items())) if terraform else None,
             path=("principals", name),
+            control_mode=raw.get("control_mode"),
+            region=raw.get("region", top_region),
+            account=_account(raw.get("account", top_account)),
         )
     spec = CheckSpec(config, sources, principals)
     expectations = []

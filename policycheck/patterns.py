@@ -7,6 +7,7 @@ matches what.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -44,6 +45,17 @@ def glob_regex(pattern: str) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
 
+def glob_match(pattern: str, text: str) -> bool:
+    """Whether a RAM pattern matches the whole text, case-sensitively (as Resource values match).
+
+    >>> glob_match("cn-*", "cn-shanghai"), glob_match("cn-*", "ap-southeast-1")
+    (True, False)
+    """
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == text
+    return wildcard_regex(pattern, ignore_case=False).fullmatch(text) is not None
+
+
 @lru_cache(maxsize=4096)
 def wildcard_regex(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
     """A compiled pattern; case-insensitive by default, like Action matching.
@@ -55,3 +67,110 @@ def wildcard_regex(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
     """
     flags = re.DOTALL | (re.IGNORECASE | re.ASCII if ignore_case else 0)
     return re.compile(glob_regex(pattern), flags)
+
+
+# ---- what a valid Resource and a matchable Action are: one definition for lint and evaluation ----
+
+ARN_FORM = "acs:<ram-code>:<region>:<account-id>:<relative-id>"
+
+_SERVICE = re.compile(r"[A-Za-z0-9*?-]+")
+_REGION = re.compile(r"[A-Za-z0-9*?-]*")
+_ACCOUNT = re.compile(r"[0-9*?]+|system")
+"""An account id, a wildcard, or `system` (RAM's system policies: acs:ram:*:system:policy/...)."""
+_FIELD_CHECKS = (
+    (_SERVICE, 'the service field "{}" is not a RAM code such as oss or ram'),
+    (_REGION, 'the region field "{}" is not a region id, "*" or empty'),
+    (_ACCOUNT, 'the account field "{}" is not an account id or "*"'),
+)
+
+_ARN = re.compile(r"acs:[A-Za-z0-9*?-]+:[A-Za-z0-9*?-]*:(?:[0-9*?]+|system):.+", re.DOTALL)
+"""The five-field form `_why_not_arn` checks field by field, in one expression: most values are
+fine, and one call says so (tests/rules/test_resources.py checks the two agree)."""
+
+
+def resource_problem(resource: str) -> str | None:
+    """Why a Resource value can match no request, or None when it is a valid resource.
+
+    Valid: `*`, a five-field ARN, or a shorter ARN whose last field ends in `*`, which stands
+    for the fields after it (`acs:ram::*`, as Alibaba's own Log Service tutorial grants
+    ram:PassRole on). lint reports the others as INVALID_ARN, and the evaluator lets them match
+    nothing: the two use this one definition.
+
+    >>> resource_problem("acs:oss:*:*:media/*") is None, resource_problem("acs:ram::*") is None
+    (True, True)
+    >>> resource_problem("arn:aws:s3:::media")
+    'it starts with "arn:", not "acs:"'
+    >>> resource_problem("acs:oss:*:media")
+    'it has 4 fields; an ARN has 5 (or ends its last field with "*": acs:ram::*)'
+    """
+    if resource == "*" or _ARN.fullmatch(resource):
+        return None
+    return _why_not_arn(resource)
+
+
+def _why_not_arn(resource: str) -> str | None:
+    """resource_problem field by field, which can say which field is wrong."""
+    fields = resource.split(":", 4)
+    if fields[0] != "acs":
+        return (
+            f'it starts with "{fields[0]}:", not "acs:"'
+            if len(fields) > 1
+            else 'it does not start with "acs:"'
+        )
+    if len(fields) < 5 and not (len(fields) > 1 and fields[-1].endswith("*")):
+        return f'it has {len(fields)} fields; an ARN has 5 (or ends its last field with "*": acs:ram::*)'
+    present = fields[1:4] if len(fields) == 5 else fields[1:-1]
+    for (check, message), value in zip(_FIELD_CHECKS, present, strict=False):
+        if not check.fullmatch(value):
+            return message.format(value)
+    if len(fields) == 5 and not fields[4]:
+        return 'the resource field (after the fourth ":") is empty'
+    return None
+
+
+_ACTION_SERVICE = re.compile(r"[A-Za-z0-9*?_-]+")
+
+
+def visible(text: str) -> str:
+    r"""The text with invisible and control characters written as \uXXXX escapes, for messages.
+
+    >>> visible("ram:GetUser\u200b")
+    'ram:GetUser\\u200b'
+    """
+    return "".join(
+        c if c.isprintable() and unicodedata.category(c) != "Cf" else f"\\u{ord(c):04x}" for c in text
+    )
+
+
+def action_problem(action: str) -> str | None:
+    """Why an Action value can never match a real action, whatever its service, or None.
+
+    Real action names are ASCII letters and digits after an ASCII service code; RAM compares
+    them as text (ASCII case folded), so a space (`"ecs: CreateInstance"`, as some tutorials
+    print it), an invisible character or a look-alike letter (Cyrillic `і`, fullwidth `ｅ`)
+    makes a value that grants or denies nothing.
+
+    >>> action_problem("ecs:CreateInstance") is None, action_problem("Oss:Get*") is None
+    (True, True)
+    >>> action_problem("ecs: CreateInstance")
+    'it holds a space (after "ecs:")'
+    >>> action_problem("\\uff45cs:GetObject")
+    'it holds "ｅ" (U+FF45 FULLWIDTH LATIN SMALL LETTER E), a non-ASCII character no action name has'
+    """
+    if action == "*":
+        return None
+    for position, char in enumerate(action):
+        if char.isspace():
+            where = "at the start" if position == 0 else f'(after "{action[:position].strip()}")'
+            return f"it holds a space {where}" if char == " " else f"it holds a whitespace character {where}"
+        if not char.isascii() or not char.isprintable():
+            code = f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+            if unicodedata.category(char) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp"):
+                return f"it holds an invisible character ({code})"
+            return f'it holds "{char}" ({code}), a non-ASCII character no action name has'
+    service, colon, name = action.partition(":")
+    if not colon or not name:
+        return None  # not an action at all: the catalog rule words that
+    if not _ACTION_SERVICE.fullmatch(service):
+        return f'its service "{service}" is not a RAM code (letters, digits and "-")'
+    return None

@@ -142,7 +142,7 @@ PRINCIPAL_WORDS = {
 POLICY_TYPE_HINTS = {
     "AccountLevelIdentityBasedPolicy": (
         'grant it with {"Effect": "Allow", "Action": "%s", "Resource": "*"}: ICE authorizes per '
-        'operation only, so a grant must say "Resource": "*"'
+        'operation only, so a grant must say "Resource": "*" or "acs:ice:*:*:*" (a job ARN grants nothing)'
     ),
     "ControlPolicy": (
         "control policies belong to the Resource Directory, not to this account's RAM policies, so "

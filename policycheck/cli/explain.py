@@ -23,6 +23,12 @@ examples:
 --resource and/or some values of the context keys not given. The answer is proved by reasoning
 over the patterns and conditions, not by sampling; a witness request is shown and re-checked.
 
+An action authorized per operation (all of ICE) is requested on the account-scoped ARN
+acs:<ram-code>:<region>:<account-id>:*, whatever --resource says: "*" and acs:ice:*:*:* grant it,
+a job ARN never does. A statement that names a region or account applies only there; give
+--region/--account, or the answer lists them as missing, like a missing context key (such a
+statement then neither allows nor denies).
+
 exit codes: 0 allowed (or possible), 1 denied (or impossible), 2 usage error or invalid policy.
 """
 
@@ -38,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--resource", default="*", help='the resource ARN (default "*")')
     parser.add_argument(
+        "--region",
+        help="the region the request is made in, e.g. cn-shanghai: an operation-level action (all of ICE) "
+        "is requested on acs:<ram-code>:<region>:<account-id>:*",
+    )
+    parser.add_argument("--account", help="the account id the request is made in, e.g. 1234567890123456")
+    parser.add_argument(
         "--context",
         action="append",
         default=[],
@@ -50,6 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="a Resource Directory control policy",
+    )
+    parser.add_argument(
+        "--control-mode",
+        choices=("deny-list", "allow-list"),
+        help="how the control policies bound the request: deny-list (Resource Directory's FullAliyunAccess "
+        "stays attached beside them) or allow-list (they are the complete allow-list). Default: deny-list "
+        "when no control policy has an Allow statement, allow-list otherwise",
     )
     parser.add_argument("--session-policy", metavar="FILE", help="the STS session policy of a role session")
     parser.add_argument(
@@ -75,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request, explain
+    from policycheck.evaluate.control import control_layer
     from policycheck.load.sources import load_policies
 
     context = parse_context(args.context)
@@ -83,8 +103,13 @@ def run(args: argparse.Namespace) -> int:
     identity = load_policies(args.policies, "identity")
     control = load_policies(args.control_policy, "control") if args.control_policy else ()
     session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
-    evaluator = Evaluator(PolicySet(identity=identity, control=control, session=session))
-    request = Request(args.action, args.resource, context)
-    explanation = explain(evaluator, request, any_resource=args.any_resource, any_context=args.any_context)
+    if args.control_mode and not control:
+        raise UserError("--control-mode needs --control-policy: it says how those policies bound requests")
+    layer = control_layer(control, args.control_mode)
+    evaluator = Evaluator(PolicySet(identity=identity, control=layer.policies, session=session))
+    request = Request(args.action, args.resource, context, args.region, args.account)
+    explanation = explain(
+        evaluator, request, any_resource=args.any_resource, any_context=args.any_context, control=layer
+    )
     write_report(explanation, args)
     return EXIT_OK if explanation.allowed else EXIT_FAILED

@@ -91,15 +91,21 @@ class Authorizer:
         resource: str,
         context: Mapping[str, tuple[str, ...]],
         code: str,
+        region: str,
     ) -> None:
         """Raise `code` (Forbidden.RAM for ICE, NoPermission for RAM) with AccessDeniedDetail
-        unless the caller may do `action` on `resource`."""
+        unless the caller may do `action` on `resource`.
+
+        The request is placed in `region` and the caller's account: an operation-level action
+        (all of ICE) is authorized on `acs:<ram-code>:<region>:<account-id>:*`, as on the platform.
+        """
         if credential.principal_type == "Root":
             return
         from policycheck.evaluate import Request
 
         evaluator, attachments = self._evaluator(credential)
-        decision = evaluator.evaluate(Request(action, resource=resource, context=dict(context)))
+        request = Request(action, resource, dict(context), region, credential.account.account_id)
+        decision = evaluator.evaluate(request)
         if decision.decision == "allow":
             return
         explicit = decision.decision == "explicit_deny"
@@ -127,7 +133,7 @@ class Authorizer:
             "ExplicitDeny": explicit,
             "NoPermissionPolicyType": policy_type,
             "AuthAction": action,
-            "AuthResource": resource,
+            "AuthResource": decision.resource,
             "AuthPrincipal": principal,
             "AuthConditions": [
                 {"ConditionKey": key, "ConditionValues": list(values)}

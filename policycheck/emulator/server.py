@@ -330,7 +330,9 @@ class Emulator:
             "acs:AccessId": (credential.access_key_id,),
             "acs:UserAgent": (request.headers.get("user-agent", ""),),
         }
-        self.authorizer.check(credential, f"{ram_code}:{call.action}", resource, context, denial)
+        self.authorizer.check(
+            credential, f"{ram_code}:{call.action}", resource, context, denial, settings.region
+        )
         params = call.params
         if call.action == "SubmitIProductionJob":
             return ice.submit(self.store, account.account_id, params, now)

@@ -19,8 +19,18 @@ from policycheck.patterns import glob_regex
 
 STAR = "*"
 ANY = "?"
+
+
+class Repeat(frozenset):
+    """A position that takes any run (none too) of the characters in the set, like `[a-z0-9-]*`.
+
+    Lets a search range over strings of a known shape (a region id, an account id) rather than
+    over every string; a plain frozenset position takes exactly one of its characters.
+    """
+
+
 Token = str | frozenset[str]
-"""STAR, ANY, or the set of characters a position accepts."""
+"""STAR, ANY, a Repeat, or the set of characters a position accepts."""
 Tokens = tuple[Token, ...]
 
 # Preferred stand-ins for "any character no pattern names". None of them can occur in a number,
@@ -53,7 +63,7 @@ class _Nfa:
 
     def _close(self, mask: int) -> int:
         for i, token in enumerate(self.tokens):
-            if token is STAR and mask >> i & 1:
+            if (token is STAR or type(token) is Repeat) and mask >> i & 1:
                 mask |= 1 << (i + 1)
         return mask
 
@@ -66,6 +76,9 @@ class _Nfa:
                 if mask >> i & 1:
                     if token is STAR:
                         out |= 1 << i
+                    elif type(token) is Repeat:
+                        if char in token:
+                            out |= 1 << i
                     elif token is ANY or char in token:
                         out |= 1 << (i + 1)
             out = self._close(out)

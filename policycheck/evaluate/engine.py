@@ -11,13 +11,14 @@ prefix, and work is shared between them. A property test holds the two to the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from policycheck.evaluate import scope
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
-from policycheck.patterns import fold, has_wildcard
+from policycheck.patterns import fold, has_wildcard, resource_problem
 
 LAYERS = ("control", "session", "identity")
 """Layers in the order RAM evaluates them; the first that does not allow is the one reported."""
@@ -30,11 +31,15 @@ class Request:
     """One API call to decide: action, resource (`*` by default) and condition context.
 
     Context keys match condition keys case-insensitively; each key carries one or more values.
+    `region` and `account` place the request: an operation-level action is requested on
+    `acs:<ram-code>:<region>:<account>:*` (policycheck.evaluate.scope); None means not known.
     """
 
     action: str
     resource: str = "*"
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    region: str | None = None
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,10 @@ class Decision:
 
     `matched`: for allow, the allowing statements of every layer; for explicit_deny, the denying
     ones; for implicit_deny, none (`conditions` tells why candidate statements did not apply).
-    `resource` is the resource that was matched: `*` for operation-level actions.
+    `resource` is the resource that was matched: for an operation-level action the account-scoped
+    ARN (`acs:ice:<region>:<account-id>:*` where a field is not known).
+    `missing_scope` names the unknown fields ("account", "region") some statement's Resource
+    depends on; like a missing condition key, such a statement neither grants nor denies.
     `conditions` covers every condition of every statement whose action and resource matched;
     it is worked out when first read, so deciding stays fast for callers that only need the verdict.
     """
@@ -114,6 +122,13 @@ class Decision:
     resource: str = "*"
     _applicable: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
     _context: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    missing_scope: tuple[str, ...] = ()
+    _pending: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def pending(self) -> tuple[Match, ...]:
+        """Statements whose Resource matches only for some values of the missing scope fields."""
+        return tuple(s.match for s in self._pending)
 
     @property
     def allowed(self) -> bool:
@@ -151,6 +166,16 @@ class CompiledStatement:
     @property
     def layer(self) -> str:
         return self.match.layer
+
+
+def _valid_resources(statement: Statement) -> Statement:
+    """The statement with only the Resource values that can match a request.
+
+    What lint reports as INVALID_ARN (`arn:aws:...`, a four-field ARN) matches nothing here:
+    both read patterns.resource_problem, so lint and evaluation agree on what a resource is.
+    """
+    valid = tuple(r for r in statement.resources if resource_problem(r) is None)
+    return statement if len(valid) == len(statement.resources) else replace(statement, resources=valid)
 
 
 def _resource_matcher(statement: Statement) -> Callable[[str], object]:
@@ -249,17 +274,32 @@ _PREFIX = 8
 """Resource patterns are bucketed by their first characters (`acs:oss:`) when those are literal."""
 
 
+_Scoped = tuple[tuple["CompiledStatement", ...], tuple["CompiledStatement", ...], tuple[str, ...]]
+"""(statements that apply, statements that depend on an unknown field, the unknown fields)."""
+
+
 class _ActionPlan:
     """One action's candidate statements, arranged so a request reads few of them.
 
     Statements on Resource `*` always apply; the others are bucketed by the first _PREFIX
     characters of their patterns, so a request only checks those that could match its resource.
+    For an operation-level action, the statements that can match the service's account-scoped
+    ARN are kept, and sorted once per (region, account) into those that apply and those that
+    depend on what is not known.
     """
 
-    def __init__(self, operation_level: bool, found: tuple[CompiledStatement, ...]) -> None:
+    def __init__(self, operation_level: bool, service: str, found: tuple[CompiledStatement, ...]) -> None:
         self.operation_level = operation_level
+        self.service = service
+        self._scoped: dict[tuple[str | None, str | None], _Scoped] = {}
         if operation_level:
-            found = tuple(s for s in found if s.resource("*"))
+            found = tuple(
+                s
+                for s in found
+                if s.any_resource
+                or s.match.statement.not_resource
+                or any(scope.can_match(service, r) for r in s.match.statement.resources)
+            )
         self.candidates = found
         self.always = tuple(s for s in found if s.any_resource)
         unindexed: list[CompiledStatement] = []
@@ -279,6 +319,38 @@ class _ActionPlan:
             head: tuple(sorted({*unindexed, *members}, key=_order)) for head, members in buckets.items()
         }
 
+    def scoped(self, region: str | None, account: str | None) -> _Scoped:
+        """For an operation-level action: which candidates apply at this region and account."""
+        key = (region, account)
+        found = self._scoped.get(key)
+        if found is not None:
+            return found
+        unknown = scope.unknown_fields(region, account)
+        if not unknown:
+            arn = scope.operation_arn(self.service, region, account)
+            found = (tuple(s for s in self.candidates if s.resource(arn)), (), ())
+        else:
+            reached: dict[str, list[CompiledStatement]] = {scope.ALWAYS: [], scope.SOME: [], scope.NEVER: []}
+            for compiled in self.candidates:
+                statement = compiled.match.statement
+                how = (
+                    scope.ALWAYS
+                    if compiled.any_resource
+                    else scope.reach(
+                        self.service, statement.resources, statement.not_resource, region, account
+                    )
+                )
+                reached[how].append(compiled)
+            pending = tuple(reached[scope.SOME])
+            names = sorted(
+                {n for s in pending for n in scope.depends_on(s.match.statement.resources, unknown)}
+            )
+            found = (tuple(reached[scope.ALWAYS]), pending, tuple(names))
+        if len(self._scoped) >= _CACHE_LIMIT:
+            self._scoped.clear()
+        self._scoped[key] = found
+        return found
+
 
 def _order(compiled: CompiledStatement) -> int:
     return compiled.order
@@ -288,8 +360,8 @@ class Evaluator:
     """Decides requests against one PolicySet; compiles every pattern once, at construction.
 
     `operation_level(action)` says whether the action's service authorizes per operation (all of
-    ICE): then the request's resource is `*` whatever was given, and only statements with a
-    Resource pattern matching the literal `*` can apply. It defaults to the action catalog.
+    ICE): then the request's resource is the account-scoped ARN `acs:<ram-code>:<region>:<account>:*`
+    whatever resource was given (policycheck.evaluate.scope). It defaults to the action catalog.
     Safe to share between threads: the only state is a cache of per-action candidates.
     """
 
@@ -310,7 +382,7 @@ class Evaluator:
         shared: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         for layer, given in layers:
             for policy in given:
-                for statement in policy.statements:
+                for statement in map(_valid_resources, policy.statements):
                     conditions = tuple(map(compile_condition, statement.conditions))
                     tests = tuple(shared.setdefault(_condition_identity(c), c.test) for c in conditions)
                     compiled.append(
@@ -332,7 +404,9 @@ class Evaluator:
         folded = fold(action)
         plan = self._plans.get(folded)
         if plan is None:
-            plan = _ActionPlan(bool(self.operation_level(action)), self._index.lookup(folded))
+            plan = _ActionPlan(
+                bool(self.operation_level(action)), scope.service_of(folded), self._index.lookup(folded)
+            )
             if len(self._plans) >= _CACHE_LIMIT:
                 self._plans.clear()
             self._plans[folded] = plan
@@ -342,7 +416,8 @@ class Evaluator:
         """(operation-level?, statements whose action part applies) for an action, cached.
 
         For an operation-level action the statements are already narrowed to those whose
-        Resource matches `*`, the only resource such a request can have.
+        Resource can match the service's account-scoped ARN, the only resource such a request
+        can have.
         """
         plan = self._plan(action)
         return plan.operation_level, plan.candidates
@@ -354,9 +429,12 @@ class Evaluator:
     def evaluate(self, request: Request) -> Decision:
         """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""
         plan = self._plan(request.action)
+        pending: tuple[CompiledStatement, ...] = ()
+        missing_scope: tuple[str, ...] = ()
         if plan.operation_level:
-            resource = "*"
-            applicable = plan.candidates
+            region = scope.region_for(plan.service, request.region)
+            resource = scope.operation_arn(plan.service, region, request.account)
+            applicable, pending, missing_scope = plan.scoped(region, request.account)
         else:
             resource = request.resource
             checked = plan.by_prefix.get(resource[:_PREFIX], plan.unindexed)
@@ -386,24 +464,17 @@ class Evaluator:
             denying.sort(key=_order)
         if len(allowing) > 1:
             allowing.sort(key=_order)
+        evidence = (resource, tuple(applicable), context, missing_scope, pending)
         if denying:
             return Decision(
-                EXPLICIT_DENY,
-                tuple(s.match for s in denying),
-                denying[0].layer,
-                missing_context,
-                resource,
-                tuple(applicable),
-                context,
+                EXPLICIT_DENY, tuple(s.match for s in denying), denying[0].layer, missing_context, *evidence
             )
         layers = {s.layer for s in allowing}
         for layer in self.required:
             if layer not in layers:
-                return Decision(
-                    IMPLICIT_DENY, (), layer, missing_context, resource, tuple(applicable), context
-                )
+                return Decision(IMPLICIT_DENY, (), layer, missing_context, *evidence)
         matched = tuple(s.match for s in allowing)
-        return Decision(ALLOW, matched, None, missing_context, resource, tuple(applicable), context)
+        return Decision(ALLOW, matched, None, missing_context, *evidence)
 
 
 def evaluate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from policycheck.evaluate.control import ControlLayer
 from policycheck.evaluate.engine import ConditionResult, Decision, Evaluator, Match, Request
 from policycheck.evaluate.possible import Possibility, could_allow
 
@@ -17,11 +18,13 @@ from policycheck.evaluate.possible import Possibility, could_allow
 @dataclass(frozen=True)
 class NearMiss:
     """An Allow statement for the action that did not apply: its Resource did not match the
-    decided resource, and/or these of its conditions were false."""
+    decided resource, or matches it only in some regions/accounts and they were not given
+    (`pending`, see Decision.missing_scope), and/or these of its conditions were false."""
 
     match: Match
     resource_mismatch: bool
     failed_conditions: tuple[ConditionResult, ...] = ()
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Explanation:
     possibility: Possibility | None = None
     near_misses: tuple[NearMiss, ...] = ()
     """Only for an implicit deny: what would have to change for an Allow to apply."""
+    control: ControlLayer | None = None
+    """How the control policies were read (deny-list beside FullAliyunAccess, or allow-list)."""
 
     @property
     def allowed(self) -> bool:
@@ -45,6 +50,8 @@ class Explanation:
 def near_misses(evaluator: Evaluator, decision: Decision, action: str) -> tuple[NearMiss, ...]:
     """The Allow statements for `action` that did not decide it, and what stopped each."""
     decided = {(m.policy.source, m.statement.index) for m in decision.matched}
+    pending = {(m.policy.source, m.statement.index) for m in decision.pending}
+    applied = {(r.policy.source, r.statement.index) for r in decision.conditions}
     failed: dict[tuple[str, int], list[ConditionResult]] = {}
     for result in decision.conditions:
         if not result.held:
@@ -55,17 +62,29 @@ def near_misses(evaluator: Evaluator, decision: Decision, action: str) -> tuple[
         key = (match.policy.source, match.statement.index)
         if compiled.deny or key in decided:
             continue
-        mismatch = not compiled.resource(decision.resource)
         conditions = tuple(failed.get(key, ()))
+        if key in pending:
+            misses.append(NearMiss(match, False, conditions, pending=True))
+            continue
+        # A statement whose conditions were tested matched the resource; the others are tested
+        # here (for an operation-level action the ARN may show placeholders: see evaluate.scope).
+        mismatch = key not in applied and not compiled.resource(decision.resource)
         if mismatch or conditions:
             misses.append(NearMiss(match, mismatch, conditions))
     return tuple(misses)
 
 
 def explain(
-    evaluator: Evaluator, request: Request, any_resource: bool = False, any_context: bool = False
+    evaluator: Evaluator,
+    request: Request,
+    any_resource: bool = False,
+    any_context: bool = False,
+    control: ControlLayer | None = None,
 ) -> Explanation:
-    """Decide `request`, say why, and with any_resource/any_context ask whether it could ever be allowed."""
+    """Decide `request`, say why, and with any_resource/any_context ask whether it could ever be allowed.
+
+    `control` is how the evaluator's control layer was built, carried to the reports.
+    """
     decision = evaluator.evaluate(request)
     possibility = None
     if any_resource or any_context:
@@ -76,6 +95,8 @@ def explain(
             request.context,
             any_resource=any_resource,
             any_context=any_context,
+            region=request.region,
+            account=request.account,
         )
     misses = near_misses(evaluator, decision, request.action) if decision.decision == "implicit_deny" else ()
-    return Explanation(request, decision, possibility, misses)
+    return Explanation(request, decision, possibility, misses, control)

@@ -6,7 +6,9 @@ layer applies and no Deny applies. The search:
 1. Resources. All Resource patterns of the statements whose action part applies run in lockstep
    with the requested pattern (policycheck.evaluate.automaton); every reachable combination of
    "which statements' Resource matches" is found with a shortest resource producing it. A fixed
-   resource (any_resource=False, or `*` for operation-level actions) has one combination.
+   resource (any_resource=False) has one combination. An operation-level action is requested
+   on the account-scoped ARN (policycheck.evaluate.scope): the region and account given are
+   kept, the others range over every region and account id.
 2. Statements. For each combination, pick one applicable Allow per required layer (an Allow
    without conditions makes the others of its layer redundant).
 3. Context. The picked Allows' conditions must all be true; each Deny whose Resource matched must
@@ -29,7 +31,7 @@ import json
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-from policycheck.evaluate import automaton
+from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
@@ -210,8 +212,10 @@ def _dodge(
     return (UNKNOWN if undecided else UNSAT), {}
 
 
-def _resource_combinations(statements: list[CompiledStatement], pattern: str) -> automaton.Exploration:
-    """Which sets of statements can match one resource matching `pattern`; a resource for each.
+def _resource_combinations(
+    statements: list[CompiledStatement], requested: automaton.Tokens
+) -> automaton.Exploration:
+    """Which sets of statements can match one resource of `requested`; a resource for each.
 
     Statements whose Resource holds `*` match every resource (with NotResource: none), so they
     stay out of the automaton; statements with the same patterns share one group.
@@ -219,7 +223,7 @@ def _resource_combinations(statements: list[CompiledStatement], pattern: str) ->
     always = frozenset(s.order for s in statements if "*" in s.match.statement.resources) - frozenset(
         s.order for s in statements if s.match.statement.not_resource
     )
-    patterns: list[automaton.Tokens] = [automaton.glob_tokens(pattern)]
+    patterns: list[automaton.Tokens] = [requested]
     groups: dict[tuple[tuple[str, ...], bool], tuple[range, list[int]]] = {}
     for compiled in statements:
         statement = compiled.match.statement
@@ -255,18 +259,36 @@ def _no_allow_reason(evaluator: Evaluator, action: str, layer: str, operation_le
     where = f"the {layer} polic{'y' if layer == 'session' else 'ies'}"
     reason = f"no Allow statement in {where} matches {action}"
     if operation_level:
+        service = scope.service_of(action)
         scoped = [
             s
             for s in evaluator.statements_for_action(action)
-            if not s.deny and s.layer == layer and not s.resource("*")
+            if not s.deny and s.layer == layer  # every one of them: none is a candidate
         ]
         if scoped:
             reason = (
-                f'{action} is authorized per operation (resource "*"), and the Allow statements for it '
-                f"in {where} name only specific resources ({scoped[0].match.describe()}), "
+                f"{action} is authorized per operation (on the account-scoped ARN "
+                f'"{scope.operation_arn(service, None, None)}"), and the Allow statements for it '
+                f"in {where} name only resources that never match it ({scoped[0].match.describe()}), "
                 "so they grant nothing"
             )
     return reason
+
+
+def _placed(evaluator: Evaluator, request: Request, service: str) -> Request:
+    """The witness of an operation-level action as a request in a region and account.
+
+    The search found the shortest such ARN (`acs:ice:a:0:*`); where a field was free and a
+    readable example value (scope.EXAMPLES) gives the same decision, the example is shown.
+    """
+    region, account = scope.split_arn(service, request.resource)
+    example_region = scope.EXAMPLES[scope.REGION] if request.region is None else request.region
+    example_account = scope.EXAMPLES[scope.ACCOUNT] if request.account is None else request.account
+    for placed in ((example_region, example_account), (region, example_account), (example_region, account)):
+        decision = evaluator.evaluate(Request(request.action, "", request.context, *placed))
+        if decision.allowed and not decision.missing_scope:
+            return Request(request.action, decision.resource, request.context, *placed)
+    return Request(request.action, request.resource, request.context, region, account)
 
 
 def could_allow(
@@ -277,16 +299,21 @@ def could_allow(
     any_resource: bool = True,
     any_context: bool = True,
     single_valued: bool = False,
+    region: str | None = None,
+    account: str | None = None,
 ) -> Possibility:
     """Could some resource matching `resource` and/or some context make `action` allowed?
 
     `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
     any values for keys not in `context` (else exactly `context`). A context key may carry
     several values, as evaluate() accepts; `single_valued` limits every key to one value, as
-    RAM's global keys carry (fewer contexts, so fewer "possible" answers).
+    RAM's global keys carry (fewer contexts, so fewer "possible" answers). `region`/`account`
+    place an operation-level request (policycheck.evaluate.scope); None: any region / account.
     """
     context = context or {}
     operation_level, candidates = evaluator.candidates(action)
+    service = scope.service_of(action)
+    region = scope.region_for(service, region)
     given: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():
         given[fold(key)] = given.get(fold(key), ()) + (
@@ -305,15 +332,17 @@ def could_allow(
             statement = deny.match.statement
             universal = "*" in statement.resources and not statement.not_resource
             if deny.deny and universal and _unavoidable(deny, given, not any_context):
-                scope = "the given context" if not any_context else "every context"
-                return Possibility(False, None, (), f"denied by {deny.match.describe()} for {scope}", ())
+                when = "the given context" if not any_context else "every context"
+                return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
     exploration = None
-    if operation_level or not any_resource:
-        fixed = "*" if operation_level else resource
-        combinations = [(frozenset(s.order for s in relevant if s.resource(fixed)), fixed)]
+    if operation_level:
+        requested = scope.request_tokens(service, region, account)
+        combinations = exploration = _resource_combinations(relevant, requested)
+    elif not any_resource:
+        combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
     else:
         # Lazily, shortest resources first: the first combination that works ends the search.
-        combinations = exploration = _resource_combinations(relevant, resource)
+        combinations = exploration = _resource_combinations(relevant, automaton.glob_tokens(resource))
     denies = [s for s in relevant if s.deny]
     undecided: list[str] = []
     reasons: list[str] = []
@@ -340,7 +369,9 @@ def could_allow(
                 problem = _Context(given, context, not any_context, single_valued)
                 status, found_context, why = _solve_context(chosen, applying_denies, problem)
                 if status == SAT:
-                    request = Request(action, witness_resource, found_context)
+                    request = Request(action, witness_resource, found_context, region, account)
+                    if operation_level:
+                        request = _placed(evaluator, request, service)
                     decision = evaluator.evaluate(request)
                     if decision.allowed:
                         added = tuple(sorted(k for k in found_context if fold(k) not in given))
@@ -356,12 +387,15 @@ def could_allow(
     if exploration is not None and not exploration.complete and tried <= COMBINATIONS:
         undecided.insert(0, "too many resource pattern states to explore")
     if not reasons:
-        scope = f"resource matching {resource!r}" if any_resource and not operation_level else "resource"
+        if operation_level:
+            where = f'account-scoped ARN "{scope.operation_arn(service, region, account)}"'
+        else:
+            where = f"resource matching {resource!r}" if any_resource else "resource"
         layer = next((la for la in LAYERS if la in missing_layer), "identity")
         if len(missing_layer) > 1 or not missing_layer:
-            reasons.append(f"no {scope} is allowed by every required layer at once")
+            reasons.append(f"no {where} is allowed by every required layer at once")
         else:
-            reasons.append(f"no {scope} is allowed by the {layer} policies for {action}")
+            reasons.append(f"no {where} is allowed by the {layer} policies for {action}")
     reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
     if undecided:
         return Possibility(

@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from policycheck.evaluate import scope
 from policycheck.evaluate.engine import Match, PolicySet, Request
 from policycheck.evaluate.operators import compile_condition
 from policycheck.model import Condition, Policy, Statement
-from policycheck.patterns import fold
+from policycheck.patterns import fold, resource_problem
 
 
 class ReferenceDecision(NamedTuple):
@@ -48,10 +49,22 @@ def reference_decision(
     policies: PolicySet, request: Request, operation_level: Callable[[str], bool] | None = None
 ) -> ReferenceDecision:
     """Decide `request` statement by statement; `operation_level` as the Evaluator takes it
-    (default: the action catalog), for actions authorized on "*" whatever the resource."""
+    (default: the action catalog), for actions requested on their service's account-scoped ARN
+    `acs:<ram-code>:<region>:<account-id>:*` whatever the resource (policycheck.evaluate.scope).
+
+    Read with the region and account given. Where one is not, the ARN shows a placeholder, which
+    decides every pattern that does not name that field; a pattern that does depends on it,
+    which the engine reports as Decision.missing_scope (docs/evaluation.md §1).
+    A Resource value that is not a resource (patterns.resource_problem) matches nothing.
+    """
     if operation_level is None:
         from policycheck.catalog import is_operation_level as operation_level
-    resource = "*" if operation_level(request.action) else request.resource
+    if operation_level(request.action):
+        service = scope.service_of(request.action)
+        region = scope.region_for(service, request.region)
+        resource = scope.operation_arn(service, region, request.account)
+    else:
+        resource = request.resource
     context: dict[str, tuple[str, ...]] = {}
     for key, values in request.context.items():
         context[fold(key)] = context.get(fold(key), ()) + tuple(values)
@@ -63,7 +76,8 @@ def reference_decision(
             for s in policy.statements:
                 if any(glob_match(fold(a), fold(request.action)) for a in s.actions) == s.not_action:
                     continue
-                if any(glob_match(r, resource) for r in s.resources) == s.not_resource:
+                valid = [r for r in s.resources if resource_problem(r) is None]
+                if any(glob_match(r, resource) for r in valid) == s.not_resource:
                     continue
                 applies = True
                 for condition in s.conditions:

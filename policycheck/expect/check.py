@@ -54,7 +54,9 @@ class CheckResult:
     near_misses: tuple[NearMiss, ...] = ()
     """A violated allow: the Allow statements for the action that did not apply, and why (as explain)."""
     decided_resource: str = ""
-    """The resource RAM decides on: "*" for a per-operation action, whatever `resource` says."""
+    """The resource RAM decided on: account-scoped for a per-operation action, whatever `resource` says."""
+    missing_scope: tuple[str, ...] = ()
+    """For near misses: the fields (region, account) the request left unknown."""
 
 
 @dataclass(frozen=True)
@@ -141,14 +143,15 @@ def check_allow(
 ) -> CheckResult:
     resource = e.resource or "*"
     context = dict(e.context or {})
-    decision = evaluator.evaluate(Request(action, resource, context))
+    region, account = principal.spec.region, principal.spec.account
+    decision = evaluator.evaluate(Request(action, resource, context, region, account))
     base = {
         "expectation": e,
         "action": action,
         "resource": resource,
-        "missing_context": decision.missing_context,
+        "missing_context": decision.missing_context + decision.missing_scope,
     }
-    if decision.allowed and not decision.missing_context:
+    if decision.allowed and not decision.missing_context and not decision.missing_scope:
         return CheckResult(
             status=HOLDS,
             passed=True,
@@ -156,12 +159,30 @@ def check_allow(
             statements=decision.matched,
             **base,
         )
-    possibility = could_allow(evaluator, action, resource, context, any_resource=False, any_context=True)
+    possibility = could_allow(
+        evaluator,
+        action,
+        resource,
+        context,
+        any_resource=False,
+        any_context=True,
+        region=region,
+        account=account,
+    )
     if decision.allowed or possibility.possible:
         witness = possibility.witness
         extra = {k: v for k, v in (witness.context if witness else {}).items() if k not in context}
-        keys = ", ".join(sorted(set(decision.missing_context) | set(extra)))
-        how = f"; allowed for example with {_context_text(extra)}" if extra else ""
+        placed = {
+            name: (value,)
+            for name, value, given in (
+                ("region", witness.region if witness else None, region),
+                ("account", witness.account if witness else None, account),
+            )
+            if name in decision.missing_scope and value is not None and given is None
+        }
+        keys = ", ".join(sorted(set(decision.missing_context) | set(extra) | set(decision.missing_scope)))
+        example = {**extra, **placed}
+        how = f"; allowed for example with {_context_text(example)}" if example else ""
         reason = f"allowed only under conditions on {keys}, which the expectation does not give{how}"
         return CheckResult(
             status=CONDITIONAL,
@@ -191,6 +212,7 @@ def check_allow(
         statements=decision.matched,
         near_misses=misses,
         decided_resource=decision.resource,
+        missing_scope=decision.missing_scope,
         **base,
     )
 
@@ -203,8 +225,16 @@ def check_deny(
     given = e.context is not None
     context = dict(e.context or {})
     base = {"expectation": e, "action": action, "resource": resource}
+    placed = {"region": principal.spec.region, "account": principal.spec.account}
     possibility = could_allow(
-        evaluator, action, resource, context, any_resource=True, any_context=not given, single_valued=True
+        evaluator,
+        action,
+        resource,
+        context,
+        any_resource=True,
+        any_context=not given,
+        single_valued=True,
+        **placed,
     )
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
@@ -236,6 +266,7 @@ def check_deny(
             any_resource=True,
             any_context=not given,
             single_valued=True,
+            **placed,
         )
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
@@ -265,7 +296,7 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
     policies = PolicySet(
         identity=live.identity, control=resolved.policies.control, session=resolved.policies.session
     )
-    return ResolvedPrincipal(resolved.spec, policies, live.trust, tuple(live.problems))
+    return ResolvedPrincipal(resolved.spec, policies, live.trust, tuple(live.problems), resolved.control)
 
 
 def run_check(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
+from policycheck.evaluate.control import ControlLayer, control_layer
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
 from policycheck.load.document import Document
@@ -30,6 +31,8 @@ class ResolvedPrincipal:
     policies: PolicySet
     trust: Policy | None
     unknowns: tuple[str, ...]
+    control: ControlLayer | None = None
+    """How the declared control policies were read (deny-list beside FullAliyunAccess, or allow-list)."""
 
 
 def _looks_like_path(reference: str) -> bool:
@@ -160,8 +163,9 @@ class Library:
             found, plan_trust = self._from_plans(spec, unknowns)
             identity += found
             trust = trust or plan_trust
-        policies = PolicySet(identity=tuple(identity), control=tuple(control), session=session)
-        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns))
+        layer = control_layer(tuple(control), spec.control_mode)
+        policies = PolicySet(identity=tuple(identity), control=layer.policies, session=session)
+        return ResolvedPrincipal(spec, policies, trust, tuple(unknowns), layer)
 
     def _from_plans(self, spec: PrincipalSpec, unknowns: list[str]) -> tuple[list[Policy], Policy | None]:
         """A principal's attached policies (and a role's trust policy) from the Terraform plans."""

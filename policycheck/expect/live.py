@@ -2,6 +2,15 @@
 
 Pure: the probe results come in from the edge (policycheck.cloud); this module only decides
 whether they agree and, when they do not, what most likely explains it.
+
+Only a decided static verdict can be confirmed. The static verdict is worked out for the
+context the probe really has, as the probe section states it (`context:`, the probe's region,
+the principal's account). When it depends on a key or field not stated there, it is
+*conditional*: the live call answered for values the repository does not know (its real source
+address, say), so agreeing with it confirms nothing. A live answer that no value of the missing
+keys can give is a mismatch; any other is inconclusive, never confirmed. Example: a principal
+whose only guard is `Deny ... NotIpAddress acs:SourceIp` is conditional without the source
+address, and "live allowed" says nothing about whether the guard works.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from policycheck.config import ProbePrincipal
-from policycheck.evaluate import Evaluator, Request
+from policycheck.evaluate import Evaluator, Request, could_allow
 from policycheck.expect.check import CheckReport
 from policycheck.findings import Finding
 from policycheck.verdict import ProbeResult, explain_denial
@@ -45,12 +54,30 @@ class LiveCheck:
         return self.status == CONFIRMED
 
 
-def static_verdict(evaluator: Evaluator, probed: ProbePrincipal) -> tuple[str, str]:
-    """allow, deny or conditional for the probed action in the probe's context."""
-    decision = evaluator.evaluate(Request(probed.action, "*", dict(probed.context)))
-    if decision.missing_context:
-        keys = ", ".join(decision.missing_context)
-        return "conditional", f"depends on {keys}, which the probe section does not give (context:)"
+def static_verdict(
+    evaluator: Evaluator, probed: ProbePrincipal, region: str | None = None, account: str | None = None
+) -> tuple[str, str]:
+    """allow, deny or conditional for the probed action in the context the probe really has.
+
+    Conditional: the decision depends on keys (or the region/account) the probe section does
+    not give. Deny when no value of them could allow it.
+    """
+    context = dict(probed.context)
+    decision = evaluator.evaluate(Request(probed.action, "*", context, region, account))
+    missing = decision.missing_context + decision.missing_scope
+    guarded = any(r.missing and r.statement.effect == "Deny" for r in decision.conditions) or any(
+        m.effect == "Deny" for m in decision.pending
+    )
+    if missing and decision.allowed and not guarded:
+        missing = ()  # only Allows it did not need test them: allowed whatever their values
+    if missing:
+        possible = could_allow(
+            evaluator, probed.action, "*", context, any_resource=False, region=region, account=account
+        )
+        if not possible.possible and possible.exhaustive:
+            return "deny", f"denied whatever {', '.join(missing)} is: {possible.reason}"
+        keys = ", ".join(missing)
+        return "conditional", f"depends on {keys}, which the probe section does not give"
     if decision.allowed:
         return "allow", "allowed by " + ", ".join(
             m.describe() for m in decision.matched if m.layer == "identity"
@@ -77,7 +104,11 @@ def compare(probed: ProbePrincipal, static: str, static_reason: str, live: Probe
     if static == "conditional":
         outcome = "allowed" if allowed else "denied"
         return LiveCheck(
-            status=CONFIRMED, reason=f"live {outcome}; the static verdict {static_reason}", **base
+            status=INCONCLUSIVE,
+            reason=f"live {outcome}, but not a confirmation: the static verdict {static_reason}, so the "
+            "live call was decided on values the repository does not know; state them under the "
+            "probe's context: (and region/account) to compare",
+            **base,
         )
     if (static == "allow") == allowed:
         detail = "" if allowed or live.denial is None else f": {_denial_words(live)}"
@@ -142,8 +173,10 @@ def live_checks(report: CheckReport, results: dict[str, ProbeResult]) -> CheckOu
     """The report with every probed principal's live result compared with its static verdict."""
     checks = []
     for probed in report.spec.probe.principals:
-        evaluator = Evaluator(report.principals[probed.name].policies)
-        static, reason = static_verdict(evaluator, probed)
+        principal = report.principals[probed.name]
+        evaluator = Evaluator(principal.policies)
+        region = report.spec.probe.region or principal.spec.region
+        static, reason = static_verdict(evaluator, probed, region, principal.spec.account)
         checks.append(compare(probed, static, reason, results[probed.name]))
     return CheckOutcome(report, tuple(checks))
 

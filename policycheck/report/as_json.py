@@ -11,6 +11,7 @@ from policycheck.findings import summarize
 if TYPE_CHECKING:
     from policycheck.account import AuditReport, AuditResult
     from policycheck.evaluate import ConditionResult, Decision, Explanation, Match, NearMiss, Possibility
+    from policycheck.evaluate.control import ControlLayer
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
@@ -131,14 +132,20 @@ def _condition(result: ConditionResult) -> dict[str, Any]:
     }
 
 
-def explain_payload(decision: Decision, possibility: Possibility | None = None) -> dict[str, Any]:
+def explain_payload(
+    decision: Decision, possibility: Possibility | None = None, control: ControlLayer | None = None
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "decision": decision.decision,
         "matched_statements": [statement_ref(m) for m in decision.matched],
         "missing_context": list(decision.missing_context),
+        "missing_scope": list(decision.missing_scope),
+        "pending_statements": [statement_ref(m) for m in decision.pending],
         "denied_by_layer": decision.denied_by_layer,
         "resource": decision.resource,
         "conditions": [_condition(c) for c in decision.conditions],
+        "control_mode": control.mode if control else None,
+        "full_aliyun_access_assumed": bool(control and control.assumed),
     }
     if possibility is not None:
         witness = possibility.witness
@@ -151,6 +158,8 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
                 else {
                     "action": witness.action,
                     "resource": witness.resource,
+                    "region": witness.region,
+                    "account": witness.account,
                     "context": {k: list(v) for k, v in sorted(witness.context.items())},
                 },
                 "granted_by": [statement_ref(m) for m in possibility.granted_by],
@@ -163,13 +172,14 @@ def explain_payload(decision: Decision, possibility: Possibility | None = None) 
 def _near_miss(miss: NearMiss) -> dict[str, Any]:
     return {
         **statement_ref(miss.match),
-        "resource_matched": not miss.resource_mismatch,
+        "resource_matched": not miss.resource_mismatch and not miss.pending,
+        "resource_depends_on_scope": miss.pending,
         "failed_conditions": [_condition(c) for c in miss.failed_conditions],
     }
 
 
 def explain_report(explanation: Explanation, color: bool = False) -> str:
-    payload = explain_payload(explanation.decision, explanation.possibility)
+    payload = explain_payload(explanation.decision, explanation.possibility, explanation.control)
     payload["did_not_apply"] = [_near_miss(miss) for miss in explanation.near_misses]
     return _dump(payload)
 
@@ -207,7 +217,14 @@ def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
         "version": __version__,
         "config": report.spec.config.path,
         "principals": {
-            name: {"type": p.spec.type, "unknowns": list(p.unknowns)}
+            name: {
+                "type": p.spec.type,
+                "unknowns": list(p.unknowns),
+                "control_mode": p.control.mode if p.control else None,
+                "full_aliyun_access_assumed": bool(p.control and p.control.assumed),
+                "region": p.spec.region,
+                "account": p.spec.account,
+            }
             for name, p in sorted(report.principals.items())
         },
         "results": [_result(r) for r in report.results],

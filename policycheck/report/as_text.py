@@ -274,17 +274,27 @@ def _request_values(result: ConditionResult) -> str:
 
 
 def _near_miss_lines(
-    miss: NearMiss, action: str, asked: str, resource: str, indent: str = "    "
+    miss: NearMiss,
+    asked: str,
+    resource: str,
+    missing_scope: tuple[str, ...] = (),
+    indent: str = "    ",
 ) -> list[str]:
-    """What stopped one Allow statement for `action` from applying (`asked`: the resource the
-    request named; `resource`: the one decided, "*" for per-operation actions)."""
+    """What stopped one Allow statement for the action from applying (`asked`: the resource the
+    request named; `resource`: the one decided, account-scoped for per-operation actions)."""
     match = miss.match
     lines = []
+    resources = ", ".join(f'"{r}"' for r in match.statement.resources)
+    if miss.pending:
+        fields = " or ".join(f"{field}s" for field in missing_scope)
+        why = f"its {match.statement.resource_key} {resources} applies only in some {fields}, not given"
+        lines.append(f"{indent}{cite(match)} ({match.layer}): {why}")
     if miss.resource_mismatch:
-        resources = ", ".join(f'"{r}"' for r in match.statement.resources)
         why = f'its {match.statement.resource_key} {resources} does not match "{resource}"'
-        if resource == "*" and asked == "*":
-            why += f' ({action.split(":")[0]} authorizes per operation: write "Resource": "*")'
+        if resource != asked and resource.endswith(":*"):
+            service = resource.split(":")[1]
+            fix = f'"Resource": "*" or "acs:{service}:*:*:*"'
+            why += f" ({service} authorizes per operation: write {fix})"
         lines.append(f"{indent}{cite(match)} ({match.layer}): {why}")
     for result in miss.failed_conditions:
         lines.append(
@@ -298,10 +308,13 @@ def explain_report(explanation: Explanation, color: bool) -> str:
     request, decision, possibility = explanation.request, explanation.decision, explanation.possibility
     word, code = HEADLINES[decision.decision]
     lines = [f'{paint(word, code, color)}  {request.action} on "{decision.resource}"']
-    if decision.resource != request.resource:
+    control = explanation.control
+    if control is not None and control.describe():
+        lines.append(f"  ({control.describe()})")
+    if decision.resource != request.resource and request.resource != "*":
         lines.append(
-            f'  ({request.action.split(":")[0]} authorizes per operation, so the resource is "*", '
-            f'not "{request.resource}")'
+            f"  ({request.action.split(':')[0]} authorizes per operation, so the request is made on "
+            f'the account-scoped ARN "{decision.resource}", not on "{request.resource}")'
         )
     if decision.decision == "allow":
         for match in decision.matched:
@@ -327,12 +340,19 @@ def explain_report(explanation: Explanation, color: bool) -> str:
         if explanation.near_misses:
             lines.append("  statements for this action that did not apply:")
             for miss in explanation.near_misses:
-                lines += _near_miss_lines(miss, request.action, request.resource, decision.resource)
+                lines += _near_miss_lines(miss, request.resource, decision.resource, decision.missing_scope)
     if decision.missing_context:
         keys = ", ".join(decision.missing_context)
         lines.append(
             f"  missing context: {keys}: conditions on it count as false; the answer may change "
             "once it is given (--context KEY=VALUE)"
+        )
+    if decision.missing_scope:
+        fields = ", ".join(decision.missing_scope)
+        flags = " ".join(f"--{field} ..." for field in decision.missing_scope)
+        lines.append(
+            f"  missing {fields}: statements that name one apply only there, so they count as not "
+            f"matching; the answer may change once it is given ({flags})"
         )
     if possibility is not None:
         lines.append("")
@@ -387,7 +407,7 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
         lines.append("      statements for this action that did not apply:")
         for miss in result.near_misses:
             lines += _near_miss_lines(
-                miss, result.action, result.resource, result.decided_resource, indent="        "
+                miss, result.resource, result.decided_resource, result.missing_scope, indent="        "
             )
     return lines
 
@@ -435,6 +455,8 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         lines += ["", f"{paint(name, '1', color)}{kind}"]
         for note in principal.unknowns:
             lines.append(f"  note: {note}")
+        if principal.control is not None and principal.control.describe():
+            lines.append(f"  note: {principal.control.describe()}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
             lines += _group(expectation, list(group), outcome.quiet, color)
     if report.absent:

@@ -1,7 +1,9 @@
-"""Actions checked against the catalog: UNKNOWN_ACTION, UNKNOWN_SERVICE, RESOURCE_MISMATCH, REDUNDANT.
+"""Actions checked against the catalog: MALFORMED_ACTION, UNKNOWN_ACTION, UNKNOWN_SERVICE,
+RESOURCE_MISMATCH, REDUNDANT.
 
-RESOURCE_MISMATCH has two checks: actions authorized per operation (ICE) scoped to an ARN, and
-OSS actions whose level (service, bucket, object) no Resource of the statement can reach.
+RESOURCE_MISMATCH has two checks: actions authorized per operation (ICE) whose Resource cannot
+match the account-scoped ARN they are requested on, and OSS actions whose level (service,
+bucket, object) no Resource of the statement can reach.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from policycheck import catalog, patterns
+from policycheck.evaluate import scope
 from policycheck.evaluate.automaton import covers
-from policycheck.model import Statement
 from policycheck.rules import ALL_KINDS, PERMISSION_KINDS, Rule, RuleContext
 
 
@@ -52,6 +54,10 @@ def _action_problem(
     """
     if action == "*":
         return None
+    malformed = patterns.action_problem(action)
+    if malformed:
+        message = f'"{patterns.visible(action)}" can never match an action: {malformed}'
+        return "MALFORMED_ACTION", message, "", None
     parts = _split(action)
     if parts is None:
         message = f'"{action}" is not an action: write <ram-code>:<action-name>, e.g. ice:GetMediaInfo'
@@ -125,47 +131,41 @@ def _suggest(ram_code: str, name: str) -> tuple[str, ...]:
     return tuple(prefixes[p] + tail for p in close if service.match(prefixes[p] + tail))[:3]
 
 
-def matches_star(resource: str) -> bool:
-    """Whether a Resource pattern matches the literal "*", what RAM checks per-operation actions against.
-
-    Each `*` of the pattern can stand for nothing or for the one character, so a pattern that
-    is not empty matches "*" exactly when, without its stars, it is empty or a single `?`
-    (tests/rules/test_actions.py checks it against the regex).
-
-    >>> matches_star("*"), matches_star("*?*"), matches_star("acs:ice:*:*:*"), matches_star("??")
-    (True, True, False, False)
-    """
-    return resource != "" and resource.replace("*", "") in ("", "?")
-
-
 def check_resource_mismatch(context: RuleContext) -> None:
-    """Actions authorized per operation need a Resource that matches the literal "*"."""
+    """Actions authorized per operation need a Resource that can match the account-scoped ARN.
+
+    RAM checks such an action against `acs:<ram-code>:<region>:<account-id>:*`
+    (policycheck.evaluate.scope, the same test the evaluator uses), so `*` and `acs:ice:*:*:*`
+    work and a job ARN grants (or denies) nothing.
+    """
     for statement in context.policy.statements:
-        if statement.not_action or statement.not_resource or any(map(matches_star, statement.resources)):
+        if statement.not_action or statement.not_resource or "*" in statement.resources:
             continue
-        affected = _operation_level_actions(statement)
+        affected = []
+        for action in statement.actions:
+            found = _operation_level(action)
+            if found and not any(scope.can_match(found[1], r) for r in statement.resources):
+                affected.append(found)
         if not affected:
             continue
+        names = [shown for shown, _ in affected]
+        service = affected[0][1]
+        one = len(names) == 1
         effect = "Allow grants" if statement.effect == "Allow" else "Deny denies"
-        shown = ", ".join(affected[:5]) + (f" and {len(affected) - 5} more" if len(affected) > 5 else "")
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         context.report(
             "RESOURCE_MISMATCH",
             (*statement.path, "Resource"),
-            f"{shown} {'is' if len(affected) == 1 else 'are'} authorized per operation (resource "
-            f'"All Resources"), so RAM checks {"it" if len(affected) == 1 else "them"} against "*", '
-            f"which this Resource never matches: the {effect} nothing for "
-            f'{"it" if len(affected) == 1 else "them"}. Use "Resource": "*"',
+            f"{shown} {'is' if one else 'are'} authorized per operation (resource "
+            f'"All Resources"), so RAM checks {"it" if one else "them"} against the account-scoped ARN '
+            f'"{scope.operation_arn(service, None, None)}", which this Resource never matches: the '
+            f'{effect} nothing for {"it" if one else "them"}. Use "Resource": "*" or "acs:{service}:*:*:*"',
         )
 
 
-def _operation_level_actions(statement: Statement) -> list[str]:
-    """The statement's actions (wildcards expanded per service) whose resource is All Resources."""
-    return [shown for action in statement.actions if (shown := _operation_level(action))]
-
-
 @lru_cache(maxsize=8192)
-def _operation_level(action: str) -> str | None:
-    """How to name an Action value in RESOURCE_MISMATCH if all it matches is authorized per
+def _operation_level(action: str) -> tuple[str, str] | None:
+    """(how to name it, RAM code) for an Action value all of whose matches are authorized per
     operation (the pattern itself, or the catalog's spelling of a name); else None.
 
     A pure function of the value and the packaged catalog: `ice:*` expands to 400 actions,
@@ -176,8 +176,22 @@ def _operation_level(action: str) -> str | None:
         return None
     expanded = catalog.expand(action) or ()
     if expanded and all(catalog.is_operation_level(a.full_name) for a in expanded):
-        return action if patterns.has_wildcard(action) else expanded[0].full_name
+        shown = action if patterns.has_wildcard(action) else expanded[0].full_name
+        return shown, expanded[0].service
     return None
+
+
+def matches_star(resource: str) -> bool:
+    """Whether a pattern matches the literal "*" (the relative part of OSS's service-level ARN).
+
+    Each `*` of the pattern can stand for nothing or for the one character, so a pattern that
+    is not empty matches "*" exactly when, without its stars, it is empty or a single `?`
+    (tests/rules/test_actions.py checks it against the regex).
+
+    >>> matches_star("*"), matches_star("*?*"), matches_star("acs:ice:*:*:*"), matches_star("??")
+    (True, True, False, False)
+    """
+    return resource != "" and resource.replace("*", "") in ("", "?")
 
 
 OSS_LEVELS = ("service", "bucket", "object")
@@ -326,7 +340,7 @@ def check_redundant(context: RuleContext) -> None:
 
 
 RULES = (
-    Rule(("UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
+    Rule(("MALFORMED_ACTION", "UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
     Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resources_reachable),
     Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
 )

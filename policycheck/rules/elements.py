@@ -1,4 +1,5 @@
-"""UNSUPPORTED_ELEMENT: elements the schema accepts but RAM's current grammar does not list."""
+"""UNSUPPORTED_ELEMENT: elements the schema accepts but RAM's current grammar does not list;
+EMPTY_CONDITION: a `"Condition": {}` that tests nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def check_elements(context: RuleContext) -> None:
                 "NotResource appears only in RAM's older grammar and may be rejected; list the "
                 "resources in Resource, or deny the excluded ones in a Deny statement",
             )
+        if context.document.value["Statement"][statement.index].get("Condition", None) == {}:
+            context.report(
+                "EMPTY_CONDITION",
+                (*statement.path, "Condition"),
+                '"Condition": {} tests nothing, so the statement applies as if it had none; remove it',
+            )
 
 
-RULES = (Rule(("UNSUPPORTED_ELEMENT",), ALL_KINDS, check_elements),)
+RULES = (Rule(("UNSUPPORTED_ELEMENT", "EMPTY_CONDITION"), ALL_KINDS, check_elements),)

@@ -16,7 +16,6 @@ from policycheck.rules import PERMISSION_KINDS, Rule, RuleContext
 GRANTING_KINDS = frozenset({"identity", "session"})
 
 _SERVICE_WIDE = re.compile(r"\*|[A-Za-z0-9_-]+:\*")
-_EVERY_RESOURCE = frozenset({"*", "acs:*:*:*:*"})
 
 
 def _broad_actions(statement: Statement) -> list[int]:
@@ -27,8 +26,16 @@ def _broad_actions(statement: Statement) -> list[int]:
     ]
 
 
-def _all_resources(statement: Statement) -> bool:
-    return not statement.not_resource and not _EVERY_RESOURCE.isdisjoint(statement.resources)
+def _every_resource_of(statement: Statement, action: str) -> bool:
+    """Whether the Resource covers every resource the broad action can touch.
+
+    `oss:*` on `acs:oss:*:*:*` (or `acs:*`) is as broad as on `*`: every OSS resource is an
+    `acs:oss:...` ARN. `*` needs every ARN of every service (`*`, `acs:*:*:*:*`).
+    """
+    if statement.not_resource:
+        return False
+    service = "*" if action == "*" else patterns.fold(action.split(":", 1)[0])
+    return covers(statement.resources, f"acs:{service}:*:*:*") is True
 
 
 def check_grants(context: RuleContext) -> None:
@@ -44,10 +51,10 @@ def check_grants(context: RuleContext) -> None:
                 "including actions added later; allow what is needed with Action instead",
             )
             continue
-        if not _all_resources(statement):
-            continue
         for index in _broad_actions(statement):
             action = statement.actions[index]
+            if not _every_resource_of(statement, action):
+                continue
             scope = (
                 "every action of every service" if action == "*" else f"every {action.split(':')[0]} action"
             )

@@ -96,9 +96,9 @@ def test_quiet_prints_only_failures(tmp_path, write, cli):
         "w",
         "  ✗ must not ice:Delete* (44 actions: 42 hold, 2 violated) on any resource in any context  [violated]",
         "    ✗ must not ice:DeleteMediaInfos on any resource in any context  [violated]",
-        '        can be allowed (resource "*") by Statement[0] of p.json:4',
+        '        can be allowed (resource "acs:ice:cn-hangzhou:1234567890123456:*") by Statement[0] of p.json:4',
         "    ✗ must not ice:DeleteSmartJob on any resource in any context  [violated]",
-        '        can be allowed (resource "*") by Statement[0] of p.json:4',
+        '        can be allowed (resource "acs:ice:cn-hangzhou:1234567890123456:*") by Statement[0] of p.json:4',
         "",
         "46 checks of 3 expectations: 44 hold, 2 violated. Check FAILED.",
     ]
@@ -132,7 +132,8 @@ def test_a_violated_allow_says_which_statements_came_close_and_why(tmp_path, wri
     assert lines[at - 1] == "      implicitly denied: no identity policy allows it"
     assert lines[at + 1] == (
         '        Statement[0] of p.json:4 (identity): its Resource "acs:ice:cn-shanghai:123456789012****:job/*" '
-        'does not match "*" (ice authorizes per operation: write "Resource": "*")'
+        'does not match "acs:ice:<region>:<account-id>:*" (ice authorizes per operation: '
+        'write "Resource": "*" or "acs:ice:*:*:*")'
     )
     assert lines[at + 2] == (
         '        Statement[0] of q.json:4 (identity): condition IpAddress acs:SourceIp "10.0.0.0/8" is false: '

@@ -72,8 +72,20 @@ def test_control_layer_denies(cli):
         and out["denied_by_layer"] == "control"
         and out["matched_statements"][0]["layer"] == "control"
     )
-    # a control policy that only denies allows nothing: the control layer must also allow
+    # a control policy that only denies is a deny-list: FullAliyunAccess is assumed beside it
     code, out, _ = explain(cli, OPERATOR, "--control-policy", CONTROL, "--action", "ice:QueryIProductionJob")
+    assert code == 0 and out["decision"] == "allow" and out["full_aliyun_access_assumed"] is True
+    # stated as the complete allow-list, it allows nothing: the control layer must also allow
+    code, out, _ = explain(
+        cli,
+        OPERATOR,
+        "--control-policy",
+        CONTROL,
+        "--control-mode",
+        "allow-list",
+        "--action",
+        "ice:QueryIProductionJob",
+    )
     assert code == 1 and out["decision"] == "implicit_deny" and out["denied_by_layer"] == "control"
 
 

@@ -60,8 +60,12 @@ def test_all_reads_every_principal_and_lints_system_policies_too(endpoint, tmp_p
         ("group", "workers"),
         ("role", "worker-role"),
     ]
+    system = {d["source"]: d for d in result["documents"]}["ram://policy/System/AliyunICEReadOnlyAccess@v1"]
+    # linted too, and clean: Alibaba's own policy grants on acs:ice:*:*:*, the account-scoped ARN
+    # an operation-level action is requested on (it was a RESOURCE_MISMATCH under the old model)
+    assert (system["type"], system["findings"]) == ("System", 0)
     codes = {(f["file"], f["code"]) for f in result["findings"]}
-    assert ("ram://policy/System/AliyunICEReadOnlyAccess@v1", "RESOURCE_MISMATCH") in codes
+    assert codes == {("ram://policy/Custom/job-scoped@v1", "RESOURCE_MISMATCH")}
     assert run.code == 1 and result["summary"]["failed"] is True and result["summary"]["complete"] is True
     assert run.err == ""  # no progress bar when stderr is not a terminal
 
@@ -69,16 +73,17 @@ def test_all_reads_every_principal_and_lints_system_policies_too(endpoint, tmp_p
 def test_text_report_per_principal(endpoint, tmp_path):
     run = run_as(ROOT, "audit", "--user", "intern", "--user", "worker", "--endpoint", endpoint, home=tmp_path)
     assert run.code == 1
-    assert run.out.splitlines()[:6] == [
+    assert run.out.splitlines()[:7] == [
         f"Audit of {endpoint} as {ROOT[0]} (environment variables)",
         "",
         "user intern",
-        "  System AliyunICEReadOnlyAccess v1: 1 finding",
+        "  System AliyunICEReadOnlyAccess v1: no findings",
+        "  Custom job-scoped v1: 1 finding",
         "user worker",
         "  Custom query v1 (via group workers): no findings",
     ]
-    assert "ram://policy/System/AliyunICEReadOnlyAccess@v1:" in run.out
-    assert run.out.rstrip().endswith("2 principals, 2 documents, 1 finding; fails at --fail-on warning.")
+    assert "ram://policy/Custom/job-scoped@v1:" in run.out
+    assert run.out.rstrip().endswith("2 principals, 3 documents, 1 finding; fails at --fail-on warning.")
 
 
 def test_fail_on_error_only(endpoint, tmp_path):
@@ -267,7 +272,7 @@ def test_sarif_names_fetched_documents_by_their_ram_uri(endpoint, tmp_path):
     )
     results = run.json()["runs"][0]["results"]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
-    assert uris == {"ram://policy/System/AliyunICEReadOnlyAccess@v1"}
+    assert uris == {"ram://policy/Custom/job-scoped@v1"}
 
 
 def test_say_what_to_audit(tmp_path):

@@ -15,6 +15,7 @@ from tests.emulator.conftest import (
     ACCOUNT,
     INTERN,
     OPERATOR,
+    OTHER_ACCOUNT,
     QUERY_ANY,
     RAM,
     ROOT,
@@ -80,7 +81,8 @@ def test_read_only_policy_does_not_cover_query(endpoint):
     assert body["AccessDeniedDetail"]["NoPermissionType"] == "ImplicitDeny"
     message = decoded(endpoint, body)
     assert message["ExplicitDeny"] is False
-    assert message["AuthAction"] == "ice:QueryIProductionJob" and message["AuthResource"] == "*"
+    assert message["AuthAction"] == "ice:QueryIProductionJob"
+    assert message["AuthResource"] == f"acs:ice:cn-shanghai:{ACCOUNT}:*"  # the account-scoped ARN
     assert message["MatchedPolicies"] == []
     context = {c["ConditionKey"]: c["ConditionValues"] for c in message["AuthConditions"]}
     assert context["acs:SourceIp"] == ["127.0.0.1"]
@@ -97,6 +99,33 @@ def test_session_policy_narrows_the_role(endpoint):
     assert detail["PolicyType"] == "SessionPolicy"
     assert detail["AuthPrincipalType"] == "AssumedRoleUser"
     assert detail["AuthPrincipalDisplayName"] == "worker-role:session-1"
+
+
+@pytest.mark.parametrize(
+    ("resource", "allowed"),
+    [
+        ("*", True),
+        ("acs:ice:*:*:*", True),  # as Alibaba's AliyunICEFullAccess writes it
+        ("acs:ice:cn-shanghai:*:*", True),  # the emulator's region
+        (f"acs:ice:*:{ACCOUNT}:*", True),  # the caller's account
+        ("acs:ice:cn-beijing:*:*", False),
+        (f"acs:ice:*:{OTHER_ACCOUNT}:*", False),
+        ("acs:ice:*:*:job/*", False),  # a job ARN never applies to an operation-level action
+    ],
+)
+def test_ice_is_authorized_on_the_account_scoped_arn(start, resource, allowed):
+    """The emulator places each request in its region and the caller's account, as the evaluator
+    (and `policycheck explain --region --account`) does."""
+    world = copy.deepcopy(TEST_WORLD)
+    scoped = copy.deepcopy(QUERY_ANY)
+    scoped["Statement"][0]["Resource"] = resource
+    world["accounts"][0]["policies"]["query"] = {"document": scoped}
+    with start(world) as endpoint:
+        if allowed:
+            assert call(endpoint, WORKER, "QueryIProductionJob", JobId=SEEDED_JOB)["Status"] == "Success"
+        else:
+            body = denial(endpoint, WORKER, "QueryIProductionJob", JobId=SEEDED_JOB)
+            assert body["AccessDeniedDetail"]["NoPermissionType"] == "ImplicitDeny"
 
 
 def test_conditions_see_the_real_request_context(start):

@@ -31,11 +31,20 @@ def evaluator(*identity: Policy, control=(), session=None) -> Evaluator:
     return Evaluator(PolicySet(tuple(identity), tuple(control), session), operation_level=operation_level)
 
 
-def decide(policies, action: str, resource: str = "*", context=None, control=(), session=None):
+def decide(
+    policies,
+    action: str,
+    resource: str = "*",
+    context=None,
+    control=(),
+    session=None,
+    region=None,
+    account=None,
+):
     if isinstance(policies, Policy):
         policies = (policies,)
     return evaluator(*policies, control=control, session=session).evaluate(
-        Request(action, resource, context or {})
+        Request(action, resource, context or {}, region, account)
     )
 
 

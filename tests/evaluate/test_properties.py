@@ -17,12 +17,33 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow, reference
+from policycheck.evaluate.scope import operation_arn
 from policycheck.model import Policy, build_policy
 
 ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
 ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
-RESOURCE_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/b", "r:b*", "r:*/b", "q:*"]
-REQUEST_PATTERNS = ["*", "r:*", "r:a/*", "r:a/b", "r:?/?", "r:*b", "q:a"]
+R, Q = "acs:r::1:", "acs:q::1:"  # valid ARN heads (patterns.resource_problem), so the tails decide
+RESOURCE_PATTERNS = [
+    "*",
+    R + "*",
+    R + "a/*",
+    R + "a/b",
+    R + "?/b",
+    R + "b*",
+    R + "*/b",
+    Q + "*",
+    "acs:ice:*:*:*",
+]
+PLACED_PATTERNS = [
+    *RESOURCE_PATTERNS,
+    "acs:ice:cn-*:*:*",
+    "acs:ice:*:1:*",
+    "acs:ice:cn-a:1?:*",
+    "acs:*:a*:*:*",
+]
+"""With patterns that match an operation-level request only in some regions or accounts."""
+PLACES = [("cn-a", "1"), ("ap-b", "12"), ("cn-b", "2")]
+REQUEST_PATTERNS = ["*", R + "*", R + "a/*", R + "a/b", R + "?/?", R + "*b", Q + "a"]
 RESOURCE_CHARS = "abr:/qx"
 
 FAMILIES = {
@@ -85,11 +106,11 @@ def conditions(draw):
 
 
 @st.composite
-def statements(draw, effect=None):
+def statements(draw, effect=None, patterns=RESOURCE_PATTERNS):
     raw = {"Effect": effect or draw(st.sampled_from(["Allow", "Allow", "Deny"]))}
     actions = draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=2))
     raw["NotAction" if draw(st.integers(0, 9)) == 0 else "Action"] = actions
-    resources = draw(st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2))
+    resources = draw(st.lists(st.sampled_from(patterns), min_size=1, max_size=2))
     raw["NotResource" if draw(st.integers(0, 9)) == 0 else "Resource"] = resources
     condition = draw(conditions())
     if condition:
@@ -107,17 +128,18 @@ def make_policy(raws: list[dict], source: str, kind: str) -> Policy:
 
 
 @st.composite
-def policy_sets(draw):
+def policy_sets(draw, patterns=RESOURCE_PATTERNS):
+    drawn = statements(patterns=patterns)
     identity = tuple(
-        make_policy(draw(st.lists(statements(), min_size=1, max_size=3)), f"id{i}.json", "identity")
+        make_policy(draw(st.lists(drawn, min_size=1, max_size=3)), f"id{i}.json", "identity")
         for i in range(draw(st.integers(1, 3)))
     )
     control: tuple[Policy, ...] = ()
     if draw(st.integers(0, 3)) == 0:
-        control = (make_policy(draw(st.lists(statements(), min_size=1, max_size=2)), "cp.json", "control"),)
+        control = (make_policy(draw(st.lists(drawn, min_size=1, max_size=2)), "cp.json", "control"),)
     session = None
     if draw(st.integers(0, 3)) == 0:
-        session = make_policy(draw(st.lists(statements(), min_size=1, max_size=2)), "s.json", "session")
+        session = make_policy(draw(st.lists(drawn, min_size=1, max_size=2)), "s.json", "session")
     return PolicySet(identity, control, session)
 
 
@@ -171,7 +193,8 @@ def test_could_allow_agrees_with_evaluate(policies, action, pattern, any_resourc
         assert decision.allowed
         assert answer.granted_by == decision.matched
         if operation_level_action:
-            assert answer.witness.resource == "*"
+            witness = answer.witness
+            assert witness.resource == operation_arn("ice", witness.region, witness.account)
         elif any_resource:
             assert could_allow(ev, action, answer.witness.resource, any_resource=False).possible
         else:
@@ -434,3 +457,34 @@ def test_evaluate_agrees_with_a_plain_reading_of_the_rules(policies, requests, s
         spelled = rng.choice([action, action.upper(), action.lower()])
         request = Request(spelled, instantiate(pattern, rng), context)
         assert _everything(ev.evaluate(request)) == reference_decision(policies, request), request
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(PLACED_PATTERNS), st.sampled_from(ACTIONS), st.sampled_from(PLACES), st.integers(0, 2**32))
+def test_a_placed_request_is_decided_on_its_account_scoped_arn(policies, action, place, seed):
+    """Given the region and account, the engine decides an operation-level request exactly as
+    the plain reading does on the concrete ARN acs:ice:<region>:<account>:*; nothing is missing."""
+    rng = random.Random(seed)
+    request = Request(action, "*", random_context(rng, single_valued=False), *place)
+    decision = evaluator(policies).evaluate(request)
+    assert _everything(decision) == reference_decision(policies, request), request
+    assert decision.missing_scope == ()
+
+
+@PROPERTY_SETTINGS
+@given(policy_sets(PLACED_PATTERNS), st.sampled_from(ACTIONS), st.booleans(), st.integers(0, 2**32))
+def test_could_allow_over_regions_and_accounts_agrees_with_placed_requests(policies, action, single, seed):
+    """Not placed, "could it ever" ranges over every region and account: a witness is a placed
+    request that is allowed; "impossible" means no sampled place allows it either."""
+    ev = evaluator(policies)
+    answer = could_allow(ev, action, single_valued=single)
+    rng = random.Random(seed)
+    if answer.possible:
+        assert ev.evaluate(answer.witness).allowed
+        if operation_level(action):
+            assert answer.witness.region and answer.witness.account
+        return
+    assert answer.exhaustive, answer.reason
+    for region, account in PLACES:
+        request = Request(action, "*", random_context(rng, single), region, account)
+        assert not ev.evaluate(request).allowed, (answer.reason, request)

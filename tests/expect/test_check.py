@@ -129,7 +129,7 @@ def test_deny_holds_and_violated_with_witness(project, cli):
     violated, holds = run.json()["results"]
     assert run.code == 1
     assert violated["status"] == "violated" and violated["statements"][0]["file"] == "policies/submit.json"
-    assert violated["witness"] == {"resource": "*", "context": {}}
+    assert violated["witness"] == {"resource": "acs:ice:cn-hangzhou:1234567890123456:*", "context": {}}
     assert holds["status"] == "holds"
 
 
@@ -260,7 +260,10 @@ def test_text_shows_violations_with_reason(project, cli, tmp_path):
     run = cli("check", cwd=tmp_path)
     assert run.code == 1
     assert "  ✗ must not ice:SubmitIProductionJob on any resource in any context  [violated]" in run.out
-    assert 'can be allowed (resource "*") by Statement[0] of policies/submit.json:4' in run.out
+    assert (
+        'can be allowed (resource "acs:ice:cn-hangzhou:1234567890123456:*") by Statement[0] of policies/submit.json:4'
+        in run.out
+    )
     assert run.out.rstrip().endswith("1 check of 1 expectation: 0 hold, 1 violated. Check FAILED.")
 
 

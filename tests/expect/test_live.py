@@ -157,7 +157,8 @@ def live(verdict: str, policy_type: str = "", explicit: bool = False) -> ProbeRe
         ("allow", live("denied", "AccountLevelIdentityBasedPolicy"), MISMATCH, "differ from the repository"),
         ("deny", live("allowed"), MISMATCH, "grants more than the repository declares"),
         ("allow", live("unreachable"), INCONCLUSIVE, "could not tell"),
-        ("conditional", live("denied", "ControlPolicy"), CONFIRMED, "live denied"),
+        ("conditional", live("denied", "ControlPolicy"), INCONCLUSIVE, "not a confirmation"),
+        ("conditional", live("allowed"), INCONCLUSIVE, "not a confirmation"),
     ],
 )
 def test_compare(static, result, status, words):
@@ -174,3 +175,101 @@ def test_no_report_of_check_probe_holds_a_secret(cli, demo_endpoint, tmp_path, f
     everything = out.read_text() + run.out + run.err
     assert "contractor" in everything
     assert not any(secret in everything for secret in SECRETS)
+
+
+GUARDED_KEYS = {"GUARDED_ID": "LTAItestGUARDED01", "GUARDED_SECRET": "guarded-secret"}
+QUERY = {"Effect": "Allow", "Action": "ice:QueryIProductionJob", "Resource": "*"}
+DENY_FROM_PARTNER_NETWORK = {
+    "Effect": "Deny",
+    "Action": "ice:*",
+    "Resource": "*",
+    "Condition": {"IpAddress": {"acs:SourceIp": "203.0.113.0/24"}},
+}
+
+
+@pytest.fixture
+def guarded_endpoint(tmp_path):
+    """The emulator with a user whose only guard is a conditional Deny (it calls from 127.0.0.1)."""
+    import copy
+
+    from tests.emulator.conftest import TEST_WORLD, write_world
+
+    world = copy.deepcopy(TEST_WORLD)
+    account = world["accounts"][0]
+    account["policies"]["guarded"] = {
+        "document": {"Version": "1", "Statement": [QUERY, DENY_FROM_PARTNER_NETWORK]}
+    }
+    account["users"].append(
+        {
+            "name": "guarded",
+            "policies": ["guarded"],
+            "access_keys": [{"id": GUARDED_KEYS["GUARDED_ID"], "secret": GUARDED_KEYS["GUARDED_SECRET"]}],
+        }
+    )
+    folder = tmp_path / "world"
+    folder.mkdir()
+    with running_emulator(load_world(str(write_world(folder, world)))) as url:
+        yield url
+
+
+def _guarded_project(write, context: str) -> None:
+    write("policies/guarded.json", {"Version": "1", "Statement": [QUERY, DENY_FROM_PARTNER_NETWORK]})
+    write(
+        "policycheck.yaml",
+        "policies: [policies/]\n"
+        "principals:\n  guarded: {type: user, identity: [guarded]}\n"
+        "expect:\n  guarded:\n    allow:\n      - {action: ice:QueryIProductionJob, conditional: ok}\n"
+        "probe:\n  principals:\n    guarded:\n"
+        "      env: {access_key_id: GUARDED_ID, access_key_secret: GUARDED_SECRET}\n" + context,
+    )
+
+
+def test_conditional_static_and_live_allowed_is_not_a_confirmation(cli, write, tmp_path, guarded_endpoint):
+    """The only guard is a Deny on acs:SourceIp: without the probe's source address the static
+    verdict is conditional, and the live "allowed" proves nothing about the guard."""
+    _guarded_project(write, "")
+    run = cli(
+        "check", "--probe", "--endpoint", guarded_endpoint, "--format", "json", cwd=tmp_path, env=GUARDED_KEYS
+    )
+    [check] = run.json()["live"]
+    assert (check["static"], check["probe"]["verdict"], check["status"]) == (
+        "conditional",
+        "allowed",
+        "inconclusive",
+    )
+    assert "not a confirmation" in check["reason"] and "acs:SourceIp" in check["reason"]
+    assert run.code == 3, run.out + run.err
+    text = cli("check", "--probe", "--endpoint", guarded_endpoint, cwd=tmp_path, env=GUARDED_KEYS)
+    assert "static conditional, live allowed" in text.out and "not a confirmation" in text.out
+
+
+def test_the_context_the_probe_really_has_decides_and_confirms(cli, write, tmp_path, guarded_endpoint):
+    _guarded_project(write, "      context: {acs:SourceIp: 127.0.0.1}\n")
+    run = cli(
+        "check", "--probe", "--endpoint", guarded_endpoint, "--format", "json", cwd=tmp_path, env=GUARDED_KEYS
+    )
+    [check] = run.json()["live"]
+    assert (check["static"], check["probe"]["verdict"], check["status"]) == ("allow", "allowed", "confirmed")
+    assert run.code == 0, run.out + run.err
+    # stating the partner network makes the static verdict deny, which the live call contradicts
+    _guarded_project(write, "      context: {acs:SourceIp: 203.0.113.9}\n")
+    run = cli(
+        "check", "--probe", "--endpoint", guarded_endpoint, "--format", "json", cwd=tmp_path, env=GUARDED_KEYS
+    )
+    [check] = run.json()["live"]
+    assert (check["static"], check["status"]) == ("deny", "mismatch")
+
+
+def test_static_verdict_of_an_allow_whose_other_allows_need_keys_is_decided():
+    """Keys only an Allow the decision did not need tests do not make it conditional."""
+    from policycheck.evaluate import Evaluator, PolicySet
+    from policycheck.expect.live import static_verdict
+    from policycheck.model import build_policy
+
+    needs_key = {**QUERY, "Condition": {"Bool": {"acs:SecureTransport": "true"}}}
+    policies = build_policy({"Version": "1", "Statement": [QUERY, needs_key]}, "p.json", "identity")
+    assert static_verdict(Evaluator(PolicySet((policies,))), PROBED)[0] == "allow"
+    guarded = build_policy(
+        {"Version": "1", "Statement": [QUERY, DENY_FROM_PARTNER_NETWORK]}, "g.json", "identity"
+    )
+    assert static_verdict(Evaluator(PolicySet((guarded,))), PROBED)[0] == "conditional"

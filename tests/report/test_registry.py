@@ -86,6 +86,7 @@ def test_near_misses_reach_json_too(capsys):
             "effect": "Allow",
             "layer": "identity",
             "resource_matched": False,
+            "resource_depends_on_scope": False,
             "failed_conditions": [],
         }
     ]

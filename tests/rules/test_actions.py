@@ -2,6 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policycheck.evaluate.scope import can_match
 from policycheck.patterns import wildcard_regex
 from policycheck.rules.actions import matches_star
 from tests.rules.helpers import codes, findings, statement
@@ -69,12 +70,16 @@ def test_uncatalogued_service_is_info_once_per_statement():
     ("resource", "expected"),
     [
         ("acs:ice:cn-shanghai:123456789012:job/*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
-        (["acs:ice:*:*:*"], {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
+        ("acs:ice:*:*:job/*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
+        ("acs:oss:*:*:*", {("RESOURCE_MISMATCH", "Statement[0].Resource")}),
         ("*", set()),
+        (["acs:ice:*:*:*"], set()),
+        ("acs:ice:cn-shanghai:*:*", set()),
+        ("acs:ice:*:123456789012:*", set()),
         (["acs:ice:*:*:*", "*"], set()),
     ],
 )
-def test_ice_grants_must_say_star(resource, expected):
+def test_ice_grants_must_match_the_account_scoped_arn(resource, expected):
     assert codes(statement(Action="ice:QueryIProductionJob", Resource=resource)) == expected
 
 
@@ -111,6 +116,78 @@ def test_redundant_wildcards():
     assert codes(statement(Action=["ice:Get*", "ice:Get**"], Resource="*")) == {
         ("REDUNDANT", "Statement[0].Action[1]")
     }
+
+
+ICE_SYSTEM_POLICIES = {
+    # RAM's system-policy reference pages (ram.md §2.1 "Correction"): Alibaba's own ICE policies.
+    "AliyunICEFullAccess": {
+        "Version": "1",
+        "Statement": [{"Action": "ice:*", "Resource": "acs:ice:*:*:*", "Effect": "Allow"}],
+    },
+    "AliyunICEReadOnlyAccess": {
+        "Version": "1",
+        "Statement": [
+            {
+                "Action": ["ice:Get*", "ice:List*", "ice:Describe*"],
+                "Resource": "acs:ice:*:*:*",
+                "Effect": "Allow",
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ICE_SYSTEM_POLICIES))
+def test_alibabas_ice_system_policies_have_no_resource_mismatch(name):
+    found = findings(ICE_SYSTEM_POLICIES[name])
+    assert [f for f in found if f.severity == "error" or f.code == "RESOURCE_MISMATCH"] == []
+
+
+REGIONS = ("cn-shanghai", "a", "ap-southeast-1", "x9")
+ACCOUNTS = ("1234", "0", "99")
+
+
+@given(st.text(alphabet="*?acei:sn-0/", max_size=14))
+def test_can_match_finds_every_concrete_account_scoped_arn(resource):
+    """If some real-looking account-scoped ARN matches the pattern, can_match says so (that it
+    says no otherwise is the exact search's, shown by the examples above)."""
+    regex = wildcard_regex(resource, ignore_case=False)
+    concrete = any(regex.fullmatch(f"acs:ice:{r}:{a}:*") for r in REGIONS for a in ACCOUNTS)
+    if concrete:
+        assert can_match("ice", resource)
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        ("ecs: CreateInstance", 'a space (after "ecs:")'),
+        ("Oss: GetObject", 'a space (after "Oss:")'),
+        (" ice:GetMediaInfo", "a space at the start"),
+        ("ice:GetMediaInfo\u200b", "an invisible character (U+200B ZERO WIDTH SPACE)"),
+        ("\u0456ce:GetMediaInfo", "U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I"),
+        ("\uff45cs:DescribeInstances", "U+FF45 FULLWIDTH LATIN SMALL LETTER E"),
+        ("ecs:Describe\tInstances", "whitespace character"),
+    ],
+)
+def test_an_action_no_request_can_match_is_an_error_whatever_the_service(action, words):
+    [finding] = findings(statement(Action=action, Resource="*"))
+    assert (finding.code, finding.severity) == ("MALFORMED_ACTION", "error")
+    assert words in finding.message and "\u200b" not in finding.message
+
+
+@pytest.mark.parametrize("action", ["Oss:GetObject", "ECS:Describe*", "ice:getmediainfo"])
+def test_letter_case_of_the_service_is_fine(action):
+    """RAM folds the case of Action values (§1.4): only the stray characters are wrong."""
+    assert "MALFORMED_ACTION" not in {c for c, _ in codes(statement(Action=action, Resource="*"))}
+
+
+def test_a_malformed_action_grants_nothing_when_evaluated():
+    """The evaluator agrees: the value matches no request."""
+    from policycheck.evaluate import Evaluator, PolicySet, Request
+    from policycheck.model import build_policy
+
+    policy = build_policy(statement(Action="ecs: CreateInstance", Resource="*"), "p.json", "identity")
+    assert not Evaluator(PolicySet((policy,))).evaluate(Request("ecs:CreateInstance")).allowed
 
 
 @given(st.text(alphabet="*?ab:", max_size=8))

@@ -115,3 +115,14 @@ def test_global_key_with_an_operator_of_the_wrong_type_is_a_warning(operator, ke
 
 def test_service_keys_are_not_checked_against_global_keys():
     assert codes(conditioned({"StringEquals": {"oss:Prefix": "media/"}}, action="ram:GetUser")) == set()
+
+
+def test_an_empty_condition_is_a_suggestion_not_a_schema_error():
+    """Alibaba's VPC and OSS tutorials write `"Condition": {}`: it must not hide other findings."""
+    from tests.rules.helpers import findings, statement
+
+    found = findings(statement(Action=["ice:QueryIProdutionJob"], Resource="*", Condition={}))
+    assert {(f.code, f.severity, f.path) for f in found} == {
+        ("EMPTY_CONDITION", "suggestion", "Statement[0].Condition"),
+        ("UNKNOWN_ACTION", "error", "Statement[0].Action[0]"),
+    }

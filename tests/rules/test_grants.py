@@ -48,3 +48,29 @@ def test_control_policies_may_allow_everything():
     assert codes(statement(Action="*", Resource="*"), kind="session") == {
         ("OVERLY_PERMISSIVE", "Statement[0].Action")
     }
+
+
+@pytest.mark.parametrize(
+    "resource", ["*", "acs:oss:*:*:*", "acs:oss:*", "acs:*", "acs:*:*:*:*", ["acs:oss:*:*:*", "x"]]
+)
+def test_a_service_wide_wildcard_on_the_service_wide_arn_is_as_broad_as_on_star(resource):
+    """`oss:*` on `acs:oss:*:*:*` touches every OSS resource: the same finding as on `*`."""
+    assert ("OVERLY_PERMISSIVE", "Statement[0].Action") in codes(statement(Action="oss:*", Resource=resource))
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("oss:*", "acs:oss:*:*:media/*"),
+        ("oss:*", "acs:ecs:*:*:*"),
+        ("*", "acs:oss:*:*:*"),
+        ("oss:*", "acs:oss:cn-hangzhou:*:*"),
+    ],
+)
+def test_a_scoped_resource_is_not_overly_permissive(action, resource):
+    assert not {c for c, _ in codes(statement(Action=action, Resource=resource))} & {"OVERLY_PERMISSIVE"}
+
+
+def test_ice_full_access_is_as_broad_as_it_says_and_nothing_worse():
+    found = {f.code: f for f in findings(statement(Action="ice:*", Resource="acs:ice:*:*:*"))}
+    assert set(found) == {"OVERLY_PERMISSIVE"} and "every ice action" in found["OVERLY_PERMISSIVE"].message
