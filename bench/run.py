@@ -201,6 +201,26 @@ def check_rows(raw: dict) -> list[Row]:
     ]
 
 
+def analysis_row(raw: dict) -> list[Row]:
+    worst = raw["analysis"] = run_case("bench_analysis.py")
+    each = ", ".join(f"{name} {case['check']:.2f} s" for name, case in sorted(worst["cases"].items()))
+    return [
+        Row(
+            "check, analysis worst cases",
+            f"{worst['check_s']:.2f} s (explain {worst['explain_s']:.2f} s)",
+            f"lint of the same document {worst['lint_s']:.2f} s",
+            f"{worst['check_s'] / worst['lint_s']:.1f}x",
+            "< 5 s",
+            mark(worst["check_s"] < 5 and worst["explain_s"] < 5),
+            f"{worst['peak_mb']:.0f} MB",
+            "the slowest of the generated legal-size policies of issue #14.1 "
+            f"({worst['slowest']}; tests/hostile/worst_cases.py), `check` proving deny ram:GetUser, "
+            f"ram:* and * (three analyses), median of {worst['repeat']}; once minutes to hours. "
+            f"Each case: {each}",
+        )
+    ]
+
+
 def emulator_row(raw: dict) -> list[Row]:
     emulator = raw["emulator"] = run_case("bench_emulator.py", "--requests", "3000", "--json")
     stub = raw["emulator_stub"] = run_case("bench_emulator.py", "--requests", "3000", "--baseline", "--json")
@@ -281,7 +301,7 @@ def main() -> int:
     raw: dict = {}
     rows: list[Row] = []
     failures = []
-    for part in (lint_rows, startup_row, explain_row, check_rows, emulator_row, half_open_row):
+    for part in (lint_rows, startup_row, explain_row, check_rows, analysis_row, emulator_row, half_open_row):
         try:
             rows += part(raw)
         except Exception as problem:  # noqa: BLE001 - one broken case must not hide the others

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from policycheck.findings import Finding, JudgedFindings, default_severity
-from policycheck.load import load_file
+from policycheck.load import POLICY_SUFFIXES, load_file
+from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
 
 CONFIG_NAME = "policycheck.yaml"
+TERRAFORM_SUFFIX = ".tf"
+LINT_SUFFIXES = (*POLICY_SUFFIXES, TERRAFORM_SUFFIX)
 
 SCHEMAS: dict[PolicyKind, str] = {
     "identity": "ram-policy.schema.json",
@@ -141,19 +144,40 @@ class LintedFile:
     policy: Policy | None
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file found in a folder that is not a policy (package.json, a CI workflow), and why."""
+
+    path: str
+    reason: str
+
+
 @dataclass
 class LintResult(JudgedFindings):
+    """Linted documents (one per policy file, several per .tf folder or ROS template).
+
+    `extra` holds findings about files rather than documents: a .tf file that is not HCL, a
+    value known only after apply; `skipped` the files that are not policies; `read` the paths
+    of the files checked (what reports count as files).
+    """
+
     kind: ClassVar[str] = "lint"
 
     files: list[LintedFile]
     fail_on: str
-    config_findings: list[Finding] = field(default_factory=list)
-    """Findings about policycheck.yaml itself (expired waivers), not about a linted file."""
+    extra: list[Finding] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)
+
+    @property
+    def checked(self) -> int:
+        """Files checked: policy files, templates and .tf files (not the documents in them)."""
+        return len({os.path.abspath(path) for path in self.read | {linted.path for linted in self.files}})
 
     @property
     def findings(self) -> list[Finding]:
-        found = [f for linted in self.files for f in linted.findings] + self.config_findings
-        return sorted(found, key=Finding.sort_key)
+        everything = {f for linted in self.files for f in linted.findings} | set(self.extra)
+        return sorted(everything, key=Finding.sort_key)
 
 
 def lint_document(
@@ -173,7 +197,14 @@ def lint_document(
 
 
 def lint_file(path: str, settings: LintSettings) -> LintedFile:
-    document = load_file(path, source=display_path(path) if path != "-" else "<stdin>")
+    return lint_loaded(path, _load(path), settings)
+
+
+def _load(path: str) -> Document:
+    return load_file(path, source=display_path(path) if path != "-" else "<stdin>")
+
+
+def lint_loaded(path: str, document: Document, settings: LintSettings) -> LintedFile:
     kind = settings.kind_for(document, path) if document.parsed else "identity"
     name = os.path.splitext(os.path.basename(path))[0]
     options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
@@ -181,11 +212,62 @@ def lint_file(path: str, settings: LintSettings) -> LintedFile:
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 
-def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
-    """Lint files, folders and globs; excluded files are skipped unless named explicitly.
+def lint_embedded(
+    address: str, kind: PolicyKind, document: Document, settings: LintSettings, path: str
+) -> LintedFile:
+    """A document inside a .tf file or ROS template; `path` is that file, for lint settings."""
+    options = RuleOptions(accounts=settings.accounts)
+    findings, policy = lint_document(document, settings.kind or kind, address, options)
+    return LintedFile(path, document, settings.apply(findings, path), policy)
 
-    policycheck.yaml files found in folders are configuration, not policies, and are skipped.
+
+def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
+    """Lint files, folders and globs: policies, .tf files and ROS templates.
+
+    Excluded files are skipped unless named explicitly; policycheck.yaml files found in
+    folders are configuration. A JSON or YAML file that does not look like a policy
+    (load/classify.py) is skipped unless --kind or lint.kinds says what it is; a file named
+    on the command line is always linted.
     Raises PathNotFound for a path that does not exist (a usage error).
     """
-    files = [lint_file(found.path, settings) for found in find_files(paths) if not settings.skips(found)]
-    return LintResult(files, settings.fail_on, settings.expired_waivers())
+    found = [f for f in find_files(paths, LINT_SUFFIXES) if not settings.skips(f)]
+    result = LintResult([], settings.fail_on, extra=settings.expired_waivers())
+    terraform = [f.path for f in found if f.path.lower().endswith(TERRAFORM_SUFFIX)]
+    for item in found:
+        if item.path.lower().endswith(TERRAFORM_SUFFIX):
+            continue
+        document = _load(item.path)
+        if document.parsed and is_template(document.value):
+            result.read.add(item.path)
+            result.files.extend(_lint_template(item.path, document, settings, result))
+            continue
+        declared = settings.kind or (
+            settings.kinds and any(matches_any(settings.relative(item.path), (p,)) for p, _ in settings.kinds)
+        )
+        # a file named on the command line (or standard input) is linted: the user said so
+        reason = None if declared or item.explicit else skip_reason(document, item.path)
+        if reason:
+            result.skipped.append(SkippedFile(item.path, reason))
+        else:
+            result.files.append(lint_loaded(item.path, document, settings))
+    if terraform:
+        from policycheck.load.terraform_config import load_modules
+
+        result.read.update(terraform)
+        shown = {path: display_path(path) for path in terraform}
+        for module in load_modules(terraform, shown):
+            result.extra.extend(settings.apply(module.plan.findings, module.folder))
+            for item in module.documents:
+                source = item.document.source
+                result.files.append(lint_embedded(item.address, item.kind, item.document, settings, source))
+    return result
+
+
+def _lint_template(
+    path: str, document: Document, settings: LintSettings, result: LintResult
+) -> list[LintedFile]:
+    from policycheck.load.ros import read_template
+
+    template = read_template(document)
+    result.extra.extend(settings.apply([*document.findings, *template.findings], path))
+    return [lint_embedded(t.address, t.kind, t.document, settings, path) for t in template.documents]

@@ -149,6 +149,17 @@ def add_output_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     )
 
 
+def steps_argument(text: str) -> int:
+    """--budget STEPS: a whole number of steps, at least 1 (underscores and commas allowed)."""
+    try:
+        steps = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        steps = 0
+    if steps < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of steps (a whole number, at least 1)")
+    return steps
+
+
 def wants_color(args: argparse.Namespace) -> bool:
     """Colour for a text report: --color, else only when stdout is a terminal without NO_COLOR."""
     from policycheck.report import use_color
@@ -184,6 +195,12 @@ def write_output(text: str, destination: str | None) -> None:
 
 def error(message: str) -> None:
     sys.stderr.write(f"policycheck: error: {message}\n")
+
+
+def warning(message: str) -> None:
+    """One line on stderr that does not change the exit code; control characters escaped."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message)
+    sys.stderr.write(f"policycheck: warning: {shown}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

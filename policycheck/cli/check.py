@@ -14,6 +14,8 @@ from policycheck.cli import (
     SEVERITY_CHOICES,
     UserError,
     add_output_arguments,
+    steps_argument,
+    warning,
     write_report,
 )
 
@@ -41,6 +43,10 @@ An action with a wildcard (ice:Delete*) is expanded over the action catalog and 
 checked on its own. A deny expectation holds only if no resource and no context (unless one is
 given) can make the request allowed: it is proved, not sampled.
 
+Policies can come from Terraform before deploy: under policies:, {terraform: plan.json} (from
+terraform show -json) or {terraform: infra/} (.tf files as written); a principal then names
+terraform: {role: NAME}. A value known only at apply makes the expectations needing it unknown.
+
 exit codes: 0 every expectation holds and no lint finding at or above the threshold,
 1 a violated, conditional (not accepted) or unknown expectation, such a finding, or a live
 mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and nothing failed.
@@ -67,6 +73,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="text output: only the expectations that failed, their lint findings and the summary",
     )
     parser.add_argument(
+        "--budget",
+        type=steps_argument,
+        default=None,
+        metavar="STEPS",
+        help="work budget of each expectation's analysis, in steps (default 2,000,000, about a "
+        "second); an expectation whose proof needs more is unknown, which fails",
+    )
+    parser.add_argument(
         "--probe",
         action="store_true",
         help="also probe the principals under probe: with live, read-only calls",
@@ -81,6 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policycheck.config import load_config, read_spec
+    from policycheck.evaluate.budget import DEFAULT_STEPS
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
 
@@ -91,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     spec = read_spec(config)
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
-    report = run_check(spec, settings)
+    report = run_check(spec, settings, steps=args.budget or DEFAULT_STEPS)
+    for message in report.warnings:
+        warning(message)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
     outcome = replace(outcome, quiet=args.quiet)
     write_report(outcome, args)

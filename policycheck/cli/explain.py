@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, UserError, add_output_arguments, write_report
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UserError,
+    add_output_arguments,
+    steps_argument,
+    warning,
+    write_report,
+)
 
 DESCRIPTION = """\
 Evaluate one request against identity policies (plus optional control and session policies)
@@ -77,6 +85,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--any-context", action="store_true", help="could some values of the keys not given make it allowed?"
     )
+    parser.add_argument(
+        "--budget",
+        type=steps_argument,
+        default=None,
+        metavar="STEPS",
+        help="work budget of --any-resource/--any-context, in steps (default 2,000,000, about a "
+        "second); past it the answer is UNDECIDED (exit 1)",
+    )
 
 
 def parse_context(pairs: list[str]) -> dict[str, tuple[str, ...]]:
@@ -94,22 +110,42 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from policycheck.evaluate import Evaluator, PolicySet, Request, explain
+    from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
     from policycheck.evaluate.control import control_layer
+    from policycheck.evaluate.keys import single_valued
+    from policycheck.expect.names import unknown_action, unknown_keys
     from policycheck.load.sources import load_policies
+    from policycheck.patterns import has_wildcard
 
     context = parse_context(args.context)
+    if has_wildcard(args.action):
+        raise UserError(
+            f"--action {args.action}: explain decides one action; to prove that no action matching "
+            "a pattern can be allowed, write a deny expectation and run `policycheck check`"
+        )
     if args.session_policy and os.path.isdir(args.session_policy):
         raise UserError(f"--session-policy takes one file; {args.session_policy} is a directory")
     identity = load_policies(args.policies, "identity")
     control = load_policies(args.control_policy, "control") if args.control_policy else ()
     session = load_policies([args.session_policy], "session")[0] if args.session_policy else None
+    problem = unknown_action(args.action)  # after the files: a broken file is the first thing to fix
+    if problem is not None:
+        raise UserError(f"--action: {problem}")
+    for message in unknown_keys(context):
+        warning(f"--context: {message}")
     if args.control_mode and not control:
         raise UserError("--control-mode needs --control-policy: it says how those policies bound requests")
     layer = control_layer(control, args.control_mode)
     evaluator = Evaluator(PolicySet(identity=identity, control=layer.policies, session=session))
     request = Request(args.action, args.resource, context, args.region, args.account)
     explanation = explain(
-        evaluator, request, any_resource=args.any_resource, any_context=args.any_context, control=layer
+        evaluator,
+        request,
+        any_resource=args.any_resource,
+        any_context=args.any_context,
+        single_valued=single_valued,
+        budget=Budget(args.budget or DEFAULT_STEPS),
+        control=layer,
     )
     write_report(explanation, args)
     return EXIT_OK if explanation.allowed else EXIT_FAILED

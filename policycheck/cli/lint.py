@@ -23,21 +23,30 @@ from policycheck.cli import (
 )
 
 DESCRIPTION = """\
-Check RAM policy documents (.json, .yaml, .yml) against the RAM policy grammar (JSON Schema)
-and the lint rules; every finding points at file:line:column and a JSON path.
+Check RAM policy documents against the RAM policy grammar (JSON Schema) and the lint rules;
+every finding points at file:line:column and a JSON path. Read where policies are written:
+policy files (.json, .yaml, .yml), Terraform configuration (.tf: alicloud_ram_policy,
+alicloud_ram_role, alicloud_resource_manager_control_policy, data "alicloud_ram_policy_document")
+and ROS templates (ALIYUN::RAM::ManagedPolicy, Role, User, Group).
 
 examples:
   policycheck lint policies/
   policycheck lint 'policies/**/*.json' --fail-on error
   policycheck lint policies/ --format sarif --output policycheck.sarif
   policycheck lint trust/ci-role.json --kind trust
+  policycheck lint infra/ --verbose          # .tf files too; lists the files skipped
   policycheck lint policies/ --write-baseline .policycheck-baseline.json   # adopt: accept today's
   policycheck lint policies/ --baseline .policycheck-baseline.json         # then fail on new ones
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
 files found that way, and files named on the command line only with --force-exclude (as
-pre-commit runs it). Trust policies (statements with a Principal) are detected; control and
-session policies need --kind or lint.kinds.
+pre-commit runs it). A JSON or YAML file found in a
+folder that does not look like a policy (no top-level Statement or Version, not named
+*.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
+or Version is an error. Values a .tf file
+or template does not state (other resources' attributes, Ref, Fn::Sub) are reported as not known
+before apply or deploy, never guessed. Trust policies (statements with a Principal) are
+detected; control and session policies need --kind or lint.kinds.
 """
 
 
@@ -75,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record every finding of this run in FILE as accepted, and exit 0",
     )
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list on standard error the files skipped because they are not policies, and why",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,9 +118,17 @@ def run(args: argparse.Namespace) -> int:
     if args.baseline:
         result = _without_baseline(result, settings, args.baseline)
     write_report(result, args)
-    if not result.files and not args.force_exclude:  # pre-commit may name only excluded files
+    if args.verbose:
+        from policycheck.load.files import display_path
+
+        for skipped in result.skipped:
+            shown = _printable(display_path(skipped.path))
+            sys.stderr.write(f"policycheck: skipped {shown}: {_printable(skipped.reason)}\n")
+    if not result.files and not result.extra and not args.force_exclude:  # pre-commit names excluded files
+        hint = f" ({len(result.skipped)} skipped as not policies; see --verbose)" if result.skipped else ""
         sys.stderr.write(
-            f"policycheck: warning: no policy files (.json, .yaml, .yml) in {' '.join(args.paths)}\n"
+            f"policycheck: warning: no policy documents (.json, .yaml, .yml, .tf, ROS templates) in "
+            f"{' '.join(args.paths)}{hint}\n"
         )
     return EXIT_FAILED if result.failed else EXIT_OK
 
@@ -145,3 +168,8 @@ def _without_baseline(result: LintResult, settings: LintSettings, path: str) -> 
 
 def _count(findings: int) -> str:
     return f"{findings} finding{'' if findings == 1 else 's'}"
+
+
+def _printable(text: str) -> str:
+    """File names and parser messages reach the terminal with control characters escaped."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

@@ -9,13 +9,13 @@ only the named ones are tried one by one. That makes the search exact, not a sam
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from policycheck.patterns import glob_regex
+from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.glob import compile_globs
 
 STAR = "*"
 ANY = "?"
@@ -131,6 +131,10 @@ class Exploration:
 
     From each state only the characters that a live pattern position names are tried, plus the
     fresh character for all the others: characters no live position names act alike there.
+    With a `budget`, every step (one character tried from one state) spends one unit per
+    pattern, and an exhausted budget raises BudgetExhausted out of the iteration. With
+    `fresh_first`, the fresh character is tried before the named ones, so a shortest string
+    prefers it where it can (`oss:x` rather than `oss::`).
     """
 
     def __init__(
@@ -140,9 +144,12 @@ class Exploration:
         dead: Callable[[tuple[int, ...]], bool] | None = None,
         limit: int = 20000,
         track_fresh: bool = False,
+        budget: Budget | None = None,
+        fresh_first: bool = False,
     ) -> None:
         self.patterns, self.classify, self.dead = patterns, classify, dead
-        self.limit, self.track_fresh = limit, track_fresh
+        self.limit, self.track_fresh, self.budget = limit, track_fresh, budget
+        self.fresh_first = fresh_first
         self.complete = False
 
     def __iter__(self) -> Iterator[tuple[Hashable, str]]:
@@ -167,7 +174,12 @@ class Exploration:
                 elif text and key in empty:
                     empty.remove(key)
                     yield key, text
-            for char in _live_chars(state, nfas, fresh):
+            chars = _live_chars(state, nfas, fresh)
+            if self.fresh_first:
+                chars.insert(0, chars.pop())
+            if self.budget is not None:
+                self.budget.spend(len(chars) * len(nfas))
+            for char in chars:
                 nxt = tuple(n.step(mask, char) if mask else 0 for mask, n in zip(state, nfas, strict=True))
                 nxt_fresh = self.track_fresh and (has_fresh or char == fresh)
                 if (nxt, nxt_fresh) in seen or (self.dead is not None and self.dead(nxt)):
@@ -187,9 +199,10 @@ def search(
     dead: Callable[[tuple[int, ...]], bool] | None = None,
     limit: int = 20000,
     track_fresh: bool = False,
+    budget: Budget | None = None,
 ) -> SearchResult:
     """Run an Exploration to the end: every outcome with a shortest string for it."""
-    exploration = Exploration(patterns, classify, dead, limit, track_fresh)
+    exploration = Exploration(patterns, classify, dead, limit, track_fresh, budget)
     found = dict(exploration)
     return SearchResult(found, exploration.complete)
 
@@ -230,7 +243,7 @@ def _covers(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
     if "*" in cover or pattern in cover:
         return True
     if "*" not in pattern and "?" not in pattern:
-        return any(_glob(c).fullmatch(pattern) is not None for c in cover)
+        return any(_glob(c)(pattern) for c in cover)
     # `pattern` has a wildcard; its strings all start with `head`, its literal part.
     head = pattern[: min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)]
     simple = True
@@ -260,7 +273,7 @@ def _escapes(cover: tuple[str, ...], pattern: str) -> bool:
     fresh = fresh_char([glob_tokens(pattern), *map(glob_tokens, cover)])
     filled = pattern.replace("*", fresh).replace("?", fresh)
     guesses = (filled, pattern.replace("*", "").replace("?", fresh))
-    return any(not any(_glob(c).fullmatch(guess) for c in cover) for guess in guesses)
+    return any(not any(_glob(c)(guess) for c in cover) for guess in guesses)
 
 
 def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool | None:
@@ -275,5 +288,5 @@ def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool 
 
 
 @lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(glob_regex(pattern), re.DOTALL)
+def _glob(pattern: str) -> Callable[[str], object]:
+    return compile_globs([pattern])

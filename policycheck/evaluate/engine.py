@@ -196,13 +196,15 @@ class _ActionIndex:
 
     def __init__(self, statements: tuple[CompiledStatement, ...]) -> None:
         self.exact: dict[str, list[CompiledStatement]] = {}
-        self.by_service: dict[str, list[tuple[Matcher, CompiledStatement]]] = {}
-        self.everywhere: list[tuple[Matcher, bool, CompiledStatement]] = []
+        # Statements with the same patterns share one matcher, tried once per action: a policy
+        # set with fifty `"Action": "*"` statements costs one test, not fifty.
+        by_service: dict[str, dict[tuple[str, ...], list[CompiledStatement]]] = {}
+        everywhere: dict[tuple[tuple[str, ...], bool], list[CompiledStatement]] = {}
         for compiled in statements:
             statement = compiled.match.statement
             patterns = [fold(p) for p in statement.actions]
             if statement.not_action:
-                self.everywhere.append((compile_globs(patterns), True, compiled))
+                everywhere.setdefault((tuple(sorted(set(patterns))), True), []).append(compiled)
                 continue
             wild_by_service: dict[str | None, list[str]] = {}
             for pattern in patterns:
@@ -213,23 +215,41 @@ class _ActionIndex:
                 key = service if colon and not has_wildcard(service) else None
                 wild_by_service.setdefault(key, []).append(pattern)
             for service, wild in wild_by_service.items():
-                matcher = compile_globs(wild)
+                shared = tuple(sorted(set(wild)))
                 if service is None:
-                    self.everywhere.append((matcher, False, compiled))
+                    everywhere.setdefault((shared, False), []).append(compiled)
                 else:
-                    self.by_service.setdefault(service, []).append((matcher, compiled))
+                    by_service.setdefault(service, {}).setdefault(shared, []).append(compiled)
+        self.by_service: dict[str, list[tuple[Matcher, list[CompiledStatement]]]] = {
+            service: [(compile_globs(wild), members) for wild, members in groups.items()]
+            for service, groups in by_service.items()
+        }
+        self.everywhere: list[tuple[Matcher, bool, list[CompiledStatement]]] = [
+            (compile_globs(wild), negated, members) for (wild, negated), members in everywhere.items()
+        ]
+
+    def signature(self, action: str) -> tuple:
+        """Which index entries a folded action meets: equal signatures, equal statements (cheap)."""
+        service = action.partition(":")[0]
+        met: list[object] = [action] if action in self.exact else []
+        met.extend(i for i, (matcher, _) in enumerate(self.by_service.get(service, ())) if matcher(action))
+        met.append(None)
+        met.extend(
+            i for i, (matcher, negated, _) in enumerate(self.everywhere) if bool(matcher(action)) != negated
+        )
+        return (service, *met)
 
     def lookup(self, action: str) -> tuple[CompiledStatement, ...]:
         """Statements whose Action/NotAction applies to a folded action, in policy order."""
         found = {id(s): s for s in self.exact.get(action, ())}
         service, colon, _ = action.partition(":")
         if colon:
-            for matcher, compiled in self.by_service.get(service, ()):
+            for matcher, members in self.by_service.get(service, ()):
                 if matcher(action):
-                    found[id(compiled)] = compiled
-        for matcher, negated, compiled in self.everywhere:
+                    found.update((id(s), s) for s in members)
+        for matcher, negated, members in self.everywhere:
             if bool(matcher(action)) != negated:
-                found[id(compiled)] = compiled
+                found.update((id(s), s) for s in members)
         return tuple(sorted(found.values(), key=lambda s: s.order))
 
 
@@ -421,6 +441,11 @@ class Evaluator:
         """
         plan = self._plan(action)
         return plan.operation_level, plan.candidates
+
+    def action_signature(self, action: str) -> tuple:
+        """A cheap stand-in for statements_for_action: actions with equal signatures have the
+        same statements (actions with different ones may too)."""
+        return self._index.signature(fold(action))
 
     def statements_for_action(self, action: str) -> tuple[CompiledStatement, ...]:
         """Every statement whose Action/NotAction applies to the action, whatever its Resource."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from policycheck.evaluate.budget import Budget
 from policycheck.evaluate.control import ControlLayer
 from policycheck.evaluate.engine import ConditionResult, Decision, Evaluator, Match, Request
-from policycheck.evaluate.possible import Possibility, could_allow
+from policycheck.evaluate.possible import Possibility, SingleValued, could_allow
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,14 @@ def explain(
     request: Request,
     any_resource: bool = False,
     any_context: bool = False,
+    single_valued: bool | SingleValued = False,
+    budget: Budget | None = None,
     control: ControlLayer | None = None,
 ) -> Explanation:
     """Decide `request`, say why, and with any_resource/any_context ask whether it could ever be allowed.
 
-    `control` is how the evaluator's control layer was built, carried to the reports.
+    `single_valued` and `budget` as for could_allow; `control` is how the evaluator's control
+    layer was built, carried to the reports.
     """
     decision = evaluator.evaluate(request)
     possibility = None
@@ -95,6 +99,8 @@ def explain(
             request.context,
             any_resource=any_resource,
             any_context=any_context,
+            single_valued=single_valued,
+            budget=budget,
             region=request.region,
             account=request.account,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from policycheck.patterns import glob_regex, has_wildcard
+from policycheck.patterns import has_wildcard, linear_regex
 
 Matcher = Callable[[str], object]
 """Truthy when the string matches."""
@@ -41,4 +41,9 @@ def compile_globs(patterns: Iterable[str]) -> Matcher:
         return _never
     if not any(map(has_wildcard, patterns)):
         return frozenset(patterns).__contains__
-    return re.compile("(?:" + "|".join(glob_regex(p) for p in patterns) + ")", re.DOTALL).fullmatch
+    regexes = []
+    group = 0
+    for pattern in patterns:
+        regex, group = linear_regex(pattern, group)
+        regexes.append(regex)
+    return re.compile("(?:" + "|".join(regexes) + ")", re.DOTALL).fullmatch

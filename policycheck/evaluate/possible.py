@@ -28,21 +28,17 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
 from policycheck.evaluate import automaton, scope
+from policycheck.evaluate.actions import ActionNames, distinct_actions
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
+from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
-from policycheck.patterns import fold
-
-RESOURCE_STATES = 20000
-"""Budget of product-automaton states explored over resource patterns."""
-COMBINATIONS = 2000
-"""Budget of (resource combination, one Allow per layer) pairs tried."""
-KEY_SOLVES = 5000
-"""Budget of per-key solver calls while choosing which Deny condition to make false."""
+from policycheck.patterns import fold, has_wildcard
 
 
 @dataclass(frozen=True)
@@ -66,36 +62,49 @@ class Possibility:
 _FREE = object()
 
 
+SingleValued = Callable[[str], bool]
+"""Whether a (folded) condition key carries at most one value in a request."""
+
+
+def _every_key(single: bool) -> SingleValued:
+    return lambda _key: single
+
+
 class _Context:
-    """The context constraint problem for one choice of Allows and the Denies to dodge."""
+    """The context constraint problem for one choice of Allows and the Denies to dodge.
+
+    Answers per key are kept for the whole analysis, but every question asked, answered from
+    the memo or not, spends a step of the budget: a search that keeps asking is still bounded.
+    """
 
     def __init__(
         self,
         given: dict[str, tuple[str, ...]],
         original: Mapping[str, tuple[str, ...]],
         all_given: bool,
-        single_valued: bool,
+        single_valued: SingleValued,
+        budget: Budget,
+        memo: dict[tuple[frozenset[Literal], bool], KeyAnswer],
     ) -> None:
         self.given = given
         self.original = original
         self.all_given = all_given
         self.single_valued = single_valued
-        self.solves = 0
-        self.undecided = False
-        self._answers: dict[frozenset[Literal], KeyAnswer] = {}
+        self.budget = budget
+        self.memo = memo
 
     def pinned(self, key: str):
         if key in self.given:
             return self.given[key]
         return None if self.all_given else _FREE
 
-    def answer(self, literals: frozenset[Literal]) -> KeyAnswer:
-        cached = self._answers.get(literals)
+    def answer(self, key: str, literals: frozenset[Literal]) -> KeyAnswer:
+        self.budget.spend()
+        single = self.single_valued(key)
+        cached = self.memo.get((literals, single))
         if cached is None:
-            self.solves += 1
-            key = next(iter(literals))[0].key
-            cached = solve_key(literals, self.single_valued, family=_value_family(key))
-            self._answers[literals] = cached
+            cached = solve_key(literals, single, self.budget, _value_family(key))
+            self.memo[(literals, single)] = cached
         return cached
 
 
@@ -140,7 +149,7 @@ def _solve_context(
                 )
     answers: dict[str, KeyAnswer] = {}
     for key, wanted in literals.items():
-        answers[key] = problem.answer(wanted)
+        answers[key] = problem.answer(key, wanted)
         if answers[key].status != SAT:
             names = " and ".join(a.match.describe() for a in allows)
             spelled = _spelling([c for c, _ in wanted], key)
@@ -159,61 +168,160 @@ def _solve_context(
                 break
         else:
             if not options:
-                scope = "the given context" if problem.all_given else "every context"
-                return UNSAT, None, f"denied by {deny.match.describe()} for {scope}"
+                when = "the given context" if problem.all_given else "every context"
+                return UNSAT, None, f"denied by {deny.match.describe()} for {when}"
             clauses.append((deny, options))
-    clauses.sort(key=lambda clause: len(clause[1]))
-    status, chosen = _dodge(clauses, literals, answers, problem)
+    status, chosen, blocking = _dodge([options for _, options in clauses], literals, problem)
+    if status != SAT and blocking is not None:
+        allowed = " and ".join(a.match.describe() for a in allows)
+        why = f"denied by {clauses[blocking][0].match.describe()} whenever {allowed} applies"
+        return status, None, why
     if status != SAT:
-        names = ", ".join(d.match.describe() for d, _ in clauses)
+        names = ", ".join(d.match.describe() for d, _ in clauses[:5])
+        if len(clauses) > 5:
+            names += f" (and {len(clauses) - 5} more)"
         allowed = " and ".join(a.match.describe() for a in allows)
         return status, None, f"denied by {names} whenever {allowed} applies"
     context = dict(problem.original)
     all_conditions = [c for a in allows for c in a.conditions] + [c for d, _ in clauses for c in d.conditions]
-    for key, answer in chosen.items():
+    for key, wanted in {**literals, **chosen}.items():
+        answer = problem.answer(key, wanted)
         if answer.values is not None and key not in problem.given:
             context[_spelling(all_conditions, key)] = answer.values
     return SAT, context, ""
 
 
 def _dodge(
-    clauses: list[tuple[CompiledStatement, list[CompiledCondition]]],
+    clauses: list[list[CompiledCondition]],
     literals: dict[str, frozenset[Literal]],
-    answers: dict[str, KeyAnswer],
     problem: _Context,
-) -> tuple[str, dict[str, KeyAnswer]]:
-    """Make one condition of every remaining Deny false, keeping every key satisfiable."""
-    if not clauses:
-        return SAT, answers
-    (_, options), rest = clauses[0], clauses[1:]
+) -> tuple[str, dict[str, frozenset[Literal]], int | None]:
+    """Make one condition of every Deny (clause) false, keeping every key satisfiable.
 
-    def preference(condition: CompiledCondition) -> int:
-        answer = answers.get(condition.key)
-        if answer is None:
-            return 0  # an unconstrained key: leaving it out makes the condition false
-        return 1 if not condition.holds(answer.values) else 2
+    Returns the literals per key that do it, and the index of a Deny that alone cannot be
+    dodged beside the Allows (None when it takes several together).
 
+    Steps, cheapest first: a condition on a key no Allow needs is made false by leaving the
+    key out; a condition that cannot be false beside the Allows' own is dropped (a Deny left
+    with none settles it); then all the remaining conditions of a key are tried false at once;
+    only then Denies that share keys are searched, each group of them on its own (they cannot
+    interact), choosing first the Deny with fewest ways out. Every question spends the budget.
+    """
     undecided = False
-    for condition in sorted(options, key=preference):
-        if problem.solves >= KEY_SOLVES:
-            return UNKNOWN, {}
-        wanted = literals.get(condition.key, frozenset()) | {(condition, False)}
-        answer = problem.answer(wanted)
-        if answer.status == UNKNOWN:
-            undecided = True
-        if answer.status != SAT:
+    live: list[list[CompiledCondition]] = []
+    for index, options in enumerate(clauses):
+        viable: list[CompiledCondition] | None = []
+        for condition in options:
+            if condition.key not in literals:
+                viable = None
+                break
+            answer = problem.answer(condition.key, literals[condition.key] | {(condition, False)})
+            if answer.status == SAT:
+                viable.append(condition)
+            undecided = undecided or answer.status == UNKNOWN
+        if viable is None:
             continue
-        status, chosen = _dodge(
-            rest, {**literals, condition.key: wanted}, {**answers, condition.key: answer}, problem
+        if not viable:
+            return (UNKNOWN if undecided else UNSAT), {}, index
+        live.append(viable)
+    if not live:
+        return SAT, {}, None
+    everything: dict[str, frozenset[Literal]] = {}
+    for viable in live:
+        for condition in viable:
+            everything[condition.key] = everything.get(condition.key, literals[condition.key]) | {
+                (condition, False)
+            }
+    if all(problem.answer(key, wanted).status == SAT for key, wanted in everything.items()):
+        return SAT, everything, None
+    chosen: dict[str, frozenset[Literal]] = {}
+    for group in _groups(live):
+        status, found = _search(group, literals, problem)
+        if status != SAT:
+            return (UNKNOWN if undecided or status == UNKNOWN else UNSAT), {}, None
+        chosen.update(found)
+    return SAT, chosen, None
+
+
+def _groups(clauses: list[list[CompiledCondition]]) -> list[list[list[CompiledCondition]]]:
+    """Clauses split into groups that share no key (union-find over keys), in first-seen order."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for options in clauses:
+        first = root(options[0].key)
+        for condition in options[1:]:
+            parent[root(condition.key)] = first
+    groups: dict[str, list[list[CompiledCondition]]] = {}
+    for options in clauses:
+        groups.setdefault(root(options[0].key), []).append(options)
+    return list(groups.values())
+
+
+_SEARCH_DEPTH = 400
+"""Denies sharing keys searched one inside the other at most this deep (then: undecided)."""
+
+
+def _search(
+    clauses: list[list[CompiledCondition]],
+    literals: dict[str, frozenset[Literal]],
+    problem: _Context,
+) -> tuple[str, dict[str, frozenset[Literal]]]:
+    """Backtracking over one group of Denies that share keys; failures are remembered."""
+    if len(clauses) > _SEARCH_DEPTH:
+        return UNKNOWN, {}
+    failed: set[tuple[frozenset[int], frozenset]] = set()
+    unknown = False
+
+    def wanted(chosen: dict[str, frozenset[Literal]], key: str) -> frozenset[Literal]:
+        return chosen.get(key, literals[key])
+
+    def step(pending: frozenset[int], chosen: dict[str, frozenset[Literal]]):
+        nonlocal unknown
+        problem.budget.spend()
+        remaining = frozenset(
+            i for i in pending if not any((c, False) in wanted(chosen, c.key) for c in clauses[i])
         )
-        if status == SAT:
-            return SAT, chosen
-        undecided = undecided or status == UNKNOWN
-    return (UNKNOWN if undecided else UNSAT), {}
+        if not remaining:
+            return chosen
+        memo = (remaining, frozenset(chosen.items()))
+        if memo in failed:
+            return None
+        best: tuple[int, list[CompiledCondition]] | None = None
+        for i in sorted(remaining):
+            ways = []
+            for condition in clauses[i]:
+                answer = problem.answer(condition.key, wanted(chosen, condition.key) | {(condition, False)})
+                unknown = unknown or answer.status == UNKNOWN
+                if answer.status == SAT:
+                    ways.append(condition)
+            if best is None or len(ways) < len(best[1]):
+                best = (i, ways)
+            if len(ways) <= 1:
+                break
+        assert best is not None
+        index, ways = best
+        for condition in ways:
+            key = condition.key
+            found = step(remaining - {index}, {**chosen, key: wanted(chosen, key) | {(condition, False)}})
+            if found is not None:
+                return found
+        failed.add(memo)
+        return None
+
+    found = step(frozenset(range(len(clauses))), {})
+    if found is None:
+        return (UNKNOWN if unknown else UNSAT), {}
+    return SAT, found
 
 
 def _resource_combinations(
-    statements: list[CompiledStatement], requested: automaton.Tokens
+    statements: list[CompiledStatement], requested: automaton.Tokens, budget: Budget
 ) -> automaton.Exploration:
     """Which sets of statements can match one resource of `requested`; a resource for each.
 
@@ -245,7 +353,41 @@ def _resource_combinations(
                 out |= orders
         return frozenset(out)
 
-    return automaton.Exploration(patterns, classify, lambda state: state[0] == 0, limit=RESOURCE_STATES)
+    return automaton.Exploration(
+        patterns, classify, lambda state: state[0] == 0, limit=NO_STATE_LIMIT, budget=budget
+    )
+
+
+def _guessed_then_explored(
+    statements: list[CompiledStatement], pattern: str, budget: Budget
+) -> Iterator[tuple[frozenset[int], str]]:
+    """Resources each Allow's own patterns suggest (`*` left empty, or one character no pattern
+    names; `?` that character), then every combination by the exact search, each once.
+
+    A guess only shortens the search: the exact exploration that follows still finds every
+    combination a guess did not, so the answer never depends on the guesses.
+    """
+    matches = compile_globs([pattern])
+    fresh = automaton.fresh_char(
+        [automaton.glob_tokens(r) for s in statements for r in s.match.statement.resources]
+    )
+    seen: set[frozenset[int]] = set()
+    for compiled in statements:
+        statement = compiled.match.statement
+        if compiled.deny or statement.not_resource:
+            continue
+        for written in statement.resources:
+            for guess in (written.replace("*", "").replace("?", fresh), written.replace("*", fresh)):
+                budget.spend(len(statements))
+                if guess and matches(guess):
+                    orders = frozenset(s.order for s in statements if s.resource(guess))
+                    if orders not in seen:
+                        seen.add(orders)
+                        yield orders, guess
+    for orders, found in _resource_combinations(statements, automaton.glob_tokens(pattern), budget):
+        if orders not in seen:
+            seen.add(orders)
+            yield orders, found
 
 
 def _unavoidable(deny: CompiledStatement, given: dict[str, tuple[str, ...]], all_given: bool) -> bool:
@@ -298,107 +440,182 @@ def could_allow(
     context: Mapping[str, tuple[str, ...]] | None = None,
     any_resource: bool = True,
     any_context: bool = True,
-    single_valued: bool = False,
+    single_valued: bool | SingleValued = False,
+    budget: Budget | None = None,
+    names: ActionNames | None = None,
     region: str | None = None,
     account: str | None = None,
 ) -> Possibility:
-    """Could some resource matching `resource` and/or some context make `action` allowed?
+    """Could some request for `action` (an action, or a pattern such as `oss:*` or `*`) be allowed?
 
-    `any_resource`: any resource matching the pattern (else `resource` literally); `any_context`:
-    any values for keys not in `context` (else exactly `context`). A context key may carry
-    several values, as evaluate() accepts; `single_valued` limits every key to one value, as
-    RAM's global keys carry (fewer contexts, so fewer "possible" answers). `region`/`account`
-    place an operation-level request (policycheck.evaluate.scope); None: any region / account.
+    `any_resource`: any resource matching the `resource` pattern (else `resource` literally);
+    `any_context`: any values for keys not in `context` (else exactly `context`). A context key
+    may carry several values, as evaluate() accepts; `single_valued` (True, or a predicate on the
+    folded key) limits keys to one value, as RAM's single-valued keys carry (fewer contexts, so
+    fewer "possible" answers). `budget`: the steps this question may take (a fresh default
+    Budget when None); share one between the questions of one expectation. `names` tells which
+    actions the catalog knows (the catalog by default); a pattern is decided over every action,
+    catalogued or not (policycheck.evaluate.actions). When the budget runs out, the answer is
+    "undecided" (exhaustive false). `region`/`account` place an operation-level request
+    (policycheck.evaluate.scope); None: any region / account.
     """
     context = context or {}
-    operation_level, candidates = evaluator.candidates(action)
-    service = scope.service_of(action)
-    region = scope.region_for(service, region)
+    budget = budget if budget is not None else Budget()
+    single = single_valued if callable(single_valued) else _every_key(bool(single_valued))
     given: dict[str, tuple[str, ...]] = {}
     for key, values in context.items():
         given[fold(key)] = given.get(fold(key), ()) + (
             (values,) if isinstance(values, str) else tuple(values)
         )
-    allows = {layer: [s for s in candidates if not s.deny and s.layer == layer] for layer in LAYERS}
-    for layer in LAYERS:
-        if layer in evaluator.required and not allows[layer]:
-            return Possibility(
-                False, None, (), _no_allow_reason(evaluator, action, layer, operation_level), ()
-            )
-    relevant = [s for s in candidates if s.deny or s.layer in evaluator.required]
-    if not operation_level and any_resource:
-        # A Deny on every resource that no context dodges settles it before any search.
-        for deny in relevant:
-            statement = deny.match.statement
-            universal = "*" in statement.resources and not statement.not_resource
-            if deny.deny and universal and _unavoidable(deny, given, not any_context):
-                when = "the given context" if not any_context else "every context"
-                return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
-    exploration = None
-    if operation_level:
-        requested = scope.request_tokens(service, region, account)
-        combinations = exploration = _resource_combinations(relevant, requested)
-    elif not any_resource:
-        combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
-    else:
-        # Lazily, shortest resources first: the first combination that works ends the search.
-        combinations = exploration = _resource_combinations(relevant, automaton.glob_tokens(resource))
-    denies = [s for s in relevant if s.deny]
+    question = _Question(evaluator, resource, context, given, any_resource, any_context, single, budget)
+    question.region, question.account = region, account
+    try:
+        if not has_wildcard(action):
+            return question.ask(action)
+        return _could_allow_pattern(question, action, names)
+    except BudgetExhausted:
+        return Possibility(
+            False,
+            None,
+            (),
+            f"undecided: the analysis ran out of its budget ({budget.limit:,} "
+            f"step{'' if budget.limit == 1 else 's'}) before it could "
+            "prove an answer; simplify the policies or narrow the expectation (action, resource, context)",
+            (),
+            exhaustive=False,
+        )
+
+
+def _could_allow_pattern(question: _Question, pattern: str, names: ActionNames | None) -> Possibility:
+    """Every action matching `pattern`, as many as the policies can tell apart (one each)."""
     undecided: list[str] = []
     reasons: list[str] = []
     tried = 0
-    missing_layer: set[str] = set()
-    for orders, witness_resource in combinations:
-        per_layer = []
-        for layer in LAYERS:
-            if layer not in evaluator.required:
-                continue
-            layer_allows = [s for s in allows[layer] if s.order in orders]
-            if not layer_allows:
-                missing_layer.add(layer)
-                break
-            unconditional = [s for s in layer_allows if not s.conditions]
-            per_layer.append(unconditional[:1] or sorted(layer_allows, key=lambda s: len(s.conditions)))
-        else:
-            applying_denies = [d for d in denies if d.order in orders]
-            for chosen in itertools.product(*per_layer):
-                tried += 1
-                if tried > COMBINATIONS:
-                    undecided.append("too many combinations of Allow statements to try")
-                    break
-                problem = _Context(given, context, not any_context, single_valued)
-                status, found_context, why = _solve_context(chosen, applying_denies, problem)
-                if status == SAT:
-                    request = Request(action, witness_resource, found_context, region, account)
-                    if operation_level:
-                        request = _placed(evaluator, request, service)
-                    decision = evaluator.evaluate(request)
-                    if decision.allowed:
-                        added = tuple(sorted(k for k in found_context if fold(k) not in given))
-                        return Possibility(True, request, decision.matched, "", added)
-                    undecided.append(f"a candidate witness did not verify ({decision.decision})")
-                elif status == UNKNOWN:
-                    undecided.append(why or "a context question could not be decided")
-                elif why not in reasons:
-                    reasons.append(why)
-            else:
-                continue
-            break
-    if exploration is not None and not exploration.complete and tried <= COMBINATIONS:
-        undecided.insert(0, "too many resource pattern states to explore")
-    if not reasons:
-        if operation_level:
-            where = f'account-scoped ARN "{scope.operation_arn(service, region, account)}"'
-        else:
-            where = f"resource matching {resource!r}" if any_resource else "resource"
-        layer = next((la for la in LAYERS if la in missing_layer), "identity")
-        if len(missing_layer) > 1 or not missing_layer:
-            reasons.append(f"no {where} is allowed by every required layer at once")
-        else:
-            reasons.append(f"no {where} is allowed by the {layer} policies for {action}")
+    for action in distinct_actions(question.evaluator, pattern, question.budget, names):
+        tried += 1
+        answer = question.ask(action)
+        if answer.possible:
+            return answer
+        # "no Allow ... matches oss:GetObject" is said once for all the actions it is true of
+        why = answer.reason.replace(f"matches {action}", f"matches any action matching {pattern}")
+        if not answer.exhaustive:
+            undecided.append(f"{action}: {why.removeprefix('undecided: ')}")
+        elif why not in reasons:
+            reasons.append(why)
+    if not tried:
+        return Possibility(False, None, (), f"{pattern} matches no action", ())
     reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+    reason = reason or "no action matching it can be allowed"
     if undecided:
         return Possibility(
             False, None, (), f"undecided: {undecided[0]}; otherwise {reason}", (), exhaustive=False
         )
-    return Possibility(False, None, (), reason, ())
+    if len(reasons) == 1 and "any action matching" in reason:
+        return Possibility(False, None, (), reason, ())
+    return Possibility(False, None, (), f"no action matching {pattern} can be allowed: {reason}", ())
+
+
+class _Question:
+    """One "could it be allowed" question (resource, context, budget), asked per concrete action."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        resource: str,
+        context: Mapping[str, tuple[str, ...]],
+        given: dict[str, tuple[str, ...]],
+        any_resource: bool,
+        any_context: bool,
+        single_valued: SingleValued,
+        budget: Budget,
+    ) -> None:
+        self.evaluator, self.resource, self.context, self.given = evaluator, resource, context, given
+        self.any_resource, self.any_context = any_resource, any_context
+        self.single_valued, self.budget = single_valued, budget
+        self.memo: dict[tuple[frozenset[Literal], bool], KeyAnswer] = {}
+        self.region: str | None = None
+        self.account: str | None = None
+
+    def ask(self, action: str) -> Possibility:
+        evaluator, resource, given, budget = self.evaluator, self.resource, self.given, self.budget
+        any_resource, any_context = self.any_resource, self.any_context
+        operation_level, candidates = evaluator.candidates(action)
+        budget.spend(len(candidates) + 1)
+        service = scope.service_of(action)
+        region, account = scope.region_for(service, self.region), self.account
+        allows = {layer: [s for s in candidates if not s.deny and s.layer == layer] for layer in LAYERS}
+        for layer in LAYERS:
+            if layer in evaluator.required and not allows[layer]:
+                return Possibility(
+                    False, None, (), _no_allow_reason(evaluator, action, layer, operation_level), ()
+                )
+        relevant = [s for s in candidates if s.deny or s.layer in evaluator.required]
+        if not operation_level and any_resource:
+            # A Deny on every resource that no context dodges settles it before any search.
+            for deny in relevant:
+                statement = deny.match.statement
+                universal = "*" in statement.resources and not statement.not_resource
+                if deny.deny and universal and _unavoidable(deny, given, not any_context):
+                    when = "the given context" if not any_context else "every context"
+                    return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
+        if operation_level:
+            requested = scope.request_tokens(service, region, account)
+            combinations = _resource_combinations(relevant, requested, budget)
+        elif not any_resource:
+            combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
+        else:
+            # Lazily: first the resources the Allows name themselves (cheap, and usually enough),
+            # then shortest resources first; the first combination that works ends the search.
+            combinations = _guessed_then_explored(relevant, resource, budget)
+        denies = [s for s in relevant if s.deny]
+        undecided: list[str] = []
+        reasons: list[str] = []
+        missing_layer: set[str] = set()
+        for orders, witness_resource in combinations:
+            per_layer = []
+            for layer in LAYERS:
+                if layer not in evaluator.required:
+                    continue
+                layer_allows = [s for s in allows[layer] if s.order in orders]
+                if not layer_allows:
+                    missing_layer.add(layer)
+                    break
+                unconditional = [s for s in layer_allows if not s.conditions]
+                per_layer.append(unconditional[:1] or sorted(layer_allows, key=lambda s: len(s.conditions)))
+            else:
+                applying_denies = [d for d in denies if d.order in orders]
+                for chosen in itertools.product(*per_layer):
+                    budget.spend()
+                    problem = _Context(
+                        given, self.context, not any_context, self.single_valued, budget, self.memo
+                    )
+                    status, found_context, why = _solve_context(chosen, applying_denies, problem)
+                    if status == SAT:
+                        request = Request(action, witness_resource, found_context, region, account)
+                        if operation_level:
+                            request = _placed(evaluator, request, service)
+                        decision = evaluator.evaluate(request)
+                        if decision.allowed:
+                            added = tuple(sorted(k for k in found_context if fold(k) not in given))
+                            return Possibility(True, request, decision.matched, "", added)
+                        undecided.append(f"a candidate witness did not verify ({decision.decision})")
+                    elif status == UNKNOWN:
+                        undecided.append(why or "a context question could not be decided")
+                    elif why not in reasons:
+                        reasons.append(why)
+        if not reasons:
+            if operation_level:
+                where = f'account-scoped ARN "{scope.operation_arn(service, region, account)}"'
+            else:
+                where = f"resource matching {resource!r}" if any_resource else "resource"
+            layer = next((la for la in LAYERS if la in missing_layer), "identity")
+            if len(missing_layer) > 1 or not missing_layer:
+                reasons.append(f"no {where} is allowed by every required layer at once")
+            else:
+                reasons.append(f"no {where} is allowed by the {layer} policies for {action}")
+        reason = "; ".join(reasons[:3]) + (f" (and {len(reasons) - 3} more)" if len(reasons) > 3 else "")
+        if undecided:
+            return Possibility(
+                False, None, (), f"undecided: {undecided[0]}; otherwise {reason}", (), exhaustive=False
+            )
+        return Possibility(False, None, (), reason, ())

@@ -20,13 +20,12 @@ out "unknown"; every other answer is exact.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
-from functools import lru_cache
 
 from policycheck.evaluate import automaton
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.operators import (
     BOOL,
     DATE,
@@ -279,7 +278,7 @@ def _string_tokens(condition: CompiledCondition) -> list[automaton.Tokens]:
     return [automaton.literal_tokens(v, folded=relation == EQUALS_FOLDED) for v in condition.condition.values]
 
 
-def _strings(needs: list[Need], limit: int) -> tuple[str, list[str], bool]:
+def _strings(needs: list[Need], budget: Budget) -> tuple[str, list[str], bool]:
     """Strings meeting the string needs: (status, candidates, first holds a fresh character)."""
     patterns: list[automaton.Tokens] = []
     groups: list[tuple[bool, range]] = []
@@ -301,7 +300,7 @@ def _strings(needs: list[Need], limit: int) -> tuple[str, list[str], bool]:
     def dead(state: tuple[int, ...]) -> bool:
         return any(positive and not any(state[i] for i in members) for positive, members in groups)
 
-    result = automaton.search(patterns, classify, dead, limit=limit, track_fresh=True)
+    result = automaton.search(patterns, classify, dead, limit=NO_STATE_LIMIT, track_fresh=True, budget=budget)
     with_fresh = result.found.get((True, True))
     found = [s for s in (with_fresh, result.found.get((True, False))) if s is not None]
     if not found:
@@ -309,8 +308,9 @@ def _strings(needs: list[Need], limit: int) -> tuple[str, list[str], bool]:
     return SAT, found, with_fresh is not None
 
 
-def solve_value(needs: list[Need], limit: int) -> tuple[str, str | None]:
+def solve_value(needs: list[Need], budget: Budget) -> tuple[str, str | None]:
     """One string meeting every need, exactly where possible: (status, value)."""
+    budget.spend(len(needs))
     typed = {family for kind, family, _ in needs if kind in (MATCH, PARSE) and family != STRING}
     not_typed = {family for kind, family, _ in needs if kind == NOT_PARSE}
     if STRING in not_typed or len(typed) > 1 or typed & not_typed:
@@ -332,7 +332,7 @@ def solve_value(needs: list[Need], limit: int) -> tuple[str, str | None]:
                 return SAT, value
         # Only a string need can reject a typed candidate; the typed space may hold more.
         return (UNKNOWN if has_string_needs else UNSAT), None
-    status, candidates, fresh_first = _strings(needs, limit)
+    status, candidates, fresh_first = _strings(needs, budget)
     if status != SAT:
         return status, None
     for value in candidates:
@@ -349,17 +349,16 @@ def _literal_order(literal: Literal) -> tuple:
     return (c.operator, c.key, c.values, c.path, want)
 
 
-@lru_cache(maxsize=4096)
 def solve_key(
-    literals: frozenset[Literal], single_valued: bool = False, limit: int = 20000, family: str | None = None
+    literals: frozenset[Literal], single_valued: bool, budget: Budget, family: str | None = None
 ) -> KeyAnswer:
     """Values for one key under which every condition takes its wanted truth value.
 
-    With `single_valued`, the key may carry one value at most (as RAM's global keys do); with
-    `family`, every value must parse as that type (acs:SourceIp is always an address).
-    Cached: the answer depends only on the conditions (compared by operator, key, values and
-    place in their policy), and the same ones come back for every action a statement names
-    and every principal that carries its policy.
+    With `single_valued`, the key may carry one value at most (as RAM's single-valued keys do);
+    with `family`, every value must parse as that type (acs:SourceIp is always an address).
+    The work is linear in the conditions, not in subsets of them: a negated condition wanted
+    false is met either by a value that relates or by no value of its type at all, and the
+    second choice is made per value family (five of them), never per condition.
     """
     if any(condition.operator is None and want for condition, want in literals):
         return KeyAnswer(UNSAT)  # an unknown operator is never true
@@ -368,7 +367,7 @@ def solve_key(
         return KeyAnswer(SAT, None)  # leaving the key out makes every condition false
     one: list[Need] = []  # each needs a value of its own
     every: list[Need] = [(PARSE, family, None)] if family else []  # every value must pass these
-    either: list[CompiledCondition] = []  # negated conditions that must be false
+    either: dict[str, list[CompiledCondition]] = {}  # negated conditions wanted false, by family
     for condition, want in known:
         family = condition.operator.family
         if not condition.operator.negated:
@@ -377,32 +376,61 @@ def solve_key(
             one.append((PARSE, family, condition))
             every.append((NOT, family, condition))
         else:
-            either.append(condition)
+            either.setdefault(family, []).append(condition)
+    status, value = _one_value(one, every, either, budget)
+    if status == SAT or single_valued:
+        return KeyAnswer(SAT, (value,)) if status == SAT else KeyAnswer(status)
+    return _several_values(one, every, either, budget)
+
+
+def _one_value(
+    one: list[Need], every: list[Need], either: dict[str, list[CompiledCondition]], budget: Budget
+) -> tuple[str, str | None]:
+    """One value for everything. A value parses as at most one family T (or none): a negated
+    condition of another family is then false by itself, one of family T (or a string one)
+    needs the value to relate. So there are at most five cases to try, one per choice of T."""
+    typed = sorted(f for f in either if f != STRING)
+    matches = [(MATCH, STRING, c) for c in either.get(STRING, ())]
     undecided = False
-    for choice in itertools.product((False, True), repeat=len(either)):
-        ones = one + [
-            (MATCH, c.operator.family, c) for c, relate in zip(either, choice, strict=True) if relate
-        ]
-        everys = every + [
-            (NOT_PARSE, c.operator.family, None)
-            for c, relate in zip(either, choice, strict=True)
-            if not relate
-        ]
-        # `ones` is never empty here: some condition is wanted true, and each such one is in it.
-        status, value = solve_value(ones + everys, limit)
-        if status == SAT:  # one value does it all (the realistic case for single-valued keys)
-            return KeyAnswer(SAT, (value,))
-        if single_valued:
+    options: list[list[Need]] = [[(NOT_PARSE, f, None) for f in typed]]
+    for family in typed:
+        options.append([(PARSE, family, None), *((MATCH, family, c) for c in either[family])])
+    for extra in options:
+        status, value = solve_value(one + every + matches + extra, budget)
+        if status == SAT:
+            return SAT, value
+        undecided = undecided or status == UNKNOWN
+    return (UNKNOWN if undecided else UNSAT), None
+
+
+def _several_values(
+    one: list[Need], every: list[Need], either: dict[str, list[CompiledCondition]], budget: Budget
+) -> KeyAnswer:
+    """A list of values: one per need for "some value", all passing the "every value" needs.
+
+    A negated condition wanted false gets a relating value of its own where one passes the
+    "every value" needs; when one of a family cannot, the only way left is that no value is of
+    that family, which holds for the whole family at once (and is impossible for strings).
+    """
+    undecided = False
+    banned: list[Need] = []
+    for family, conditions in sorted(either.items()):
+        for condition in conditions:
+            status, _ = solve_value([(MATCH, family, condition), *every], budget)
             undecided = undecided or status == UNKNOWN
-            continue
-        values: list[str] = []
-        for need in ones:
-            status, value = solve_value([need, *everys], limit)
             if status != SAT:
-                undecided = undecided or status == UNKNOWN
+                if family == STRING:
+                    return KeyAnswer(UNKNOWN if undecided else UNSAT)
+                banned.append((NOT_PARSE, family, None))
                 break
-            if value not in values:
-                values.append(value)
-        else:
-            return KeyAnswer(SAT, tuple(values))
-    return KeyAnswer(UNKNOWN if undecided else UNSAT)
+    everys = every + banned
+    gone = {family for _, family, _ in banned}
+    wanted = one + [(MATCH, f, c) for f, cs in sorted(either.items()) if f not in gone for c in cs]
+    values: list[str] = []
+    for need in wanted:
+        status, value = solve_value([need, *everys], budget)
+        if status != SAT:
+            return KeyAnswer(UNKNOWN if undecided or status == UNKNOWN else UNSAT)
+        if value not in values:
+            values.append(value)
+    return KeyAnswer(SAT, tuple(values))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Context, Decimal
 
 from policycheck.patterns import fold
 
@@ -101,10 +101,18 @@ def parse_date(text: str) -> Decimal | None:
     whole = _days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
     instant = Decimal(whole - offset)
     if match["f"]:
-        instant += Decimal("0" + match["f"])
+        instant = _exact_sum(instant, Decimal("0" + match["f"]))
     if not DATE_MIN <= instant < DATE_END:
         return None
     return instant
+
+
+def _exact_sum(a: Decimal, b: Decimal) -> Decimal:
+    """a + b with every digit kept: the default context rounds to 28 significant digits, which
+    would make `...00.00000000000000000000000000001Z` equal to `...00Z`."""
+    digits = max(len(a.as_tuple().digits), len(b.as_tuple().digits))
+    spread = abs(a.as_tuple().exponent - b.as_tuple().exponent)  # type: ignore[operator]
+    return Context(prec=digits + spread + 2).add(a, b)
 
 
 def format_date(instant: Decimal) -> str:
@@ -114,7 +122,7 @@ def format_date(instant: Decimal) -> str:
     ('1970-01-02T00:00:00.25Z', '1969-12-31T23:59:59.5Z')
     """
     whole = int(instant.to_integral_value(rounding=ROUND_FLOOR))  # `//` truncates towards zero
-    fraction = instant - whole
+    fraction = _exact_sum(instant, Decimal(-whole))
     days, seconds = divmod(whole, SECONDS_PER_DAY)
     year, month, day = _civil_from_days(days)
     text = (

@@ -3,9 +3,12 @@
 allow: the request, with the given context, must evaluate to allow. When the answer depends on
   context keys the expectation does not give, it is *conditional*: allowed only under conditions
   it does not pin down. That fails unless the expectation says `conditional: ok`.
-deny: no resource matching the given one (default: any) and no context (unless one is given)
-  may make the request allowed. This is the evaluator's "could this ever be allowed" analysis;
-  a violation comes with a witness request and the statement that grants it.
+deny: no action matching the given one (an action or a pattern such as `oss:*`), no resource
+  matching the given one (default: any) and no context (unless one is given) may make the
+  request allowed. This is the evaluator's "could this ever be allowed" analysis, over every
+  action the policies name, catalogued or not; a violation comes with a witness request and the
+  statement that grants it. Keys RAM documents as single-valued (policycheck.evaluate.keys)
+  carry one value in a witness, every other key may carry several.
 
 Statuses: holds, violated, conditional, unknown. Unknown means policycheck cannot prove the
 answer (the analysis could not be exact, or the principal has policies whose text is not known,
@@ -22,8 +25,11 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
+from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.explanation import NearMiss, near_misses
+from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
+from policycheck.expect.names import unknown_action, unknown_keys
 from policycheck.findings import Finding, JudgedFindings
 from policycheck.lint import LintSettings
 from policycheck.model import Policy, build_policy
@@ -71,6 +77,8 @@ class CheckReport(JudgedFindings):
     fail_on: str
     absent: tuple[str, ...] = ()
     """Principals the audited account does not have (audit --expect): their expectations are not run."""
+    warnings: tuple[str, ...] = ()
+    """Problems that do not fail the check (a context key RAM does not document), with file:line."""
 
     @property
     def failed(self) -> bool:
@@ -104,8 +112,15 @@ class CheckReport(JudgedFindings):
 
 
 def expand(spec: CheckSpec, expectation: Expectation) -> tuple[str, ...]:
-    """The concrete actions an expectation's action stands for (wildcards over the catalog)."""
-    if not patterns.has_wildcard(expectation.action):
+    """The actions to decide for an expectation: an allow's wildcard is expanded over the catalog
+    (each action must be allowed); a deny's action or pattern is decided as one question.
+
+    An action (or pattern) of a catalogued service that its catalog does not know is an error.
+    """
+    problem = unknown_action(expectation.action)
+    if problem is not None:
+        raise spec.error((*expectation.path, "action"), problem)
+    if expectation.effect == "deny" or not patterns.has_wildcard(expectation.action):
         return (expectation.action,)
     found = catalog.expand(expectation.action)
     if found is None:
@@ -139,7 +154,11 @@ def _context_text(context: Mapping[str, tuple[str, ...]]) -> str:
 
 
 def check_allow(
-    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+    evaluator: Evaluator,
+    principal: ResolvedPrincipal,
+    e: Expectation,
+    action: str,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckResult:
     resource = e.resource or "*"
     context = dict(e.context or {})
@@ -166,6 +185,8 @@ def check_allow(
         context,
         any_resource=False,
         any_context=True,
+        single_valued=single_valued,
+        budget=Budget(steps),
         region=region,
         account=account,
     )
@@ -218,9 +239,17 @@ def check_allow(
 
 
 def check_deny(
-    evaluator: Evaluator, principal: ResolvedPrincipal, e: Expectation, action: str
+    evaluator: Evaluator,
+    principal: ResolvedPrincipal,
+    e: Expectation,
+    action: str,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckResult:
-    """Deny expectations: RAM's global keys carry one value each, so contexts are single-valued."""
+    """Deny expectations: could any request for an action matching `action` be allowed?
+
+    Only the keys RAM documents as single-valued carry one value; each question has its own
+    budget of work, and an exhausted budget is "unknown" (a failure).
+    """
     resource = e.resource or "*"
     given = e.context is not None
     context = dict(e.context or {})
@@ -233,13 +262,17 @@ def check_deny(
         context,
         any_resource=True,
         any_context=not given,
-        single_valued=True,
+        single_valued=single_valued,
+        budget=Budget(steps),
         **placed,
     )
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
-        shown = f'resource "{witness.resource}"' + (
-            f", context {_context_text(witness.context)}" if witness.context else ""
+        named = "" if witness.action == action else f"action {witness.action}, "
+        shown = (
+            named
+            + f'resource "{witness.resource}"'
+            + (f", context {_context_text(witness.context)}" if witness.context else "")
         )
         return CheckResult(
             status=VIOLATED,
@@ -265,7 +298,8 @@ def check_deny(
             context,
             any_resource=True,
             any_context=not given,
-            single_valued=True,
+            single_valued=single_valued,
+            budget=Budget(steps),
             **placed,
         )
         if guarded.possible or not guarded.exhaustive:
@@ -300,12 +334,16 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
 
 
 def run_check(
-    spec: CheckSpec, settings: LintSettings, account: Mapping[tuple[str, str], AccountPrincipal] | None = None
+    spec: CheckSpec,
+    settings: LintSettings,
+    account: Mapping[tuple[str, str], AccountPrincipal] | None = None,
+    steps: int = DEFAULT_STEPS,
 ) -> CheckReport:
     """Resolve every principal, lint every document, and decide every expectation.
 
     With `account` (from `policycheck audit --expect`), principals are read from the live
     account by (type, name) instead; the ones the account does not have are left out.
+    `steps` is the work budget of each expectation's analysis (policycheck.evaluate.budget).
     """
     library = Library(spec, settings)
     principals = {name: library.resolve(principal) for name, principal in sorted(spec.principals.items())}
@@ -316,6 +354,11 @@ def run_check(
             if (resolved.spec.type or "", name) in account
         }
     absent = tuple(sorted(set(spec.principals) - set(principals)))
+    warnings = []
+    for expectation in spec.expectations:
+        if expectation.context:
+            where = f"{spec.config.path}:{expectation.line}"
+            warnings.extend(f"{where}: {problem}" for problem in unknown_keys(expectation.context))
     evaluators = {name: Evaluator(principal.policies) for name, principal in principals.items()}
     results = []
     for expectation in spec.expectations:
@@ -324,7 +367,7 @@ def run_check(
         principal = principals[expectation.principal]
         decide = check_allow if expectation.effect == "allow" else check_deny
         for action in expand(spec, expectation):
-            results.append(decide(evaluators[expectation.principal], principal, expectation, action))
+            results.append(decide(evaluators[expectation.principal], principal, expectation, action, steps))
     return CheckReport(
         spec,
         principals,
@@ -333,4 +376,5 @@ def run_check(
         library.documents,
         settings.fail_on,
         absent=absent,
+        warnings=tuple(warnings),
     )

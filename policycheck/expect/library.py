@@ -13,9 +13,11 @@ from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
 from policycheck.evaluate.control import ControlLayer, control_layer
 from policycheck.findings import Finding
-from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file
+from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file, lint_loaded
+from policycheck.load import load_file
+from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
-from policycheck.load.files import POLICY_SUFFIXES, PathNotFound, find_files
+from policycheck.load.files import POLICY_SUFFIXES, FoundFile, PathNotFound, display_path, find_files
 from policycheck.load.sources import describe_errors
 from policycheck.load.terraform import TerraformPlan, load_plan
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
@@ -41,6 +43,11 @@ def _looks_like_path(reference: str) -> bool:
     )
 
 
+def _key(plan: TerraformPlan, address: str) -> str:
+    """Addresses are unique within one plan or module, not across several."""
+    return f"{plan.source}#{address}"
+
+
 class Library:
     """Loads and lints documents on demand, each (file, kind) once."""
 
@@ -52,29 +59,58 @@ class Library:
         self.by_name: dict[str, list[tuple[str, Document | str]]] = {}
         self.plans: list[TerraformPlan] = []
         self._plan_documents: dict[str, LintedFile] = {}
+        self._template_findings: list[Finding] = []
         for source in spec.sources:
             if source.terraform:
                 self._add_plan(source.value, source.path)
             else:
-                for path in self._files(source.value, source.path):
-                    self.file(path, None)
-                    stem = os.path.splitext(os.path.basename(path))[0]
-                    self.by_name.setdefault(stem, []).append(("file", path))
+                for found in self._found(source.value, source.path):
+                    self._add_file(found)
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _files(self, pattern: str, at: JsonPath) -> list[str]:
+    def _found(self, pattern: str, at: JsonPath) -> list[FoundFile]:
         try:
             found = find_files([os.path.join(self.root, pattern)])
         except PathNotFound as problem:
             raise self.spec.error(at, str(problem).replace(self.root + os.sep, "")) from None
-        return [f.path for f in found if not self.settings.skips(f)]
+        return [f for f in found if not self.settings.skips(f)]
 
-    def file(self, path: str, kind: PolicyKind | None) -> LintedFile:
+    def _files(self, pattern: str, at: JsonPath) -> list[str]:
+        return [f.path for f in self._found(pattern, at)]
+
+    def _add_file(self, found: FoundFile) -> None:
+        """A file under policies:, read as lint reads it: a policy, a ROS template, or skipped
+        when a folder holds it and it does not look like a policy (load/classify.py)."""
+        document = load_file(found.path, source=display_path(found.path))
+        if document.parsed and is_template(document.value):
+            self._add_template(found.path, document)
+            return
+        if not found.explicit and skip_reason(document, found.path):
+            return
+        self.file(found.path, None, document)
+        stem = os.path.splitext(os.path.basename(found.path))[0]
+        self.by_name.setdefault(stem, []).append(("file", found.path))
+
+    def _add_template(self, path: str, document: Document) -> None:
+        """A ROS template's documents; a ManagedPolicy with a literal PolicyName can be named."""
+        from policycheck.load.ros import read_template
+
+        template = read_template(document)
+        self._template_findings.extend(self.settings.apply([*document.findings, *template.findings], path))
+        for item in template.documents:
+            key = f"{path}#{item.address}"
+            self._plan_documents[key] = self._lint_embedded(item.document, item.kind, path, item.address)
+            if item.name:
+                self.by_name.setdefault(item.name, []).append(("template", key))
+
+    def file(self, path: str, kind: PolicyKind | None, document: Document | None = None) -> LintedFile:
         """A policy file linted as `kind` (None: as lint would read it)."""
         path = os.path.abspath(path)
         if kind is None:
-            linted = lint_file(path, self.settings)
+            linted = (
+                lint_loaded(path, document, self.settings) if document else lint_file(path, self.settings)
+            )
             kind = linted.policy.kind if linted.policy else "identity"
             return self.linted.setdefault((path, kind), linted)
         if (path, kind) not in self.linted:
@@ -83,21 +119,53 @@ class Library:
         return self.linted[(path, kind)]
 
     def _add_plan(self, value: str, at: JsonPath) -> None:
+        """A plan JSON, or Terraform configuration: a .tf file or a folder of them (each
+        folder one module)."""
         path = os.path.join(self.root, value)
+        if os.path.isdir(path) or path.lower().endswith(".tf"):
+            self._add_configuration(value, path, at)
+            return
         if not os.path.isfile(path):
             raise self.spec.error(at, f"no such Terraform plan: {value}")
         plan = load_plan(path, source=self.settings.relative(path))
+        self._add_terraform(plan, path)
+
+    def _add_configuration(self, value: str, path: str, at: JsonPath) -> None:
+        from policycheck.load.terraform_config import load_modules
+
+        try:
+            found = [f.path for f in find_files([path], (".tf",)) if f.path.lower().endswith(".tf")]
+        except PathNotFound:
+            found = []
+        if not found:
+            raise self.spec.error(at, f"no .tf files in {value}")
+        shown = {tf: self.settings.relative(tf) for tf in found}
+        for module in load_modules(found, shown):
+            self._add_terraform(module.plan, module.folder)
+            for item in module.documents:
+                if item.kind == "control":
+                    linted = self._lint_embedded(item.document, "control", module.folder, item.address)
+                    self._plan_documents[f"{module.folder}#{item.address}"] = linted
+
+    def _add_terraform(self, plan: TerraformPlan, path: str) -> None:
         self.plans.append(plan)
         for policy in plan.policies:
             if policy.name and policy.document is not None:
-                self._plan_documents[policy.address] = self._lint_embedded(policy.document, "identity", path)
-                self.by_name.setdefault(policy.name, []).append(("terraform", policy.address))
+                key = _key(plan, policy.address)
+                self._plan_documents[key] = self._lint_embedded(
+                    policy.document, "identity", path, policy.address
+                )
+                self.by_name.setdefault(policy.name, []).append(("terraform", key))
         for role in plan.roles:
             if role.trust is not None:
-                self._plan_documents[role.address] = self._lint_embedded(role.trust, "trust", path)
+                self._plan_documents[_key(plan, role.address)] = self._lint_embedded(
+                    role.trust, "trust", path, role.address
+                )
 
-    def _lint_embedded(self, document: Document, kind: PolicyKind, plan_path: str) -> LintedFile:
-        name = document.source.rsplit(".", 1)[-1]
+    def _lint_embedded(
+        self, document: Document, kind: PolicyKind, plan_path: str, address: str
+    ) -> LintedFile:
+        name = address.rsplit(".", 1)[-1]
         findings, policy = lint_document(document, kind, name, RuleOptions(accounts=self.settings.accounts))
         return LintedFile(document.source, document, self.settings.apply(findings, plan_path), policy)
 
@@ -107,6 +175,7 @@ class Library:
         everything = {f for linted in self.linted.values() for f in linted.findings}
         everything |= {f for linted in self._plan_documents.values() for f in linted.findings}
         everything |= {f for plan in self.plans for f in plan.findings}
+        everything |= set(self._template_findings)
         return sorted(everything, key=Finding.sort_key)
 
     @property
@@ -193,10 +262,12 @@ class Library:
                     "its document is not in the plan"
                 )
             else:
-                plan_policy = next(
-                    (p for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))), None
+                found = next(
+                    ((plan, p) for plan in self.plans if (p := plan.policy(attachment.policy_name or ""))),
+                    None,
                 )
-                if plan_policy is None:
+                plan_policy = found[1] if found else None
+                if found is None or plan_policy is None:
                     unknowns.append(
                         f"Custom policy {attachment.policy_name} is attached{through} ({attachment.address}) "
                         "but not defined in the plans"
@@ -204,10 +275,11 @@ class Library:
                 elif plan_policy.document is None:
                     unknowns.append(f"{plan_policy.address}: {plan_policy.unknown}")
                 else:
-                    policies.append(self._policy(self._plan_documents[plan_policy.address], "identity", at))
+                    linted = self._plan_documents[_key(found[0], plan_policy.address)]
+                    policies.append(self._policy(linted, "identity", at))
         trust = None
         if principal_type == "role":
-            role = next((r for plan in self.plans if (r := plan.role(name))), None)
-            if role is not None and role.trust is not None:
-                trust = self._plan_documents[role.address].policy
+            found_role = next(((plan, r) for plan in self.plans if (r := plan.role(name))), None)
+            if found_role is not None and found_role[1].trust is not None:
+                trust = self._plan_documents[_key(found_role[0], found_role[1].address)].policy
         return policies, trust

@@ -34,8 +34,11 @@ def _unreadable(source: str, code: str, message: str) -> Document:
     return document
 
 
-def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
-    """Decode UTF-8 (a BOM is tolerated with a warning) and parse as JSON or YAML."""
+def load_bytes(data: bytes, source: str, yaml: bool = False, text_only: bool = False) -> Document:
+    """Decode UTF-8 (a BOM is tolerated with a warning) and parse as JSON or YAML.
+
+    `text_only` stops after decoding, for files another parser reads (.tf).
+    """
     bom = data.startswith(_UTF8_BOM)
     if bom:
         data = data[len(_UTF8_BOM) :]
@@ -59,6 +62,8 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
             )
         )
         return document
+    if text_only:
+        return Document(source=source, text=text)
     if yaml:
         from policycheck.load.yaml_source import load_yaml
 
@@ -74,11 +79,19 @@ def load_bytes(data: bytes, source: str, yaml: bool = False) -> Document:
     return document
 
 
-def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> Document:
+def load_file(
+    path: str,
+    max_bytes: int = MAX_POLICY_BYTES,
+    source: str | None = None,
+    as_json: bool = False,
+    text_only: bool = False,
+) -> Document:
     """Read and parse one file ("-" is standard input: JSON when it starts with `{` or `[`,
     else YAML, since a pipe has no file name to tell).
 
-    A missing, unreadable, special or oversized file is a finding.
+    YAML is chosen by the suffix unless `as_json` (Terraform's file() hands the provider the
+    text as it is, which must be JSON); `text_only` only decodes (see load_bytes). A missing,
+    unreadable, special or oversized file is a finding.
     """
     source = source or path
     if path == "-":
@@ -102,7 +115,8 @@ def load_file(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None =
         return _unreadable(source, "FILE_UNREADABLE", f"cannot read: {error.strerror or error}")
     if len(data) > max_bytes:
         return _unreadable(source, "JSON_SYNTAX", _too_large(len(data), max_bytes))
-    return load_bytes(data, source, yaml=path.lower().endswith(YAML_SUFFIXES))
+    yaml = not as_json and path.lower().endswith(YAML_SUFFIXES)
+    return load_bytes(data, source, yaml=yaml, text_only=text_only)
 
 
 def _too_large(size: int, limit: int) -> str:

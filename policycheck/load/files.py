@@ -49,8 +49,8 @@ def matches_any(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def _walk(folder: str) -> list[str]:
-    """Policy files under a folder, following folder symlinks once (loops are skipped).
+def _walk(folder: str, suffixes: tuple[str, ...] = POLICY_SUFFIXES) -> list[str]:
+    """Files with `suffixes` under a folder, following folder symlinks once (loops are skipped).
 
     Hidden folders (.git, .venv, .terraform) are skipped: they hold JSON that is not policy.
     """
@@ -75,15 +75,15 @@ def _walk(folder: str) -> list[str]:
             if is_dir:
                 if not entry.name.startswith("."):
                     pending.append(entry.path)
-            elif entry.name.lower().endswith(POLICY_SUFFIXES):
+            elif entry.name.lower().endswith(suffixes):
                 found.append(entry.path)
     return found
 
 
-def find_files(paths: list[str]) -> list[FoundFile]:
+def find_files(paths: list[str], suffixes: tuple[str, ...] = POLICY_SUFFIXES) -> list[FoundFile]:
     """Expand files, folders (recursively) and globs, in a stable order, without repeats.
 
-    "-" stands for standard input.
+    Folders contribute the files ending in `suffixes`; "-" stands for standard input.
     """
     result: dict[str, FoundFile] = {}
     for given in paths:
@@ -96,10 +96,10 @@ def find_files(paths: list[str]) -> list[FoundFile]:
             if not matches:
                 raise PathNotFound(f"no file matches {given}")
             for match in matches:
-                for path in _walk(match) if os.path.isdir(match) else [match]:
+                for path in _walk(match, suffixes) if os.path.isdir(match) else [match]:
                     result.setdefault(path, FoundFile(path, explicit=False))
         elif os.path.isdir(given):
-            for path in _walk(given):
+            for path in _walk(given, suffixes):
                 result.setdefault(path, FoundFile(path, explicit=False))
         elif os.path.lexists(given):
             result[given] = FoundFile(given, explicit=True)

@@ -28,7 +28,7 @@ def lint_report(result: LintResult, color: bool = False) -> str:
         "version": __version__,
         "findings": [finding.as_dict() for finding in findings],
         "summary": {
-            "files": len(result.files),
+            "files": result.checked,
             "findings": len(findings),
             "by_severity": summarize(findings),
             "fail_on": result.fail_on,
@@ -202,6 +202,7 @@ def _result(result: CheckResult) -> dict[str, Any]:
         "witness": None
         if witness is None
         else {
+            "action": witness.action,
             "resource": witness.resource,
             "context": {k: list(v) for k, v in sorted(witness.context.items())},
         },

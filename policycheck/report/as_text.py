@@ -76,7 +76,7 @@ def lint_report(result: LintResult, color: bool) -> str:
     lines = render_findings(findings, color)
     if lines:
         lines.append("")
-    lines.append(_summary(findings, len(result.files), result.failed, result.fail_on, color))
+    lines.append(_summary(findings, result.checked, result.failed, result.fail_on, color))
     return "\n".join(lines) + "\n"
 
 

@@ -178,12 +178,12 @@ def test_could_it_ever_be_allowed(cli):
     )
     assert code == 0 and out["possible"] is True and out["exhaustive"] is True
     assert out["granted_by"][0]["file"] == OPERATOR
-    code, out, _ = explain(cli, QUERY, "--action", "ice:DeleteMedia", "--any-context", "--any-resource")
+    code, out, _ = explain(cli, QUERY, "--action", "ice:DeleteMediaInfos", "--any-context", "--any-resource")
     assert (
         code == 1
         and out["possible"] is False
         and out["witness"] is None
-        and "ice:DeleteMedia" in out["reason"]
+        and "ice:DeleteMediaInfos" in out["reason"]
     )
 
 

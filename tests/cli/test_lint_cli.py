@@ -121,14 +121,14 @@ def test_trust_policies_are_detected_and_checked_with_their_schema(cli, write):
 
 def test_text_output_groups_by_file_and_summarises(cli, write):
     write("a.json", '{"Version": 1, "Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*"}]}')
-    write("b.json", "[")
+    write("b.json", '{"Statement": [')  # broken, and a policy by its text
     run = cli("lint", str(write("c.json", policy(QUERY)).parent))
     lines = run.out.splitlines()
     assert run.code == 1
     assert lines[0].endswith(
         'a.json:1:2: error SCHEMA Version must be the string "1", the only version of the RAM policy language; found 1'
     )
-    assert lines[1] == "" and "b.json:1:2: error JSON_SYNTAX" in lines[2]
+    assert lines[1] == "" and "b.json:1:16: error JSON_SYNTAX" in lines[2]
     assert lines[-1] == "2 findings in 2 files of 3 checked (2 errors); fails at --fail-on warning."
     assert "\033[" not in run.out
 
@@ -222,4 +222,6 @@ def test_a_folder_without_policies_warns(cli, tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     run = cli("lint", str(tmp_path))
     assert run.code == 0 and "No findings in 0 files." in run.out
-    assert run.err.strip() == f"policycheck: warning: no policy files (.json, .yaml, .yml) in {tmp_path}"
+    assert run.err.strip() == (
+        f"policycheck: warning: no policy documents (.json, .yaml, .yml, .tf, ROS templates) in {tmp_path}"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 
 from evaluate_support import operation_level
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from policycheck.evaluate import Evaluator, PolicySet, Request, could_allow, reference
 from policycheck.evaluate.scope import operation_arn
 from policycheck.model import Policy, build_policy
+from policycheck.patterns import fold, glob_regex
 
 ACTION_PATTERNS = ["svc:Get", "svc:get*", "svc:*", "*", "svc:?et", "oth:*", "OTH:Put", "s?c:List", "ice:*"]
 ACTIONS = ["svc:Get", "svc:Put", "svc:List", "oth:Put", "oth:Get", "ice:Query"]
@@ -322,6 +324,79 @@ def test_statement_and_document_order_never_change_the_decision(policies, action
     )
 
 
+# ---- keys of both kinds at once, and questions about action patterns ----
+#
+# A real principal mixes single-valued keys (acs:SourceIp) with keys that carry several values
+# (acs:TagKeys); and `check` asks about patterns (`oth:*`, `*`), decided over every action the
+# policies can tell apart, catalogued or not. Here `svc` has a catalog (its three actions) and
+# `oth`, `ice` and any other service have none.
+
+
+class FakeCatalog:
+    ACTIONS = ("svc:Get", "svc:List", "svc:Put")
+
+    def services(self) -> tuple[str, ...]:
+        return ("svc",)
+
+    def expand(self, pattern: str) -> tuple[str, ...]:
+        regex = re.compile(re.escape(fold(pattern)).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL)
+        return tuple(a for a in self.ACTIONS if regex.fullmatch(fold(a)))
+
+    def knows(self, action: str) -> bool:
+        return fold(action) in {fold(a) for a in self.ACTIONS}
+
+
+QUESTION_PATTERNS = ["*", "svc:*", "oth:*", "*:Get", "?th:*", "ice:*", "s*", "*:*t", "new:*"]
+SAMPLE_ACTIONS = [*ACTIONS, "oth:Zap", "oth:", "ice:Other", "new:Thing", "x:y", "OTH:PUT", "svc:Get"]
+
+
+def matching_actions(pattern: str) -> list[str]:
+    """Actions the analysis speaks for: catalogued ones of `svc`, any of the other services."""
+    catalog = FakeCatalog()
+    out = []
+    for action in SAMPLE_ACTIONS:
+        service, _, name = action.partition(":")
+        if not name or not re.fullmatch(glob_regex(fold(pattern)), fold(action), re.DOTALL):
+            continue
+        if fold(service) == "svc" and not catalog.knows(action):
+            continue
+        out.append(action)
+    return out
+
+
+@PROPERTY_SETTINGS
+@given(
+    policy_sets(),
+    st.sampled_from(QUESTION_PATTERNS),
+    st.sampled_from(REQUEST_PATTERNS),
+    st.sets(st.sampled_from(sorted(FAMILIES))),
+    st.integers(0, 2**32),
+)
+def test_action_patterns_and_mixed_keys_agree_with_evaluate(policies, pattern, resource, singles, seed):
+    ev = evaluator(policies)
+    single = {fold(k) for k in singles}
+    answer = could_allow(ev, pattern, resource, single_valued=single.__contains__, names=FakeCatalog())
+    rng = random.Random(seed)
+    if answer.possible:
+        witness = answer.witness
+        assert re.fullmatch(glob_regex(fold(pattern)), fold(witness.action), re.DOTALL)
+        assert ev.evaluate(witness).allowed
+        assert all(len(v) == 1 for k, v in witness.context.items() if fold(k) in single)
+        return
+    assert answer.exhaustive, answer.reason
+    actions = matching_actions(pattern)
+    for _ in range(40):
+        if not actions:
+            break
+        context = {}
+        for key, values in CONTEXT_VALUES.items():
+            if rng.random() < 0.7:
+                count = 1 if fold(key) in single else rng.randint(1, 3)
+                context[key] = tuple(rng.choice(values) for _ in range(count))
+        request = Request(rng.choice(actions), instantiate(resource, rng), context)
+        assert not ev.evaluate(request).allowed, (answer.reason, request)
+
+
 # ---- the context solver against an exhaustive oracle ----
 #
 # For typed values, the policy values cut the value space into finitely many regions (each point,
@@ -413,6 +488,11 @@ def test_condition_solver_is_exact_against_an_exhaustive_oracle(problem, single_
     sizes = (1,) if single_valued else [n for n in range(1, needed + 1) if math.comb(len(pool), n) <= 20000]
     contexts = [{}] + [{key: combo} for size in sizes for combo in itertools.combinations(pool, size)]
     allowing = [c for c in contexts if ev.evaluate(Request("svc:Get", "*", c)).allowed]
+    if answer.possible and not allowing:
+        # Only a context larger than the oracle could afford to try: the witness must be one.
+        (witness_values,) = answer.witness.context.values()
+        assert len(witness_values) > max(sizes) and ev.evaluate(answer.witness).allowed
+        return
     assert answer.possible == bool(allowing), (answer.reason, allowing[:3])
 
 

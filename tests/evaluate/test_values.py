@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policycheck.evaluate import automaton, glob, values
+from policycheck.evaluate import actions, automaton, budget, glob, keys, values
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.values import (
     DATE_END,
@@ -20,9 +20,11 @@ from policycheck.evaluate.values import (
     parse_ip,
     parse_number,
 )
+from policycheck.expect import names
+from policycheck.patterns import glob_regex
 
 
-@pytest.mark.parametrize("module", [values, glob])
+@pytest.mark.parametrize("module", [values, glob, actions, budget, keys, names])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0
@@ -90,6 +92,24 @@ def test_automaton_agrees_with_the_regex_matcher(patterns, text):
     ]
 
 
+@settings(max_examples=500)
+@given(
+    st.lists(st.text(alphabet="ab**?", max_size=12), min_size=1, max_size=4),
+    st.text(alphabet="abx", max_size=12),
+)
+def test_compile_globs_agrees_with_a_plain_regex(patterns, text):
+    """Several patterns at once, many stars: the same answer as one backtracking regex each."""
+    expected = any(re.fullmatch(glob_regex(p), text, re.DOTALL) for p in patterns)
+    assert bool(compile_globs(patterns)(text)) == expected
+
+
+def test_many_stars_do_not_backtrack():
+    """`*a*a*...*b` against a run of `a`s: a regex takes minutes; the answer comes at once."""
+    pattern = "acs:oss:*:*:" + "*a" * 12 + "*b"
+    assert not compile_globs([pattern])("acs:oss:::" + "a" * 5000)
+    assert compile_globs([pattern, "x"])("acs:oss:::" + "a" * 5000 + "b")
+
+
 @settings(max_examples=300)
 @given(st.lists(st.text(alphabet=PATTERN_CHARS, max_size=4), min_size=1, max_size=3))
 def test_search_finds_exactly_the_reachable_match_sets(patterns):
@@ -142,5 +162,19 @@ def _strings(chars, length):
 
 
 def test_glob_regex_escapes_everything_but_wildcards():
-    assert re.fullmatch(glob.glob_regex("a.b+(c)*"), "a.b+(c)zz")
-    assert not re.fullmatch(glob.glob_regex("a.b"), "axb")
+    assert re.fullmatch(glob_regex("a.b+(c)*"), "a.b+(c)zz")
+    assert not re.fullmatch(glob_regex("a.b"), "axb")
+
+
+def test_dates_compare_exactly_past_28_significant_digits():
+    """The default decimal context keeps 28 digits: a later instant must not round to an earlier one."""
+    from policycheck.evaluate.values import format_date, parse_date
+
+    base = parse_date("2024-01-01T00:00:00Z")
+    later = parse_date("2024-01-01T00:00:00.00000000000000000000000000001Z")
+    shifted = parse_date("2024-01-01T08:00:00.000000000000000000000000000000001+08:00")
+    assert later > base and shifted > base and later > shifted
+    assert format_date(later) == "2024-01-01T00:00:00.00000000000000000000000000001Z"
+    before = parse_date("1969-12-31T23:59:59.9999999999999999999999999999999999Z")
+    assert before < parse_date("1970-01-01T00:00:00Z")
+    assert format_date(before) == "1969-12-31T23:59:59.9999999999999999999999999999999999Z"

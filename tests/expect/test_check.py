@@ -129,7 +129,11 @@ def test_deny_holds_and_violated_with_witness(project, cli):
     violated, holds = run.json()["results"]
     assert run.code == 1
     assert violated["status"] == "violated" and violated["statements"][0]["file"] == "policies/submit.json"
-    assert violated["witness"] == {"resource": "acs:ice:cn-hangzhou:1234567890123456:*", "context": {}}
+    assert violated["witness"] == {
+        "action": "ice:SubmitIProductionJob",
+        "resource": "acs:ice:cn-hangzhou:1234567890123456:*",
+        "context": {},
+    }
     assert holds["status"] == "holds"
 
 
@@ -181,8 +185,8 @@ def test_control_and_session_layers(project, cli, write):
     )
     results = run.json()["results"]
     deletes = [r for r in results if r["expectation"] == "deny"]
-    assert len(deletes) > 20 and {r["status"] for r in deletes} == {"holds"}
-    assert {r["action"] for r in deletes} >= {"ice:DeleteMediaInfos", "ice:DeleteEditingProjects"}
+    # A deny pattern is one question over every action matching it, not one per catalogued action.
+    assert [(r["action"], r["status"]) for r in deletes] == [("ice:Delete*", "holds")]
     assert run.code == 0
     session = "    session: query\n"
     run = project(
@@ -249,10 +253,10 @@ def test_terraform_plan_principals(tmp_path, write, cli):
 def test_text_output_reads_like_a_plan(cli):
     run = cli("check")
     lines = run.out.splitlines()
-    assert lines[0] == "policycheck check: policycheck.yaml: 5 principals, 13 expectations (113 checks)"
+    assert lines[0] == "policycheck check: policycheck.yaml: 5 principals, 13 expectations (13 checks)"
     assert '  ✓ may      ice:QueryIProductionJob on "*" with acs:SourceIp=10.20.30.40' in lines
-    assert any(line.startswith("  ✓ must not ice:Delete* (") for line in lines)
-    assert lines[-1] == "113 checks of 13 expectations: 113 hold. Check passed."
+    assert "  ✓ must not ice:Delete* on any resource in any context" in lines
+    assert lines[-1] == "13 checks of 13 expectations: 13 hold. Check passed."
 
 
 def test_text_shows_violations_with_reason(project, cli, tmp_path):
@@ -312,7 +316,7 @@ def test_junit_has_a_case_per_check(project, cli, tmp_path):
     root = ElementTree.fromstring(run.out)
     cases = root.findall(".//testcase")
     failures = root.findall(".//failure")
-    assert int(root.get("tests")) == len(cases) > 20
+    assert int(root.get("tests")) == len(cases) == 3  # a deny pattern is one question
     assert int(root.get("failures")) == len(failures) == 1
     assert failures[0].get("type") == "violated"
     assert cases[0].get("classname") == "worker" and cases[0].get("file") == "policycheck.yaml"
