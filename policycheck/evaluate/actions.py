@@ -86,12 +86,12 @@ def distinct_actions(
 
     Real names first (catalogued, then named by a policy), then a made-up one such as `oss:x`
     for each remaining class in services without a catalog. Every step spends the budget.
+    Below, no statement applies to `x:x`, and the one statement applies to the rest:
 
     >>> from policycheck.evaluate import Evaluator, PolicySet
     >>> from policycheck.model import build_policy
     >>> p = build_policy({"Version": "1", "Statement": [
     ...     {"Effect": "Allow", "Action": ["oss:Get*", "vod:*"], "Resource": "*"}]}, "p.json", "identity")
-    >>> # no statement applies to x:x, Statement[1] to the rest:
     >>> list(distinct_actions(Evaluator(PolicySet((p,))), "*", Budget(), NoCatalog()))
     ['x:x', 'vod:x']
     """
