@@ -41,7 +41,7 @@ from pathlib import Path
 from common import emit
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO_WORLD = REPO / "policies" / "emulator" / "demo-world.yaml"
+DEMO_WORLD = REPO / "policycheck" / "data" / "demo-world.yaml"
 DEMO_JOB = "0123456789abcdef0123456789abcdef"
 KEYS = {
     "worker": ("LTAI5tDEMOmediaWorker001", "demo-media-worker-secret-NOT-REAL"),

@@ -5,3 +5,7 @@ imported here.
 """
 
 __version__ = "0.1.0"
+
+HOME_URL = "https://github.com/policycheck/policycheck"
+DOCS_URL = f"{HOME_URL}/blob/main"
+"""Where messages point for help: a URL, since an installed copy has no README.md or docs/."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from policycheck import DOCS_URL
 from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
@@ -47,10 +49,25 @@ class Config:
 
 
 def find_config(explicit: str | None) -> str | None:
-    """--config FILE, else policycheck.yaml in the working directory, else none."""
+    """--config FILE, else the nearest policycheck.yaml: in the working directory or a parent,
+    as git and ruff find theirs, else none.
+
+    The search stops at the top of the repository (a folder holding `.git`) and at the
+    filesystem root: a policycheck.yaml above the repository belongs to something else. The
+    path is relative to the working directory (`../policycheck.yaml`), as messages show it.
+    """
     if explicit is not None:
         return explicit
-    return CONFIG_NAME if os.path.isfile(CONFIG_NAME) else None
+    here = os.getcwd()
+    folder = here
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate, here)
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
+            return None
+        folder = parent
 
 
 def _fail(document: Document, message: str, path: tuple = ()) -> ConfigError:
@@ -62,21 +79,54 @@ def _check_codes(document: Document, codes: list[str], path: tuple) -> None:
     known = code_table()
     for index, code in enumerate(codes):
         if code not in known:
-            raise _fail(document, f"unknown finding code {code}; see docs/rules.md", (*path, index))
+            raise _fail(
+                document, f"unknown finding code {code}; see {DOCS_URL}/docs/rules.md", (*path, index)
+            )
+
+
+def _expiry(document: Document, rule: dict[str, Any], path: tuple, today: date) -> tuple[str | None, bool]:
+    """(expires, expired): a waiver lasts through its expires date and lapses the day after."""
+    expires = rule.get("expires")
+    if expires is None:
+        return None, False
+    try:
+        day = date.fromisoformat(expires)
+    except ValueError:
+        raise _fail(document, f"expires: {expires} is not a date (YYYY-MM-DD)", (*path, "expires")) from None
+    return expires, day < today
 
 
 def _lint_settings(
-    document: Document, section: dict[str, Any], root: str, catalog: dict[str, Any]
+    document: Document,
+    section: dict[str, Any],
+    root: str,
+    catalog: dict[str, Any],
+    today: date | None = None,
 ) -> LintSettings:
+    today = today or date.today()
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
-        _check_codes(document, rule.get("codes", []), ("lint", "ignore", index, "codes"))
-        ignore.append(IgnoreRule(tuple(rule.get("codes", ())), tuple(rule.get("paths", ())), rule["reason"]))
+        path = ("lint", "ignore", index)
+        _check_codes(document, rule.get("codes", []), (*path, "codes"))
+        expires, expired = _expiry(document, rule, path, today)
+        ignore.append(
+            IgnoreRule(
+                tuple(rule.get("codes", ())),
+                tuple(rule.get("paths", ())),
+                rule["reason"],
+                expires=expires,
+                owner=rule.get("owner"),
+                expired=expired,
+                where=(document.source, *document.locate(path)),
+            )
+        )
     severity = section.get("severity", {})
     for code in severity:
         if code not in code_table():
             raise _fail(
-                document, f"unknown finding code {code}; see docs/rules.md", ("lint", "severity", code)
+                document,
+                f"unknown finding code {code}; see {DOCS_URL}/docs/rules.md",
+                ("lint", "severity", code),
             )
     return LintSettings(
         fail_on=section.get("fail_on", "warning"),
@@ -246,7 +296,10 @@ def read_spec(config: Config) -> CheckSpec:
     """Typed specs from the config; raises ConfigError (with file:line) on what the schema cannot catch."""
     if config.document is None:
         where = f"{config.path} is empty" if config.path else "no policycheck.yaml here"
-        raise ConfigError(f"{where}: `policycheck check` needs one with principals and expect (see README)")
+        raise ConfigError(
+            f"{where}: `policycheck check` needs one with principals and expect "
+            f"(see {DOCS_URL}/README.md#policycheck-check)"
+        )
     value = config.document.value
     sources = tuple(
         PolicySource(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from policycheck.findings import Finding, JudgedFindings
+from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.load import POLICY_SUFFIXES, load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
@@ -34,15 +34,42 @@ SCHEMAS: dict[PolicyKind, str] = {
 
 @dataclass(frozen=True, slots=True)
 class IgnoreRule:
-    """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty)."""
+    """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty).
+
+    A waiver may carry `expires` (an ISO date, YYYY-MM-DD) and `owner`; `expired` is decided
+    when the config is read (against today's date) so the core stays free of the clock. An
+    expired waiver drops nothing and is itself reported (WAIVER_EXPIRED) at `where`.
+    """
 
     codes: tuple[str, ...]
     paths: tuple[str, ...]
     reason: str
+    expires: str | None = None
+    owner: str | None = None
+    expired: bool = False
+    where: tuple[str, int, int] = ("", 0, 0)
 
     def covers(self, finding: Finding, relative_path: str) -> bool:
-        return (not self.codes or finding.code in self.codes) and (
-            not self.paths or matches_any(relative_path, self.paths)
+        return (
+            not self.expired
+            and (not self.codes or finding.code in self.codes)
+            and (not self.paths or matches_any(relative_path, self.paths))
+        )
+
+    def expiry_finding(self) -> Finding:
+        """WAIVER_EXPIRED at the entry's line in policycheck.yaml."""
+        covered = ", ".join(self.codes) or "every code"
+        owner = f", owner {self.owner}" if self.owner else ""
+        file, line, column = self.where
+        return Finding(
+            "WAIVER_EXPIRED",
+            default_severity("WAIVER_EXPIRED"),
+            f"the waiver of {covered} expired on {self.expires}{owner} ({self.reason}); its findings "
+            "are reported again: fix them, or renew the waiver with a new expires date",
+            file,
+            line,
+            column,
+            "",
         )
 
 
@@ -61,6 +88,9 @@ class LintSettings:
     kind: PolicyKind | None = None
     root: str = "."
     accounts: tuple[str, ...] = ()
+    force_exclude: bool = False
+    """--force-exclude: lint.exclude (and policycheck.yaml) apply to named files too (pre-commit
+    names every changed file, so without it lint.exclude would never apply there)."""
     catalog: CatalogExtension | None = None
     """The `catalog:` section: actions and condition keys the team adds to the packaged catalog."""
 
@@ -69,8 +99,9 @@ class LintSettings:
 
     def skips(self, found: FoundFile) -> bool:
         """A file found in a folder, not named, that is configuration (a policycheck.yaml) or
-        matches lint.exclude: not a policy to read. A file named on the command line never is."""
-        if found.explicit:
+        matches lint.exclude: not a policy to read. A file named on the command line never is,
+        unless force_exclude."""
+        if found.explicit and not self.force_exclude:
             return False
         return os.path.basename(found.path) == CONFIG_NAME or (
             bool(self.exclude) and matches_any(self.relative(found.path), self.exclude)
@@ -85,6 +116,10 @@ class LintSettings:
             if matches_any(relative, (pattern,)):
                 return kind
         return detect_kind(document.value)
+
+    def expired_waivers(self) -> list[Finding]:
+        """A finding for every lint.ignore entry past its expires date: it fails the run."""
+        return [rule.expiry_finding() for rule in self.ignore if rule.expired]
 
     def apply(self, findings: Iterable[Finding], path: str) -> list[Finding]:
         """Severity overrides and ignore rules, for findings of the file at `path`."""
@@ -197,7 +232,7 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     Raises PathNotFound for a path that does not exist (a usage error).
     """
     found = [f for f in find_files(paths, LINT_SUFFIXES) if not settings.skips(f)]
-    result = LintResult([], settings.fail_on)
+    result = LintResult([], settings.fail_on, extra=settings.expired_waivers())
     terraform = [f.path for f in found if f.path.lower().endswith(TERRAFORM_SUFFIX)]
     for item in found:
         if item.path.lower().endswith(TERRAFORM_SUFFIX):

@@ -420,13 +420,13 @@ def _describe(error: Any) -> tuple[str, JsonPath] | None:
         if name == "Principal":
             hint = (
                 "; Principal belongs only in role trust policies and OSS bucket policies "
-                "(use --kind trust or --kind bucket if this is one)"
+                "(lint reads a file as one with --kind trust, --kind bucket or lint.kinds)"
             )
         elif name in ("Resource", "NotResource") and "Principal" in known:
             hint = (
                 "; this file is read as a role trust policy, which has no Resource, because a statement "
-                "names a Principal (use --kind bucket for an OSS bucket policy, --kind identity if it "
-                "is not a trust policy)"
+                "names a Principal (lint reads an OSS bucket policy with --kind bucket; if it is not a "
+                "trust policy, remove the Principal)"
             )
         elif known and name.lower() in {k.lower() for k in known}:
             right = next(k for k in known if k.lower() == name.lower())

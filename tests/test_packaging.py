@@ -50,6 +50,20 @@ def test_wheel_contains_schemas_and_data(installed):
     for schema in (REPO / "schemas").glob("*.json"):
         assert f"policycheck/schemas/{schema.name}" in names
     assert "policycheck/data/codes.json" in names
+    assert "policycheck/data/demo-world.yaml" in names
+
+
+def test_installed_emulator_has_its_demo_world(installed, tmp_path):
+    """`policycheck emulator` with no --world works after pip install (it used to say "no such
+    world file"): the demo world loads from the installed package, outside any checkout."""
+    _, _, python = installed
+    code = (
+        "from policycheck.data import DEMO_WORLD; from policycheck.emulator.world import load_world; "
+        "w = load_world(DEMO_WORLD); print(DEMO_WORLD, len(w.accounts))"
+    )
+    run = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[1] == "2" and "venv" in run.stdout.split()[0]
 
 
 def test_installed_tool_lints_outside_the_source_tree(installed, tmp_path):

@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "Start a local ICE + RAM endpoint" \
-     "policycheck emulator serves the demo world (policies/emulator/demo-world.yaml) on a free port."
+     "policycheck emulator serves the demo world (policycheck/data/demo-world.yaml, shipped in the package) on a free port."
 "$PYTHON" -m policycheck emulator --port 0 --db "$state/emulator.db" > "$state/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 100); do

@@ -56,7 +56,7 @@ exit codes:
   3  inconclusive live check (bad credentials, throttled, endpoint unreachable)
 
 Run `policycheck COMMAND --help` for a command's options. Colour is used on terminals
-unless NO_COLOR is set. Docs: README.md and docs/ in the policycheck repository.
+unless NO_COLOR is set. Docs: https://github.com/policycheck/policycheck#readme
 """
 
 

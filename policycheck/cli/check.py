@@ -6,6 +6,7 @@ import argparse
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from policycheck import DOCS_URL
 from policycheck.cli import (
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
@@ -19,6 +20,7 @@ from policycheck.cli import (
 )
 
 if TYPE_CHECKING:
+    from policycheck.config import CheckSpec
     from policycheck.expect.check import CheckReport
     from policycheck.expect.live import CheckOutcome
 
@@ -54,11 +56,21 @@ mismatch, 2 usage or configuration error, 3 (--probe) a probe could not tell and
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     add_output_arguments(parser, "check")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest policycheck.yaml here or above, to the repo top)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=SEVERITY_CHOICES,
         help="least lint severity that fails the check (default: lint.fail_on, else warning)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="text output: only the expectations that failed, their lint findings and the summary",
     )
     parser.add_argument(
         "--budget",
@@ -76,7 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint",
         metavar="URL",
-        help="with --probe: send the calls here (e.g. the emulator's URL) instead of probe.endpoint",
+        help="with --probe (an error without it): send the calls here (e.g. the emulator's URL) "
+        "instead of probe.endpoint",
     )
 
 
@@ -86,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
 
+    if args.endpoint and not args.probe:
+        # Not implied: --probe makes live calls with real credentials, which a flag meant for
+        # them should not start on its own; silently ignoring it would mislead.
+        raise UserError("--endpoint applies only to live calls: add --probe (check --probe --endpoint URL)")
     config = load_config(args.config)
     spec = read_spec(config)
     settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
@@ -93,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     for message in report.warnings:
         warning(message)
     outcome = _probe(report, args.endpoint) if args.probe else CheckOutcome(report)
+    outcome = replace(outcome, quiet=args.quiet)
     write_report(outcome, args)
     if outcome.failed:
         return EXIT_FAILED
@@ -104,7 +122,31 @@ def _probe(report: CheckReport, endpoint: str | None) -> CheckOutcome:
     from policycheck.cloud.live import probe_principals
     from policycheck.expect.live import live_checks
 
-    if not report.spec.probe.principals:
-        raise UserError("--probe: policycheck.yaml has no principals under probe: (see README)")
+    spec = report.spec
+    if not spec.probe.principals:
+        raise UserError(
+            f"--probe: {spec.config.path} has no principals under probe: "
+            f"(see {DOCS_URL}/README.md#check---probe-confirm-it-live)"
+        )
+    _check_probe_section(spec, endpoint)
     results = probe_principals(report.spec.probe, endpoint, on_retry=retry_notice)
     return live_checks(report, results)
+
+
+def _check_probe_section(spec: CheckSpec, endpoint: str | None) -> None:
+    """A bad action, region or endpoint in the probe section is an error at its line in the
+    config file the user named (--config), before any call is made."""
+    from policycheck.cloud.api import check_region, parse_endpoint
+    from policycheck.cloud.probe import probe_action
+
+    probe = spec.probe
+    checks = [((*p.path, "action"), lambda p=p: probe_action(p.action, "action")) for p in probe.principals]
+    if probe.region:
+        checks.append((("probe", "region"), lambda: check_region(probe.region)))
+    if probe.endpoint and not endpoint:
+        checks.append((("probe", "endpoint"), lambda: parse_endpoint(probe.endpoint)))
+    for path, check in checks:
+        try:
+            check()
+        except UserError as problem:
+            raise spec.error(path, str(problem)) from None

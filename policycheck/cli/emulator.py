@@ -11,7 +11,6 @@ from typing import Any
 
 from policycheck.cli import EXIT_OK, UserError
 
-DEFAULT_WORLD = os.path.join("policies", "emulator", "demo-world.yaml")
 DEFAULT_DB = os.path.join(".policycheck", "emulator.db")
 MAX_CONNECTIONS = 128
 IDLE_SECONDS = 10.0
@@ -28,14 +27,14 @@ examples:
   policycheck emulator --port 0             # any free port; the URL is printed
   policycheck emulator --world my-world.yaml --db /tmp/emulator.db
 
-An API emulator, not a media processor: job results are synthetic. See docs/emulator.md.
+An API emulator, not a media processor: job results are synthetic. See\nhttps://github.com/policycheck/policycheck/blob/main/docs/emulator.md
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.add_argument(
-        "--world", metavar="FILE", default=DEFAULT_WORLD, help=f"world file (default: {DEFAULT_WORLD})"
+        "--world", metavar="FILE", help="world file (default: the demo world shipped with policycheck)"
     )
     parser.add_argument(
         "--port",
@@ -106,13 +105,22 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--max-connections {args.max_connections} is not between 1 and 10000")
     if not 0 < args.idle_timeout <= 3600:
         raise UserError(f"--idle-timeout {args.idle_timeout:g} is not more than 0 and at most 3600 seconds")
-    if not os.path.exists(args.world):
-        raise UserError(f"no such world file: {args.world} (pass --world FILE)")
-    world = load_world(args.world)
-    try:
-        folder = os.path.dirname(args.db)
-        if folder:
+    from policycheck.data import DEMO_WORLD
+
+    world_file = args.world or DEMO_WORLD
+    if not os.path.exists(world_file):
+        raise UserError(f"no such world file: {world_file} (pass --world FILE)")
+    world = load_world(world_file)
+    folder = os.path.dirname(args.db)
+    if folder and not os.path.isdir(folder):
+        if args.db != DEFAULT_DB:
+            # A typo in --db should not leave new folders behind; the default one is ours to make.
+            raise UserError(f"cannot open the database {args.db}: no such folder {folder}")
+        try:
             os.makedirs(folder, exist_ok=True)
+        except OSError as problem:
+            raise UserError(f"cannot create {folder} for the database: {problem.strerror}") from None
+    try:
         store = Store(args.db)
     except (OSError, sqlite3.Error) as problem:
         raise UserError(f"cannot open the database {args.db}: {problem}") from None
@@ -135,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         # One write: whoever reads the URL line and stops us at once still gets the whole banner.
         banner = (
             f"policycheck emulator listening on {server.url}\n"
-            f"world {args.world}, state {args.db}; {secrets}:\n"
+            f"world {args.world or 'the demo world (built in)'}, state {args.db}; {secrets}:\n"
             f"{credentials_text(world)}\nCtrl-C stops it.\n"
         )
         sys.stdout.write(banner)

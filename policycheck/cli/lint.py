@@ -5,8 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from policycheck.cli import EXIT_FAILED, EXIT_OK, SEVERITY_CHOICES, add_output_arguments, say, write_report
+if TYPE_CHECKING:
+    from policycheck.baseline import Fingerprint
+    from policycheck.findings import Finding
+    from policycheck.lint import LintResult, LintSettings
+
+from policycheck.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    SEVERITY_CHOICES,
+    UserError,
+    add_output_arguments,
+    say,
+    write_output,
+    write_report,
+)
 from policycheck.model import POLICY_KINDS
 
 DESCRIPTION = """\
@@ -23,9 +38,12 @@ examples:
   policycheck lint trust/ci-role.json --kind trust
   policycheck lint buckets/media-bucket.json --kind bucket
   policycheck lint infra/ --verbose          # .tf files too; lists the files skipped
+  policycheck lint policies/ --write-baseline .policycheck-baseline.json   # adopt: accept today's
+  policycheck lint policies/ --baseline .policycheck-baseline.json         # then fail on new ones
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
-files found that way, never files named on the command line. A JSON or YAML file found in a
+files found that way, and files named on the command line only with --force-exclude (as
+pre-commit runs it). A JSON or YAML file found in a
 folder that does not look like a policy (no top-level Statement or Version, not named
 *.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
 or Version is an error. Values a .tf file
@@ -51,7 +69,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="treat every file as this kind of policy (default: detect bucket and trust policies, "
         "else identity)",
     )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest policycheck.yaml here or above, to the repo top)",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply lint.exclude to files named on the command line too (for pre-commit, which names them)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings that FILE (written by --write-baseline) does not list",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record every finding of this run in FILE as accepted, and exit 0",
+    )
     parser.add_argument(
         "--verbose",
         "-v",
@@ -61,14 +98,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policycheck.baseline import baseline_document
     from policycheck.config import load_config
     from policycheck.lint import lint_paths
 
     config = load_config(args.config)
     settings = config.lint
-    if args.fail_on or args.kind:
-        settings = replace(settings, fail_on=args.fail_on or settings.fail_on, kind=args.kind)
+    if args.fail_on or args.kind or args.force_exclude:
+        settings = replace(
+            settings,
+            fail_on=args.fail_on or settings.fail_on,
+            kind=args.kind,
+            force_exclude=args.force_exclude,
+        )
     result = lint_paths(args.paths, settings)
+    if args.write_baseline:
+        keyed = _fingerprinted(result, settings)
+        write_output(baseline_document(key for _, key in keyed), args.write_baseline)
+        sys.stderr.write(
+            f"policycheck: wrote {args.write_baseline}: {_count(len(keyed))} accepted; "
+            f"run with --baseline {args.write_baseline} to fail only on new ones\n"
+        )
+        return EXIT_OK
+    if args.baseline:
+        result = _without_baseline(result, settings, args.baseline)
     write_report(result, args)
     if args.verbose:
         from policycheck.load.files import display_path
@@ -77,10 +130,47 @@ def run(args: argparse.Namespace) -> int:
         for skipped in result.skipped:
             shown = printable(display_path(skipped.path))
             sys.stderr.write(f"policycheck: skipped {shown}: {printable(skipped.reason)}\n")
-    if not result.files and not result.extra:
+    if not result.files and not result.extra and not args.force_exclude:  # pre-commit names excluded files
         hint = f" ({len(result.skipped)} skipped as not policies; see --verbose)" if result.skipped else ""
         say(
             "warning",
             f"no policy documents (.json, .yaml, .yml, .tf, ROS templates) in {' '.join(args.paths)}{hint}",
         )
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _fingerprinted(result: LintResult, settings: LintSettings) -> list[tuple[Finding, Fingerprint]]:
+    """Every finding with its baseline fingerprint (file relative to the config's folder)."""
+    from policycheck.baseline import NEVER_BASELINED, fingerprint
+
+    return [
+        (finding, fingerprint(finding, settings.relative(linted.path), linted.document.value))
+        for linted in result.files
+        for finding in linted.findings
+        if finding.code not in NEVER_BASELINED
+    ]
+
+
+def _without_baseline(result: LintResult, settings: LintSettings, path: str) -> LintResult:
+    """The result with the findings the baseline accepts left out (a note on stderr counts them)."""
+    from policycheck.baseline import BaselineError, read_baseline, split_new
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            accepted = read_baseline(handle.read())
+    except OSError as problem:
+        raise UserError(f"--baseline {path}: {problem.strerror or problem}") from None
+    except (BaselineError, UnicodeDecodeError) as problem:
+        raise UserError(f"--baseline {path}: {problem}") from None
+    new, covered = split_new(_fingerprinted(result, settings), accepted)
+    kept = set(map(id, new))
+    files = [
+        replace(linted, findings=[f for f in linted.findings if id(f) in kept]) for linted in result.files
+    ]
+    if covered:
+        sys.stderr.write(f"policycheck: {_count(covered)} accepted by the baseline {path} not shown\n")
+    return replace(result, files=files)
+
+
+def _count(findings: int) -> str:
+    return f"{findings} finding{'' if findings == 1 else 's'}"

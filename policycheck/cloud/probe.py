@@ -67,8 +67,9 @@ class ActionRefused(UserError):
     """--action names something the probe will not call; the message says why."""
 
 
-def probe_action(name: str) -> ProbeAction:
-    """The table entry for `ice:Name` or `Name` (any case); ActionRefused otherwise.
+def probe_action(name: str, label: str = "--action") -> ProbeAction:
+    """The table entry for `ice:Name` or `Name` (any case); ActionRefused otherwise, worded
+    after `label` (where the name came from: the flag, or a config file's `action:`).
 
     Only read-only actions are ever called: the catalog must mark an action get or list,
     and the probe must know which parameters it needs.
@@ -77,20 +78,20 @@ def probe_action(name: str) -> ProbeAction:
 
     service, _, bare = name.rpartition(":")
     if service and service.lower() != "ice":
-        raise ActionRefused(f"--action {name}: the probe calls ICE actions only (ice:Name)")
+        raise ActionRefused(f"{label} {name}: the probe calls ICE actions only (ice:Name)")
     info = lookup(f"ice:{bare}")
     if info is None:
-        raise ActionRefused(f"--action {name}: ICE has no such action")
+        raise ActionRefused(f"{label} {name}: ICE has no such action")
     if info.access_level not in ("get", "list"):
         raise ActionRefused(
-            f"--action ice:{info.name} is a {info.access_level} action; the probe calls only "
+            f"{label} ice:{info.name} is a {info.access_level} action; the probe calls only "
             "read-only (get/list) actions, never one that changes anything"
         )
     action = PROBE_ACTIONS.get(info.name.lower())
     if action is None:
         known = ", ".join(f"ice:{a.name}" for a in sorted(PROBE_ACTIONS.values(), key=lambda a: a.name))
         raise ActionRefused(
-            f"--action ice:{info.name} is read-only, but the probe does not know which parameters "
+            f"{label} ice:{info.name} is read-only, but the probe does not know which parameters "
             f"it needs; it can call: {known}"
         )
     return action

@@ -17,3 +17,7 @@ def read_text(package_file: str, name: str) -> str:
 
 def list_files(package_file: str, suffix: str) -> list[str]:
     return sorted(n for n in os.listdir(os.path.dirname(package_file)) if n.endswith(suffix))
+
+
+DEMO_WORLD = os.path.join(os.path.dirname(__file__), "demo-world.yaml")
+"""The emulator's demo world, shipped in the package so `pip install` users have it too."""

@@ -27,6 +27,7 @@ says `undecided: ...` with exhaustive false — never a silent "impossible".
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ from policycheck.evaluate.actions import ActionNames, distinct_actions
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
 from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.glob import compile_globs
-from policycheck.evaluate.operators import CompiledCondition
+from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
 from policycheck.patterns import fold, has_wildcard
 
@@ -102,9 +103,23 @@ class _Context:
         single = self.single_valued(key)
         cached = self.memo.get((literals, single))
         if cached is None:
-            cached = solve_key(literals, single, self.budget)
+            cached = solve_key(literals, single, self.budget, _value_family(key))
             self.memo[(literals, single)] = cached
         return cached
+
+
+def _shown(values: tuple[str, ...]) -> str:
+    """Values as a policy writes them (JSON), not as Python's repr: "a" or ["a", "b"]."""
+    return json.dumps(values[0] if len(values) == 1 else list(values), ensure_ascii=False)
+
+
+def _value_family(key: str) -> str | None:
+    """The type every value of a global key has in a real request: acs:SourceIp is always an
+    address, so a witness never gives it a CIDR block or other text a StringEquals names."""
+    from policycheck.catalog import global_condition_key
+
+    info = global_condition_key(key)
+    return IP if info is not None and info.type == "IP" else None
 
 
 def _spelling(conditions: list[CompiledCondition], key: str) -> str:
@@ -124,12 +139,12 @@ def _solve_context(
             if pinned is _FREE:
                 literals[condition.key] = literals.get(condition.key, frozenset()) | {(condition, True)}
             elif not condition.holds(pinned):
-                given = f"values {list(pinned)}" if pinned else "no value"
+                given = f"the value {_shown(pinned)}" if pinned else "no value"
                 return (
                     UNSAT,
                     None,
                     f"{allow.match.describe()} requires {condition.condition.operator} "
-                    f"{condition.condition.key} {list(condition.condition.values)}, "
+                    f"{condition.condition.key} {_shown(condition.condition.values)}, "
                     f"and the context gives {given}",
                 )
     answers: dict[str, KeyAnswer] = {}

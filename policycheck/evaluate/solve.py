@@ -349,10 +349,13 @@ def _literal_order(literal: Literal) -> tuple:
     return (c.operator, c.key, c.values, c.path, want)
 
 
-def solve_key(literals: frozenset[Literal], single_valued: bool, budget: Budget) -> KeyAnswer:
+def solve_key(
+    literals: frozenset[Literal], single_valued: bool, budget: Budget, family: str | None = None
+) -> KeyAnswer:
     """Values for one key under which every condition takes its wanted truth value.
 
-    With `single_valued`, the key may carry one value at most (as RAM's single-valued keys do).
+    With `single_valued`, the key may carry one value at most (as RAM's single-valued keys do);
+    with `family`, every value must parse as that type (acs:SourceIp is always an address).
     The work is linear in the conditions, not in subsets of them: a negated condition wanted
     false is met either by a value that relates or by no value of its type at all, and the
     second choice is made per value family (five of them), never per condition.
@@ -363,7 +366,7 @@ def solve_key(literals: frozenset[Literal], single_valued: bool, budget: Budget)
     if not any(want for _, want in known):
         return KeyAnswer(SAT, None)  # leaving the key out makes every condition false
     one: list[Need] = []  # each needs a value of its own
-    every: list[Need] = []  # every value must pass these
+    every: list[Need] = [(PARSE, family, None)] if family else []  # every value must pass these
     either: dict[str, list[CompiledCondition]] = {}  # negated conditions wanted false, by family
     for condition, want in known:
         family = condition.operator.family

@@ -27,6 +27,7 @@ from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
+from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.names import unknown_action, unknown_keys
@@ -57,6 +58,12 @@ class CheckResult:
     statements: tuple[Match, ...] = ()
     witness: Request | None = None
     missing_context: tuple[str, ...] = ()
+    near_misses: tuple[NearMiss, ...] = ()
+    """A violated allow: the Allow statements for the action that did not apply, and why (as explain)."""
+    decided_resource: str = ""
+    """The resource RAM decided on: account-scoped for a per-operation action, whatever `resource` says."""
+    missing_scope: tuple[str, ...] = ()
+    """For near misses: the fields (region, account) the request left unknown."""
 
 
 @dataclass(frozen=True)
@@ -216,9 +223,20 @@ def check_allow(
         )
     if decision.decision == "explicit_deny":
         reason = f"explicitly denied by {_cite(decision.matched)}"
+        misses = ()
     else:
         reason = f"implicitly denied: no {decision.denied_by_layer} policy allows it"
-    return CheckResult(status=VIOLATED, passed=False, reason=reason, statements=decision.matched, **base)
+        misses = near_misses(evaluator, decision, action)
+    return CheckResult(
+        status=VIOLATED,
+        passed=False,
+        reason=reason,
+        statements=decision.matched,
+        near_misses=misses,
+        decided_resource=decision.resource,
+        missing_scope=decision.missing_scope,
+        **base,
+    )
 
 
 def check_deny(
@@ -363,7 +381,7 @@ def run_check(
         spec,
         principals,
         results,
-        library.findings,
+        library.findings + settings.expired_waivers(),
         library.documents,
         settings.fail_on,
         absent=absent,

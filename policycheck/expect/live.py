@@ -142,6 +142,8 @@ class CheckOutcome:
 
     report: CheckReport
     live: tuple[LiveCheck, ...] = ()
+    quiet: bool = False
+    """check --quiet: text output shows only what failed (and the summary); data formats ignore it."""
 
     @property
     def failed(self) -> bool:

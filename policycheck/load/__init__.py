@@ -86,7 +86,8 @@ def load_file(
     as_json: bool = False,
     text_only: bool = False,
 ) -> Document:
-    """Read and parse one file ("-" is standard input, read as JSON).
+    """Read and parse one file ("-" is standard input: JSON when it starts with `{` or `[`,
+    else YAML, since a pipe has no file name to tell).
 
     YAML is chosen by the suffix unless `as_json` (Terraform's file() hands the provider the
     text as it is, which must be JSON); `text_only` only decodes (see load_bytes). A missing,
@@ -97,7 +98,8 @@ def load_file(
         data = sys.stdin.buffer.read(max_bytes + 1)
         if len(data) > max_bytes:
             return _unreadable("<stdin>", "JSON_SYNTAX", _too_large(len(data), max_bytes))
-        return load_bytes(data, "<stdin>")
+        start = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+        return load_bytes(data, "<stdin>", yaml=start.lstrip()[:1] not in (b"{", b"["))
     try:
         # stat before open: opening a FIFO would block until someone writes to it
         info = os.stat(path)

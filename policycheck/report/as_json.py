@@ -199,6 +199,7 @@ def _result(result: CheckResult) -> dict[str, Any]:
         "passed": result.passed,
         "reason": result.reason,
         "statements": [statement_ref(m) for m in result.statements],
+        "did_not_apply": [_near_miss(miss) for miss in result.near_misses],
         "witness": None
         if witness is None
         else {

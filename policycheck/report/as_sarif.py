@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from policycheck import __version__
+from policycheck import HOME_URL, __version__
 from policycheck.findings import Finding, code_table
 from policycheck.report.escape import json_text
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from policycheck.lint import LintResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/policycheck/policycheck"
+INFORMATION_URI = HOME_URL
 
 LEVELS = {
     "error": "error",
@@ -29,15 +29,18 @@ LEVELS = {
 }
 """SARIF has three levels; security warnings keep their weight through security-severity."""
 
-SECURITY_SEVERITY = {"error": "8.0", "security_warning": "7.0"}
+SECURITY_SEVERITY = {"security_warning": "7.0"}
+"""Only security findings carry a security-severity: GitHub shows any rule that has one as a
+security alert ("High" from 7.0), and a schema error is a broken file, not a vulnerability."""
 
 
 def _rule(code: str) -> dict[str, Any]:
     info = code_table()[code]
     help_text = f"{info.help}\n\nExample: {info.example}\n\nFix: {info.fix}"
     help_markdown = f"{info.help}\n\n**Example**\n\n```json\n{info.example}\n```\n\n**Fix**: {info.fix}"
-    properties: dict[str, Any] = {"tags": ["security", "ram-policy"]}
+    properties: dict[str, Any] = {"tags": ["ram-policy"]}
     if info.severity in SECURITY_SEVERITY:
+        properties["tags"] = ["security", "ram-policy"]
         properties["security-severity"] = SECURITY_SEVERITY[info.severity]
     return {
         "id": code,

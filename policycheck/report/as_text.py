@@ -25,6 +25,7 @@ from policycheck.verdict import denial_lines
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
     from policycheck.catalog.system import LibraryListing, RefreshReport
+    from policycheck.config import Expectation
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
@@ -279,25 +280,32 @@ def _request_values(result: ConditionResult) -> str:
     return "the request has " + printable(", ".join(result.values))
 
 
-def _near_miss_lines(miss: NearMiss, explanation: Explanation) -> list[str]:
-    """What stopped one Allow statement for the action from applying."""
-    match, request, resource = miss.match, explanation.request, explanation.decision.resource
+def _near_miss_lines(
+    miss: NearMiss,
+    asked: str,
+    resource: str,
+    missing_scope: tuple[str, ...] = (),
+    indent: str = "    ",
+) -> list[str]:
+    """What stopped one Allow statement for the action from applying (`asked`: the resource the
+    request named; `resource`: the one decided, account-scoped for per-operation actions)."""
+    match = miss.match
     lines = []
     resources = printable(", ".join(f'"{r}"' for r in match.statement.resources))
     if miss.pending:
-        fields = " or ".join(f"{field}s" for field in explanation.decision.missing_scope)
+        fields = " or ".join(f"{field}s" for field in missing_scope)
         why = f"its {match.statement.resource_key} {resources} applies only in some {fields}, not given"
-        lines.append(f"    {cite(match)} ({match.layer}): {why}")
+        lines.append(f"{indent}{cite(match)} ({match.layer}): {why}")
     if miss.resource_mismatch:
         why = f'its {match.statement.resource_key} {resources} does not match "{printable(resource)}"'
-        if resource != request.resource and resource.endswith(":*"):
+        if resource != asked and resource.endswith(":*"):
             service = printable(resource.split(":")[1])
             fix = f'"Resource": "*" or "acs:{service}:*:*:*"'
             why += f" ({service} authorizes per operation: write {fix})"
-        lines.append(f"    {cite(match)} ({match.layer}): {why}")
+        lines.append(f"{indent}{cite(match)} ({match.layer}): {why}")
     for result in miss.failed_conditions:
         lines.append(
-            f"    {cite(match)} ({match.layer}): condition {show_condition(result.condition)} "
+            f"{indent}{cite(match)} ({match.layer}): condition {show_condition(result.condition)} "
             f"is false: {_request_values(result)}"
         )
     return lines
@@ -341,7 +349,7 @@ def explain_report(explanation: Explanation, color: bool) -> str:
         if explanation.near_misses:
             lines.append("  statements for this action that did not apply:")
             for miss in explanation.near_misses:
-                lines += _near_miss_lines(miss, explanation)
+                lines += _near_miss_lines(miss, request.resource, decision.resource, decision.missing_scope)
     if decision.missing_context:
         keys = p(", ".join(decision.missing_context))
         lines.append(
@@ -406,11 +414,42 @@ def _line(result: CheckResult, action: str, color: bool) -> list[str]:
         if result.status == "holds"
         else f"  [{result.status}{'' if not result.passed or result.status == 'holds' else ', accepted'}]"
     )
-    return [
+    lines = [
         f"  {paint(mark, code, color)} {verb} {printable(action)} "
         f"{_target(result)}{paint(status, code, color)}",
         f"      {printable(result.reason)}",
     ]
+    if result.near_misses:
+        lines.append("      statements for this action that did not apply:")
+        for miss in result.near_misses:
+            lines += _near_miss_lines(
+                miss, result.resource, result.decided_resource, result.missing_scope, indent="        "
+            )
+    return lines
+
+
+def _group(expectation: Expectation, group: list[CheckResult], quiet: bool, color: bool) -> list[str]:
+    """One expectation's lines. A wildcard expanded to many actions folds: one line with the
+    counts per status, then only the actions that did not hold; `quiet` keeps only failures."""
+    failing = [r for r in group if not r.passed]
+    if quiet and not failing:
+        return []
+    if len(group) == 1:
+        return _line(group[0], group[0].action, color)
+    counts = {status: sum(r.status == status for r in group) for status in MARKS}
+    if counts["holds"] == len(group):
+        reason = "none of them can be allowed" if expectation.effect == "deny" else "all allowed"
+        return [
+            *_line(group[0], f"{expectation.action} ({len(group)} actions)", color)[:1],
+            f"      {reason}",
+        ]
+    worst = next(r for r in group if r.status != "holds")  # the first that did not hold sets the mark
+    summary = ", ".join(f"{n} {'hold' if status == 'holds' else status}" for status, n in counts.items() if n)
+    lines = _line(worst, f"{expectation.action} ({len(group)} actions: {summary})", color)[:1]
+    shown = failing if quiet else [r for r in group if r.status != "holds"]
+    for result in shown:
+        lines += ["  " + line for line in _line(result, result.action, color)]
+    return lines
 
 
 def check_report(outcome: CheckOutcome, color: bool) -> str:
@@ -420,13 +459,15 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     expectations = len(spec.expectations)
     lines = [
         f"policycheck check: {p(str(spec.config.path))}: {plural(len(report.principals), 'principal')}, "
-        f"{plural(expectations, 'expectation')} ({len(report.results)} checks)",
+        f"{plural(expectations, 'expectation')} ({plural(len(report.results), 'check')})",
     ]
     by_principal = {name: [] for name in report.principals}
     for result in report.results:
         by_principal[result.expectation.principal].append(result)
     for name, results in by_principal.items():
         principal = report.principals[name]
+        if outcome.quiet and all(r.passed for r in results):
+            continue
         kind = f" ({principal.spec.type})" if principal.spec.type else ""
         lines += ["", f"{paint(p(name), '1', color)}{p(kind)}"]
         for note in principal.unknowns:
@@ -436,20 +477,13 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         if principal.control is not None and principal.control.describe():
             lines.append(f"  note: {p(principal.control.describe())}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
-            group = list(group)
-            if len(group) > 1 and all(r.status == "holds" for r in group):
-                summary = group[0]
-                reason = "none of them can be allowed" if expectation.effect == "deny" else "all allowed"
-                lines += _line(summary, f"{expectation.action} ({len(group)} actions)", color)[:1]
-                lines.append(f"      {reason}")
-                continue
-            for result in group:
-                lines += _line(result, result.action, color)
+            lines += _group(expectation, list(group), outcome.quiet, color)
     if report.absent:
         lines += ["", f"Not in the account, not checked: {p(', '.join(report.absent))}"]
-    if outcome.live:
+    live_shown = [c for c in outcome.live if not outcome.quiet or c.status != "confirmed"]
+    if live_shown:
         lines += ["", paint("Live probe", "1", color) + f" ({p(outcome.live[0].live.endpoint)})"]
-        for check in outcome.live:
+        for check in live_shown:
             mark, code = LIVE_MARKS[check.status]
             lines.append(
                 f"  {paint(mark, code, color)} {p(check.principal)}: {p(check.action)}, "
@@ -460,8 +494,10 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     if report.findings:
         lines.append(f"Lint findings in the documents checked ({report.documents}):")
         lines += ["  " + line if line else "" for line in render_findings(report.findings, color)]
-    else:
+    elif not outcome.quiet:
         lines.append(f"Lint: no findings in {plural(report.documents, 'document')}.")
+    else:
+        lines.pop()  # nothing to say about lint: no blank line for it
     counts = report.counts()
     parts = [f"{counts['holds']} hold"] + [
         f"{n} {status}" for status, n in counts.items() if n and status != "holds"

@@ -52,7 +52,9 @@ def stop(process: subprocess.Popen, how: int = signal.SIGTERM) -> tuple[str, str
 
 
 def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
-    process = start("--port", "0", "--db", str(tmp_path / "state" / "e.db"))
+    # From a folder with no repository in sight, as after `pip install`: the demo world ships
+    # in the package, and the default database folder (.policycheck/) is made.
+    process = start("--port", "0", cwd=tmp_path)
     first = ""
     try:
         first = first_line(process)
@@ -72,7 +74,8 @@ def test_serves_the_demo_world_and_stops_on_ctrl_c(tmp_path):
     assert "user media-worker" in out and "LTAI5tDEMOmediaWorker001  demo-media-worker-secret-NOT-REAL" in out
     assert "token demo-sts-security-token-NOT-REAL" in out
     assert out.rstrip().endswith("policycheck emulator stopped")
-    assert (tmp_path / "state" / "e.db").is_file()
+    assert "world the demo world (built in)" in out
+    assert (tmp_path / ".policycheck" / "emulator.db").is_file()
 
 
 def test_sigterm_stops_it_cleanly_too(tmp_path):
@@ -121,6 +124,13 @@ def test_database_that_cannot_be_opened(tmp_path):
         command.run(parse("--port", "0", "--db", str(tmp_path / "file" / "e.db")))
 
 
+def test_database_in_a_missing_folder_is_an_error_not_a_new_folder(tmp_path):
+    missing = tmp_path / "missing" / "dir"
+    with pytest.raises(UserError, match=f"no such folder {missing}"):
+        command.run(parse("--port", "0", "--db", str(missing / "x.db")))
+    assert not (tmp_path / "missing").exists()
+
+
 def test_bad_port_number():
     with pytest.raises(UserError, match="not a port number"):
         command.run(parse("--port", "70000"))
@@ -129,7 +139,7 @@ def test_bad_port_number():
 def test_the_demo_world_is_valid_json_schema_wise():
     from policycheck.emulator.world import load_world
 
-    assert json.dumps(load_world(str(REPO / "policies/emulator/demo-world.yaml")).settings.demo) == "true"
+    assert json.dumps(load_world(str(REPO / "policycheck/data/demo-world.yaml")).settings.demo) == "true"
 
 
 def test_help_defaults_are_the_servers():

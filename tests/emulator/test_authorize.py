@@ -33,7 +33,7 @@ from tests.emulator.conftest import (
 
 # Until the evaluator (branch `evaluator`) is merged, these tests have nothing to run against.
 
-DEMO = REPO / "policies" / "emulator" / "demo-world.yaml"
+DEMO = REPO / "policycheck" / "data" / "demo-world.yaml"
 FORBIDDEN = "User not authorized to operate on the specified resource, or this API doesn't support RAM."
 
 

@@ -12,7 +12,7 @@ from policycheck.emulator.world import WorldError, load_world
 from tests.conftest import REPO
 from tests.emulator.conftest import ACCOUNT, ROOT, STS, TEST_WORLD, WORKER, write_world
 
-DEMO = REPO / "policies" / "emulator" / "demo-world.yaml"
+DEMO = REPO / "policycheck" / "data" / "demo-world.yaml"
 
 
 def test_demo_world_tells_the_three_principal_story():
@@ -27,9 +27,9 @@ def test_demo_world_tells_the_three_principal_story():
     assert [p.name for p in contractors.control_policies] == ["FullAliyunAccess", "corporate-network-only"]
     control = contractors.control_policies[-1]
     assert control.default.policy.statements[0].conditions[0].operator == "NotIpAddress"
-    # the identity policy is the repository's own file, read relative to the world file
-    text = (REPO / "policies" / "ice-iproduction-query.json").read_text().strip()
-    assert production.policies["ice-iproduction-query"].default.text == text
+    # the identity policy is the repository's own document, written inline (the world ships alone)
+    text = (REPO / "policies" / "ice-iproduction-query.json").read_text()
+    assert json.loads(production.policies["ice-iproduction-query"].default.text) == json.loads(text)
 
 
 def test_credentials_resolve_to_their_principals(tmp_path):
@@ -177,6 +177,24 @@ def test_a_document_written_in_yaml_is_served_as_json():
     from policycheck.emulator.world import load_world
     from tests.conftest import REPO
 
-    world = load_world(str(REPO / "policies/emulator/demo-world.yaml"))
+    world = load_world(str(REPO / "policycheck/data/demo-world.yaml"))
     [role] = [r for account in world.accounts for r in account.roles.values() if r.name == "ice-worker"]
     assert json.loads(role.trust_text)["Statement"][0]["Action"] == "sts:AssumeRole"
+
+
+def test_the_shipped_demo_world_inlines_the_repository_policies_unchanged():
+    """The demo world ships in the package, so its documents are inline; each line marked
+    `# = policies/FILE` must hold exactly that file's document, or the demo would drift."""
+    import json
+    import re
+
+    import yaml
+
+    marked = re.findall(
+        r"^\s+(?:document|trust_policy): (\{.*\})  # = (policies/\S+)$", DEMO.read_text(), re.M
+    )
+    assert len(marked) == 5
+    for inline, file in marked:
+        text = (REPO / file).read_text()
+        expected = json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
+        assert json.loads(inline) == expected, file

@@ -219,8 +219,8 @@ def test_any_context_false_uses_the_given_context_exactly():
     outside = check(ev, "x:Y", context={"acs:SourceIp": ("8.8.8.8",)}, any_context=False)
     assert not outside.possible and outside.exhaustive
     assert outside.reason == (
-        "Statement[0] of ip.json requires IpAddress acs:SourceIp ['10.0.0.0/8'], "
-        "and the context gives values ['8.8.8.8']"
+        'Statement[0] of ip.json requires IpAddress acs:SourceIp "10.0.0.0/8", '
+        'and the context gives the value "8.8.8.8"'
     )
     assert not check(ev, "x:Y", any_context=False).possible  # the key is missing
 

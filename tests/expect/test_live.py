@@ -26,7 +26,7 @@ SECRETS = [value for key, value in DEMO_KEYS.items() if key.endswith("SECRET")]
 
 @pytest.fixture(scope="module")
 def demo_endpoint():
-    with running_emulator(load_world(str(REPO / "policies/emulator/demo-world.yaml"))) as url:
+    with running_emulator(load_world(str(REPO / "policycheck/data/demo-world.yaml"))) as url:
         yield url
 
 

@@ -14,11 +14,11 @@ from policycheck.cli import main
 from tests.conftest import REPO
 
 FORMATS = {
-    "lint": ("text", "json", "sarif"),
+    "lint": ("text", "github", "json", "sarif"),
     "explain": ("text", "json"),
-    "check": ("text", "json", "junit", "sarif"),
+    "check": ("text", "github", "json", "junit", "sarif"),
     "probe": ("text", "json"),
-    "audit": ("text", "json", "sarif"),
+    "audit": ("text", "github", "json", "sarif"),
 }
 
 
@@ -28,7 +28,7 @@ def test_each_kind_of_result_has_its_formats_text_first(kind, formats):
 
 
 def test_the_formats_are_the_as_modules():
-    assert report.names() == ("json", "junit", "sarif", "text")
+    assert report.names() == ("github", "json", "junit", "sarif", "text")
 
 
 def test_lint_imports_only_the_format_it_writes():
@@ -58,7 +58,7 @@ def csv_format(tmp_path, monkeypatch):
 
 
 def test_a_new_format_is_one_module(csv_format, capsys):
-    assert report.formats("lint") == ("text", "csv", "json", "sarif")
+    assert report.formats("lint") == ("text", "csv", "github", "json", "sarif")
     assert "csv" not in report.formats("explain")
     code = main(["lint", "policies/examples-bad/resource-scoped-ice.json", "--format", "csv"])
     out = capsys.readouterr().out

@@ -1,0 +1,142 @@
+"""The GitHub Action (action.yml) runs: its shell steps, with inputs substituted as the runner
+does, executed in order in a temporary copy of the repository with a fresh virtualenv (the
+install step really installs the action's checkout). `uses:` steps (setup-python, the SARIF
+upload) are GitHub's own and are checked for shape only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
+
+
+def substitute(
+    text: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]], action_path: str
+) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name.startswith("inputs."):
+            return inputs[name.removeprefix("inputs.")]
+        if name == "github.action_path":
+            return action_path
+        step = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", name)
+        if step:
+            return outputs.get(step.group(1), {}).get(step.group(2), "")
+        raise AssertionError(f"the test does not know the expression {name}")
+
+    return EXPRESSION.sub(value, text)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the repository (the action's checkout and the workspace) and a fresh virtualenv."""
+    root = tmp_path_factory.mktemp("action")
+    copy = root / "repo"
+    shutil.copytree(
+        REPO,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "*.egg-info", "__pycache__", "build", "dist", ".policycheck"
+        ),
+    )
+    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, timeout=300)
+    return copy, root / "venv" / "bin"
+
+
+def run_action(workspace: tuple[Path, Path], **given: str) -> tuple[int, str, dict[str, str]]:
+    """Run every shell step like the runner: stop at the first that fails; (exit, log, outputs)."""
+    copy, bin_folder = workspace
+    inputs = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
+    inputs.update(given)
+    outputs: dict[str, dict[str, str]] = {}
+    log = []
+    for index, step in enumerate(ACTION["runs"]["steps"]):
+        if "run" not in step:
+            continue
+        output_file = copy.parent / f"output-{index}"
+        output_file.write_text("")
+        env = {k: substitute(str(v), inputs, outputs, str(copy)) for k, v in step.get("env", {}).items()}
+        environment = {
+            **{k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "VIRTUAL_ENV")},
+            "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_WORKSPACE": str(copy),
+            **env,
+        }
+        assert step["shell"] == "bash"
+        done = subprocess.run(
+            [
+                "bash",
+                "--noprofile",
+                "--norc",
+                "-eo",
+                "pipefail",
+                "-c",
+                substitute(step["run"], inputs, outputs, str(copy)),
+            ],
+            cwd=copy,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        log.append(done.stdout + done.stderr)
+        if "id" in step:
+            pairs = (line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
+            outputs[step["id"]] = dict(pairs)
+        if done.returncode != 0:
+            return done.returncode, "".join(log), outputs.get("run", {})
+    return 0, "".join(log), outputs.get("run", {})
+
+
+def test_the_action_is_composite_and_uploads_sarif():
+    steps = ACTION["runs"]["steps"]
+    assert ACTION["runs"]["using"] == "composite"
+    assert steps[0]["uses"].startswith("actions/setup-python@")
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
+    for step in steps:  # inputs reach scripts only through env (no script injection)
+        assert "${{" not in step.get("run", "")
+
+
+def test_lint_writes_sarif_and_fails_on_findings(workspace):
+    copy, _ = workspace
+    code, log, outputs = run_action(workspace, paths="policies/examples-bad/resource-scoped-ice.json")
+    assert code == 1 and outputs == {"exit-code": "1"}
+    assert "error RESOURCE_MISMATCH" in log and "policycheck exited 1" in log
+    sarif = json.loads((copy / "policycheck.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["RESOURCE_MISMATCH"]
+
+
+def test_lint_of_the_repository_passes(workspace):
+    code, log, outputs = run_action(workspace, paths="policies/", format="github")
+    assert code == 0 and outputs == {"exit-code": "0"}, log
+    assert "policycheck lint: no findings in 7 files; passed" in log
+
+
+def test_check_with_annotations(workspace):
+    code, log, outputs = run_action(workspace, command="check", format="github")
+    assert code == 0, log
+    assert "policycheck check: no findings; passed" in log
+    code, log, _ = run_action(workspace, command="check", format="github", config="missing.yaml")
+    assert code == 2 and "missing.yaml: no such config file" in log
+
+
+def test_a_hostile_input_is_data_not_a_command(workspace):
+    copy, _ = workspace
+    code, log, _ = run_action(workspace, paths='"; touch pwned; echo "', format="github")
+    assert code == 2 and not (copy / "pwned").exists()
+    code, log, _ = run_action(workspace, command="rm -rf /")
+    assert code == 2 and "command must be lint or check" in log
