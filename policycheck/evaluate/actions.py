@@ -103,12 +103,12 @@ def distinct_actions(
     def new(action: str) -> bool:
         budget.spend()
         operation_level = bool(evaluator.operation_level(action))
-        signature = (operation_level, evaluator.action_signature(action))
+        # The service matters only where it forms the request's resource (per-operation services).
+        service = fold(action.partition(":")[0]) if operation_level else None
+        signature = (service, operation_level, evaluator.action_signature(action))
         if signature in signatures:
             return False  # the same statements and resource as an action already seen
         signatures.add(signature)
-        # The service matters only where it forms the request's resource (per-operation services).
-        service = fold(action.partition(":")[0]) if operation_level else None
         key = (service, operation_level, tuple(s.order for s in evaluator.statements_for_action(action)))
         if key in seen:
             return False

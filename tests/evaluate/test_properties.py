@@ -333,10 +333,13 @@ def test_statement_and_document_order_never_change_the_decision(policies, action
 
 
 class FakeCatalog:
-    ACTIONS = ("svc:Get", "svc:List", "svc:Put")
+    """Catalogs for svc and for ice, which authorizes per operation: as in policycheck's catalogs,
+    a service's granularity is known only where the service is catalogued."""
+
+    ACTIONS = ("svc:Get", "svc:List", "svc:Put", "ice:Query")
 
     def services(self) -> tuple[str, ...]:
-        return ("svc",)
+        return ("svc", "ice")
 
     def expand(self, pattern: str) -> tuple[str, ...]:
         regex = re.compile(re.escape(fold(pattern)).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL)
@@ -358,7 +361,7 @@ def matching_actions(pattern: str) -> list[str]:
         service, _, name = action.partition(":")
         if not name or not re.fullmatch(glob_regex(fold(pattern)), fold(action), re.DOTALL):
             continue
-        if fold(service) == "svc" and not catalog.knows(action):
+        if fold(service) in catalog.services() and not catalog.knows(action):
             continue
         out.append(action)
     return out
