@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from policycheck.findings import Finding, JudgedFindings, default_severity
+from policycheck.findings import Finding, JudgedFindings, code_table, default_severity
 from policycheck.load import POLICY_SUFFIXES, load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
+from policycheck.load.waivers import CommentWaiver
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -233,11 +234,13 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
     """
     found = [f for f in find_files(paths, LINT_SUFFIXES) if not settings.skips(f)]
     result = LintResult([], settings.fail_on, extra=settings.expired_waivers())
+    waivers: dict[str, tuple[CommentWaiver, ...]] = {}  # file path -> its policycheck:ignore comments
     terraform = [f.path for f in found if f.path.lower().endswith(TERRAFORM_SUFFIX)]
     for item in found:
         if item.path.lower().endswith(TERRAFORM_SUFFIX):
             continue
         document = _load(item.path)
+        waivers[item.path] = document.waivers
         if document.parsed and is_template(document.value):
             result.read.add(item.path)
             result.files.extend(_lint_template(item.path, document, settings, result))
@@ -256,12 +259,80 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
 
         result.read.update(terraform)
         shown = {path: display_path(path) for path in terraform}
+        sources = {display: path for path, display in shown.items()}
         for module in load_modules(terraform, shown):
+            for waiver in module.waivers:
+                path = sources.get(waiver.source, waiver.source)
+                waivers[path] = (*waivers.get(path, ()), waiver)
             result.extra.extend(settings.apply(module.plan.findings, module.folder))
             for item in module.documents:
                 source = item.document.source
                 result.files.append(lint_embedded(item.address, item.kind, item.document, settings, source))
+    _apply_comment_waivers(result, waivers, settings)
     return result
+
+
+def _apply_comment_waivers(
+    result: LintResult, waivers: dict[str, tuple[CommentWaiver, ...]], settings: LintSettings
+) -> None:
+    """Drop the findings `policycheck:ignore` comments waive, once every rule ran.
+
+    Whole files, not documents: several documents of a .tf file share its comments. A comment
+    without a known code or a reason waives nothing and is reported (WAIVER_INVALID); a valid
+    one that waived no finding is reported as WAIVER_UNUSED, so stale waivers do not pile up.
+    Both pass through lint.ignore and severity overrides like any finding.
+    """
+    if not any(waivers.values()):
+        return
+    valid = [w for found in waivers.values() for w in found if _invalid(w) is None]
+    used: set[CommentWaiver] = set()
+
+    def unwaived(findings: list[Finding]) -> list[Finding]:
+        kept = []
+        for finding in findings:
+            waiver = next((w for w in valid if w.waives(finding.file, finding.code, finding.line)), None)
+            if waiver is None:
+                kept.append(finding)
+            else:
+                used.add(waiver)
+        return kept
+
+    for linted in result.files:
+        linted.findings = unwaived(linted.findings)
+    result.extra = unwaived(result.extra)
+    for path, found in sorted(waivers.items()):
+        reports = [_waiver_finding(w) for w in found if w not in used]
+        result.extra.extend(settings.apply(reports, path))
+
+
+def _invalid(waiver: CommentWaiver) -> str | None:
+    """Why a comment waives nothing, or None when it names a known code and a reason."""
+    if not waiver.code:
+        return "names no code"
+    if waiver.code not in code_table():
+        return f"names {waiver.code}, which is not a policycheck code (docs/rules.md lists them)"
+    if not waiver.reason:
+        return f"gives no reason for waiving {waiver.code}"
+    return None
+
+
+def _waiver_finding(waiver: CommentWaiver) -> Finding:
+    """WAIVER_INVALID or WAIVER_UNUSED at the comment."""
+    problem = _invalid(waiver)
+    if problem is not None:
+        code = "WAIVER_INVALID"
+        message = (
+            f"this policycheck:ignore comment {problem}, so it waives nothing; write "
+            "`policycheck:ignore CODE reason` with the code the finding shows and why the exception is right"
+        )
+    else:
+        where = f"line {waiver.line} or {waiver.line + 1}" if waiver.own_line else f"line {waiver.line}"
+        code = "WAIVER_UNUSED"
+        message = (
+            f"no {waiver.code} finding at {where}; the waiver ({waiver.reason}) is stale: remove it, "
+            "or move it to the line of the finding"
+        )
+    return Finding(code, default_severity(code), message, waiver.source, waiver.line, waiver.column, "")
 
 
 def _lint_template(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policycheck.findings import Finding, default_severity
+from policycheck.load.waivers import CommentWaiver
 from policycheck.model import JsonPath, format_path
 
 Positions = dict[JsonPath, int]
@@ -36,6 +37,8 @@ class Document:
     parsed: bool = False
     yaml: bool = False
     findings: list[Finding] = field(default_factory=list)
+    waivers: tuple[CommentWaiver, ...] = ()
+    """`policycheck:ignore` comments in the text, applied by lint after the rules ran."""
     index_positions: Callable[[], tuple[Positions, int]] | None = None
     find_offset: Callable[[JsonPath], int] | None = None
     _positions: Positions | None = None

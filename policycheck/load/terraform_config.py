@@ -49,6 +49,7 @@ from policycheck.load.terraform import (
     PlanRole,
     TerraformPlan,
 )
+from policycheck.load.waivers import CommentWaiver, hcl_waivers
 from policycheck.model import PolicyKind
 
 DOCUMENTS: dict[str, tuple[PolicyKind, tuple[str, ...], tuple[str, ...]]] = {
@@ -85,6 +86,8 @@ class TerraformModule:
     files: tuple[str, ...]
     plan: TerraformPlan
     documents: tuple[ConfigDocument, ...] = ()
+    waivers: tuple[CommentWaiver, ...] = ()
+    """`policycheck:ignore` comments of the files given (not of sibling files read for references)."""
 
 
 def repository_of(path: str) -> str:
@@ -404,7 +407,9 @@ class _Module:
             groups=tuple(sorted(groups)),
             findings=tuple(sorted(set(self.findings), key=Finding.sort_key)),
         )
-        return TerraformModule(self.folder, tuple(self.paths), plan, tuple(documents))
+        given = [hcl for hcl in self.files if hcl.path in self.reported]
+        waivers = tuple(w for hcl in given for w in hcl_waivers(hcl.text, hcl.path))
+        return TerraformModule(self.folder, tuple(self.paths), plan, tuple(documents), waivers)
 
     def _value(self, block: Block, address: str, attribute: str, report: bool = False) -> Value:
         """An attribute's value; an unknown document is a finding, an unknown name only a reason

@@ -35,6 +35,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from policycheck.load.document import MAX_DEPTH, Document, Positions
+from policycheck.load.waivers import MARKER, yaml_waivers
 from policycheck.model import JsonPath, format_path
 
 try:
@@ -273,6 +274,9 @@ def load_yaml(text: str, source: str) -> Document:
         return document
     document.value, document.parsed = value, True
     document.index_positions = lambda: (positions, 0)
+    if MARKER in text:
+        spans = [(e.start_mark.index, e.end_mark.index) for e in events if isinstance(e, ScalarEvent)]
+        document.waivers = yaml_waivers(text, source, spans)
     for path, mark, first in duplicates:
         first_line, _ = document.line_column(first)
         document.findings.append(
