@@ -31,6 +31,14 @@ EMPTY_RESULT_FUNCTIONS = frozenset(
 """Functions whose Result is `{}`. MusicDemix is not in the reference's table; ICE's other
 separation and mixing functions answer `{}`, so it is read the same way."""
 
+FUNCTION_NAMES = EMPTY_RESULT_FUNCTIONS | {
+    "Cover",
+    "VideoClip",
+    "MusicSegmentDetect",
+    "AudioQualityAssessment",
+}
+"""Every FunctionName SubmitIProductionJob takes: the four with a Result of their own, and the rest."""
+
 AUDIO_METRICS = ("MOS", "Noisiness", "Loudness", "Discontinuity", "Coloration")
 """AudioQualityAssessment's rated metrics: `<name>` (a rating word), `<name>(0-5)`, and for
 all but Loudness `Worst <name>(0-5)`."""

@@ -425,8 +425,8 @@ def _describe(error: Any) -> tuple[str, JsonPath] | None:
         elif name in ("Resource", "NotResource") and "Principal" in known:
             hint = (
                 "; this file is read as a role trust policy, which has no Resource, because a statement "
-                "names a Principal (lint reads an OSS bucket policy with --kind bucket; if it is not a "
-                "trust policy, remove the Principal)"
+                "names a Principal (if it is not a trust policy, remove the Principal; an OSS bucket policy "
+                "is its own kind for policycheck lint, see lint.kinds)"
             )
         elif known and name.lower() in {k.lower() for k in known}:
             right = next(k for k in known if k.lower() == name.lower())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from policycheck.cli import (
     EXIT_FAILED,
@@ -15,7 +14,13 @@ from policycheck.cli import (
     error,
     write_report,
 )
-from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
+from policycheck.cli.connection import (
+    CREDENTIALS_HELP,
+    ProgressBar,
+    add_connection_arguments,
+    resolve,
+    retry_notice,
+)
 
 DESCRIPTION = f"""\
 Read principals and their policies from an account through RAM (2015-05-01, read-only
@@ -92,30 +97,6 @@ def _concurrency(text: str) -> int:
     return value
 
 
-class _ProgressBar:
-    """`[#####.....] 3/7 user intern` on stderr, redrawn in place; only on a terminal.
-
-    Principal names come from the server: escaped before they reach the terminal."""
-
-    WIDTH = 24
-
-    def __init__(self) -> None:
-        self.shown = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if not self.shown:
-            return
-        if done >= total:
-            sys.stderr.write("\r\033[K")
-        else:
-            filled = self.WIDTH * done // max(total, 1)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            from policycheck.report.escape import printable
-
-            sys.stderr.write(f"\r\033[K[{bar}] {done}/{total} {printable(what)}"[:200])
-        sys.stderr.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     if not (args.user or args.role or args.group or args.all):
         raise UserError("say what to audit: --user NAME, --role NAME, --group NAME or --all")
@@ -133,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INCONCLUSIVE
     selection = Selection(tuple(args.user), tuple(args.group), tuple(args.role), args.all)
     result = audit(
-        fetch_account(caller, selection, progress=_ProgressBar(), concurrency=args.concurrency), args.fail_on
+        fetch_account(caller, selection, progress=ProgressBar(), concurrency=args.concurrency), args.fail_on
     )
     if args.save:
         try:

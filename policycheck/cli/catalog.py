@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from datetime import datetime, timezone
 
 from policycheck.cli import (
@@ -16,7 +15,13 @@ from policycheck.cli import (
     error,
     write_report,
 )
-from policycheck.cli.connection import CREDENTIALS_HELP, add_connection_arguments, resolve, retry_notice
+from policycheck.cli.connection import (
+    CREDENTIALS_HELP,
+    ProgressBar,
+    add_connection_arguments,
+    resolve,
+    retry_notice,
+)
 
 DESCRIPTION = """\
 What policycheck knows about Alibaba Cloud beyond your files, and how to keep it current.
@@ -95,25 +100,6 @@ def run(args: argparse.Namespace) -> int:
     return _list(args)
 
 
-class _Progress:
-    """`[####....] 3/120 AliyunICEFullAccess` on stderr, only when it is a terminal."""
-
-    def __init__(self) -> None:
-        self.shown = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if not self.shown:
-            return
-        if done >= total:
-            sys.stderr.write("\r\033[K")
-        else:
-            bar = "#" * (24 * done // max(total, 1))
-            from policycheck.report.escape import printable
-
-            sys.stderr.write(f"\r\033[K[{bar:.<24}] {done}/{total} {printable(what)}"[:200])
-        sys.stderr.flush()
-
-
 def _write(folder: str, file_name: str, text: str) -> None:
     """One file, atomically (a reader never sees half of it)."""
     path = os.path.join(folder, file_name)
@@ -140,7 +126,7 @@ def _refresh(args: argparse.Namespace) -> int:
         return EXIT_INCONCLUSIVE
     today = datetime.now(timezone.utc).date().isoformat()
     try:
-        refresh = fetch_system_policies(caller, today, tuple(args.name), progress=_Progress())
+        refresh = fetch_system_policies(caller, today, tuple(args.name), progress=ProgressBar())
     except CloudError as problem:
         error(f"cannot list the System policies: {problem}")
         return EXIT_INCONCLUSIVE

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from policycheck.cli import say
+from policycheck.report.escape import printable
 
 if TYPE_CHECKING:
     from policycheck.cloud.api import Endpoint
@@ -94,3 +95,24 @@ def retry_notice(code: str, attempt: int, pause: float) -> None:
         say(
             "throttled", f"{code}, retrying in {pause:.1f} s (attempt {attempt + 1})"
         )  # the code is the server's
+
+
+class ProgressBar:
+    """`[#####.....] 3/7 user intern` on stderr, redrawn in place, while an account is read; only on a
+    terminal. Names come from the server: escaped before they reach the terminal."""
+
+    WIDTH = 24
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not self.shown:
+            return
+        if done >= total:
+            sys.stderr.write("\r\033[K")
+        else:
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            sys.stderr.write(f"\r\033[K[{bar}] {done}/{total} {printable(what)}"[:200])
+        sys.stderr.flush()

@@ -19,25 +19,8 @@ from typing import Any
 from policycheck.emulator.errors import ApiError, invalid, missing
 from policycheck.emulator.store import Store, StoredJob, Transaction
 from policycheck.emulator.world import Settings, format_time
+from policycheck.job_result import FUNCTION_NAMES
 
-FUNCTION_NAMES = frozenset(
-    {
-        "Cover",
-        "VideoClip",
-        "VideoDelogo",
-        "VideoDetext",
-        "CaptionExtraction",
-        "VideoGreenScreenMatting",
-        "FaceBeauty",
-        "VideoH2V",
-        "MusicSegmentDetect",
-        "AudioBeatDetection",
-        "AudioQualityAssessment",
-        "SpeechDenoise",
-        "AudioMixing",
-        "MusicDemix",
-    }
-)
 MEDIA_TYPES = ("OSS", "Media")
 DEFAULT_PRIORITY = 6
 """QueryIProductionJob's model: "The highest priority is 10. Default: 6"."""

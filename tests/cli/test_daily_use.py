@@ -38,7 +38,7 @@ def test_config_is_found_in_a_parent_folder(tmp_path, write, cli):
 def test_the_search_stops_at_the_repository_top(tmp_path, write, cli):
     write("policycheck.yaml", QUIET_SETTINGS)  # above the repository: someone else's
     write("repo/sub/p.json", SID)
-    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True, timeout=60)
     run = cli("lint", "p.json", cwd=tmp_path / "repo" / "sub")
     assert run.code == 1 and "warning UNSUPPORTED_ELEMENT" in run.out
     write("repo/policycheck.yaml", QUIET_SETTINGS)  # at the top of the repository: found

@@ -343,17 +343,17 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
-    from policycheck.cli.audit import _ProgressBar
+    from policycheck.cli.connection import ProgressBar
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    bar = _ProgressBar()
+    bar = ProgressBar()
     bar(1, 4, "user intern")
     bar(4, 4, "")
     assert terminal.getvalue() == "\r\033[K[######..................] 1/4 user intern\r\033[K"
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
-    _ProgressBar()(1, 4, "user intern")
+    ProgressBar()(1, 4, "user intern")
     assert piped.getvalue() == ""
 
 
@@ -437,9 +437,9 @@ def test_concurrency_out_of_range_is_a_usage_error(value, tmp_path):
 
 
 def test_progress_escapes_names_from_the_server(monkeypatch):
-    from policycheck.cli.audit import _ProgressBar
+    from policycheck.cli.connection import ProgressBar
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    _ProgressBar()(1, 2, "user evil\x1b[2J\rname")
+    ProgressBar()(1, 2, "user evil\x1b[2J\rname")
     assert "\x1b[2J" not in terminal.getvalue() and "\\x1b[2J" in terminal.getvalue()

@@ -157,7 +157,7 @@ def test_world_can_be_json_too(tmp_path):
 
 
 def test_the_schema_knows_the_same_functions_as_the_emulator():
-    from policycheck.emulator.ice import FUNCTION_NAMES
+    from policycheck.job_result import FUNCTION_NAMES
     from policycheck.schema import load_schema
 
     assert set(load_schema("world.schema.json")["$defs"]["job"]["properties"]["function_name"]["enum"]) == (

@@ -43,39 +43,6 @@ class Wrong:
 
 
 KNOWN_WRONG_TODAY: dict[str, Wrong] = {
-    "oss-live-channel-actions": Wrong(
-        REPORTED,
-        "OSS's LiveChannel actions (GetVodPlaylist, PostVodPlaylist, PublishRtmpStream), granted by OSS's own "
-        "bucket-policy pages, are not in the SDK-derived OSS catalog (the overlay should add them); the "
-        "files were read as trust policies before the library branch, which hid these findings",
-        (
-            (
-                "docs-oss/bucket-policy-manage-bucket-policies-2.bucket.json",
-                "UNKNOWN_ACTION",
-                "Statement[0].Action[4]",
-            ),
-            (
-                "docs-oss/bucket-policy-manage-bucket-policies-3.bucket.json",
-                "UNKNOWN_ACTION",
-                "Statement[0].Action[9]",
-            ),
-            (
-                "docs-oss/bucket-policy-manage-bucket-policies-3.bucket.json",
-                "UNKNOWN_ACTION",
-                "Statement[0].Action[10]",
-            ),
-            (
-                "docs-oss/bucket-policy-manage-bucket-policies-3.bucket.json",
-                "UNKNOWN_ACTION",
-                "Statement[0].Action[11]",
-            ),
-            (
-                "docs-oss/bucket-policy-manage-bucket-policies.bucket.json",
-                "UNKNOWN_ACTION",
-                "Statement[0].Action[4]",
-            ),
-        ),
-    ),
     "set-qualifier": Wrong(
         REPORTED,
         "ForAnyValue:/ForAllValues: qualifiers appear in Alibaba's own System policies",
