@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from policycheck.catalog.system import SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.findings import Finding, JudgedFindings
 from policycheck.model import Policy, PolicyKind
+from policycheck.verdict import AUTH_FAILED
 
 if TYPE_CHECKING:
     from policycheck.expect.live import CheckOutcome
@@ -71,6 +72,12 @@ class Snapshot:
     @property
     def complete(self) -> bool:
         return not (self.errors or self.policy_errors or any(p.error for p in self.principals))
+
+    @property
+    def auth_failed(self) -> bool:
+        """Some read failed because the credentials were refused (see cloud/auth.py)."""
+        reasons = [*self.errors, *self.policy_errors.values(), *(p.error for p in self.principals)]
+        return any(f"{AUTH_FAILED}: " in reason for reason in reasons if reason)
 
 
 def policy_source(ref: PolicyRef, version: str) -> str:

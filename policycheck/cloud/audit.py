@@ -31,6 +31,7 @@ from policycheck.account import (
     trust_source,
 )
 from policycheck.cloud.api import Caller, ClientError, CloudError
+from policycheck.cloud.auth import describe
 from policycheck.cloud.filenames import file_name
 
 PAGE_SIZE = 100
@@ -148,7 +149,7 @@ class _Reader:
                 if entry.get(field_name)
             ), None
         except CloudError as error:
-            return [], f"{action}: {error}"
+            return [], f"{action}: {describe(error)}"
 
     def policy(self, ref: PolicyRef) -> _ReadPolicy:
         return self._policies.get(ref, lambda: self._read_policy(ref))
@@ -157,7 +158,7 @@ class _Reader:
         try:
             return _ReadPolicy(self._policy_document(ref), None)
         except CloudError as error:
-            return _ReadPolicy(None, str(error))
+            return _ReadPolicy(None, describe(error))
 
     def _policy_document(self, ref: PolicyRef) -> FetchedDocument:
         """The default version, from GetPolicy; GetPolicyVersion when GetPolicy leaves it out."""
@@ -202,7 +203,7 @@ class _Reader:
                 ]
                 trust = self._trust(name)
         except CloudError as error:
-            return _ReadPrincipal(FetchedPrincipal(kind, name, error=str(error)), None, ())
+            return _ReadPrincipal(FetchedPrincipal(kind, name, error=describe(error)), None, ())
         policies = tuple((a.policy, self.policy(a.policy)) for a in attachments)
         return _ReadPrincipal(
             FetchedPrincipal(kind, name, tuple(attachments), trust.source if trust else None), trust, policies
@@ -302,7 +303,7 @@ def fetch_account(
                     if p.get("PolicyName")
                 ]
             except CloudError as error:
-                snapshot.errors.append(f"ListPolicies: {error}")
+                snapshot.errors.append(f"ListPolicies: {describe(error)}")
                 custom = []
             unattached = sorted(set(custom) - attached)
             for ref, read_policy in zip(unattached, pool.map(reader.policy, unattached), strict=True):

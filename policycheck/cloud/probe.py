@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from policycheck.cloud.api import ApiError, Caller, ClientError, CloudError, NetworkError, is_throttling
+from policycheck.cloud.auth import auth_hint, is_auth_failure
 from policycheck.errors import UserError
 from policycheck.job_result import read_result
 from policycheck.verdict import (
@@ -99,23 +100,6 @@ def probe_action(name: str, label: str = "--action") -> ProbeAction:
 
 DENIAL_CODES = frozenset({"NoPermission", "Forbidden.RAM", "NotAuthorized", "Forbidden.NoPermission"})
 
-AUTH_HINTS: dict[str, str] = {
-    "InvalidAccessKeyId.NotFound": "the AccessKey ID does not exist (deleted, mistyped, or another site)",
-    "InvalidAccessKeyId.Inactive": "the AccessKey is disabled",
-    "InvalidAccessKeyId": "the AccessKey ID is not valid",
-    "SignatureDoesNotMatch": "the AccessKey secret is wrong for this AccessKey ID",
-    "InvalidAccessKeySecret": "the AccessKey secret is wrong for this AccessKey ID",
-    "IncompleteSignature": "the request signature is incomplete",
-    "InvalidSignatureMethod": "the signature method was refused",
-    "InvalidTimeStamp.Expired": "the request time is more than 15 minutes off: check this machine's clock",
-    "InvalidTimeStamp.Format": "the request time was not understood",
-    "SignatureNonceUsed": "the request nonce was used before (a replay?); try again",
-    "MissingSecurityToken": "an STS AccessKey needs its security token (ALIBABA_CLOUD_SECURITY_TOKEN)",
-    "InvalidSecurityToken.Expired": "the STS token has expired: get new temporary keys",
-    "InvalidSecurityToken.Malformed": "the STS token does not belong to this AccessKey",
-    "InvalidSecurityToken.MismatchWithAccessKey": "a security token was sent with a long-term AccessKey",
-}
-
 _GATEWAY_NOT_FOUND = frozenset(
     {
         "InvalidApi.NotFound",
@@ -137,11 +121,6 @@ def _past_authorization(error: ApiError) -> bool:
         or code.endswith(("NotFound", "NotExist", "NotExists"))
         or ".NotFound" in code
     )
-
-
-def _is_auth_failure(error: ApiError) -> bool:
-    code = error.code
-    return code in AUTH_HINTS or code.startswith(("InvalidAccessKeyId", "InvalidSecurityToken"))
 
 
 def _denial(error: ApiError) -> bool:
@@ -330,9 +309,8 @@ def _from_error(
     if _denial(error):
         denial = read_denial(error, decoder, action)
         return ProbeResult(DENIED, detail=explain_denial(denial), denial=denial, **common)
-    if _is_auth_failure(error):
-        hint = AUTH_HINTS.get(error.code, "the credentials were not accepted")
-        return ProbeResult(AUTH_FAILED, detail=f"{error.code}: {hint}", **common)
+    if is_auth_failure(error):
+        return ProbeResult(AUTH_FAILED, detail=f"{error.code}: {auth_hint(error)}", **common)
     if is_throttling(error.code):
         tries = f"{error.attempts} attempt{'s' if error.attempts != 1 else ''}"
         return ProbeResult(THROTTLED, detail=f"{error.code}: still throttled after {tries}", **common)

@@ -367,3 +367,35 @@ def cancel(
         _fingerprint({"JobId": job_id}),
         cancel_job,
     )
+
+
+LOOKUPS: dict[str, str] = {
+    "GetMediaProducingJob": "JobId",
+    "GetSnapshotJob": "JobId",
+    "GetTranscodeJob": "ParentJobId",
+    "GetSmartHandleJob": "JobId",
+    "GetMediaInfo": "MediaId",
+    "GetTemplate": "TemplateId",
+}
+"""Read-only lookups the probe may call, and the ID each needs. The emulator keeps only
+iProduction jobs, so every ID names nothing: the IMS common table's ResourceNotFound."""
+
+EMPTY_LISTS: dict[str, dict[str, Any]] = {
+    "ListMediaProducingJobs": {"MediaProducingJobList": [], "NextToken": "", "MaxResults": 10},
+    "ListTemplates": {"Templates": [], "TotalCount": 0},
+}
+"""Read-only lists the probe may call, answered as an account that has none would be."""
+
+
+def lookup(action: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """A Get* action on an ID the emulator cannot have: the parameter checked, then not found."""
+    name = LOOKUPS[action]
+    if name == "MediaId" and params.get("InputURL"):
+        raise ApiError("ResourceNotFound")
+    if not params.get(name):
+        raise missing(name)
+    raise ApiError("ResourceNotFound")
+
+
+def empty_list(action: str) -> dict[str, Any]:
+    return json.loads(json.dumps(EMPTY_LISTS[action]))

@@ -62,7 +62,9 @@ LINGER_BYTES = 4 * MAX_BODY_BYTES
 ICE_VERSION = "2020-11-09"
 RAM_VERSION = "2015-05-01"
 PRODUCTS = {ICE_VERSION: ("ICE", "ice", "Forbidden.RAM"), RAM_VERSION: ("Ram", "ram", "NoPermission")}
-ICE_ACTIONS = frozenset({"SubmitIProductionJob", "QueryIProductionJob", "CancelIProductionJob"})
+ICE_ACTIONS = frozenset(
+    {"SubmitIProductionJob", "QueryIProductionJob", "CancelIProductionJob", *ice.LOOKUPS, *ice.EMPTY_LISTS}
+)
 RAM_ACTIONS = frozenset({*ram.OPERATIONS, "DecodeDiagnosticMessage"})
 ACTIONS = {ICE_VERSION: ICE_ACTIONS, RAM_VERSION: RAM_ACTIONS}
 
@@ -347,6 +349,10 @@ class Emulator:
             return ice.query(self.store, settings, account.account_id, params, now)
         if call.action == "CancelIProductionJob":
             return ice.cancel(self.store, settings, account.account_id, params, now)
+        if call.action in ice.LOOKUPS:
+            return ice.lookup(call.action, params)
+        if call.action in ice.EMPTY_LISTS:
+            return ice.empty_list(call.action)
         if call.action == "DecodeDiagnosticMessage":
             encoded = params.get("EncodedDiagnosticMessage")
             if not encoded:

@@ -85,6 +85,7 @@ def audit_payload(result: AuditResult, endpoint: str, principal: str) -> dict[st
         "unattached": [snapshot.policy_sources.get(ref) for ref in snapshot.unattached],
         "documents": documents,
         "errors": list(snapshot.errors),
+        "auth_failed": snapshot.auth_failed,
         "findings": [finding.as_dict() for finding in findings],
         "summary": {
             "principals": len(snapshot.principals),

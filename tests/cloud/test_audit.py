@@ -122,6 +122,26 @@ def test_a_caller_without_ram_read_access_is_inconclusive(endpoint, tmp_path):
     assert "could not list: ListUsers: NoPermission" in run.out
 
 
+def test_a_wrong_secret_is_auth_failed_in_text_and_json(endpoint, tmp_path):
+    key = (ROOT[0], "not-the-right-secret")
+    run = run_as(key, "audit", "--all", "--endpoint", endpoint, home=tmp_path)
+    assert run.code == 3
+    assert (
+        "could not list: ListUsers: auth_failed: SignatureDoesNotMatch" in run.out
+        and "the AccessKey secret is wrong for this AccessKey ID" in run.out
+    )
+    run = run_as(key, "audit", "--all", "--endpoint", endpoint, "--format", "json", home=tmp_path)
+    assert run.code == 3
+    result = run.json()
+    assert result["auth_failed"] is True
+    assert result["errors"][0].startswith("ListUsers: auth_failed: SignatureDoesNotMatch")
+
+
+def test_a_denied_list_is_not_auth_failed(endpoint, tmp_path):
+    run = run_as(INTERN, "audit", "--all", "--endpoint", endpoint, "--format", "json", home=tmp_path)
+    assert run.code == 3 and run.json()["auth_failed"] is False
+
+
 def test_the_read_only_system_policy_is_enough(endpoint, tmp_path):
     run = run_as(AUDITOR, "audit", "--all", "--endpoint", endpoint, "--format", "json", home=tmp_path)
     assert run.json()["summary"]["complete"] is True

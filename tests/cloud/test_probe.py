@@ -286,3 +286,21 @@ def test_timeout_must_be_positive_and_bounded(tmp_path):
 
 def test_the_unknown_job_id_looks_like_a_real_one():
     assert len(UNKNOWN_JOB_ID) == 32 and int(UNKNOWN_JOB_ID, 16) == 0
+
+
+@pytest.mark.parametrize("action", sorted(f"ice:{a.name}" for a in PROBE_ACTIONS.values()))
+def test_every_probe_action_works_offline_against_the_emulator(endpoint, tmp_path, action):
+    run, result = probe_json(ROOT, endpoint, "--action", action, home=tmp_path)
+    assert run.code == 0, run.out + run.err
+    assert result["verdict"] == "allowed" and result["action"] == action
+    assert result["code"] != "InvalidApi.NotFound"
+
+
+def test_a_probe_action_is_still_denied_without_a_grant(endpoint, tmp_path):
+    run, result = probe_json(WORKER, endpoint, "--action", "ice:GetMediaProducingJob", home=tmp_path)
+    assert run.code != 0 and result["verdict"] == "denied"
+
+
+def test_an_unknown_media_producing_job_is_resource_not_found(endpoint, tmp_path):
+    run, result = probe_json(ROOT, endpoint, "--action", "ice:GetMediaProducingJob", home=tmp_path)
+    assert (result["code"], result["http_status"]) == ("ResourceNotFound", 404)
