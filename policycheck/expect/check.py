@@ -25,7 +25,7 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
-from policycheck.evaluate import Evaluator, Match, PolicySet, Request, could_allow
+from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.evaluate.keys import single_valued
@@ -255,18 +255,23 @@ def check_deny(
     given = e.context is not None
     context = dict(e.context or {})
     base = {"expectation": e, "action": action, "resource": resource}
-    placed = {"region": principal.spec.region, "account": principal.spec.account}
-    possibility = could_allow(
-        evaluator,
-        action,
-        resource,
-        context,
-        any_resource=True,
-        any_context=not given,
-        single_valued=single_valued,
-        budget=Budget(steps),
-        **placed,
-    )
+
+    def ask(policies: Evaluator) -> Possibility:
+        """The expectation's question, with a budget of its own, against `policies`."""
+        return could_allow(
+            policies,
+            action,
+            resource,
+            context,
+            any_resource=True,
+            any_context=not given,
+            single_valued=single_valued,
+            budget=Budget(steps),
+            region=principal.spec.region,
+            account=principal.spec.account,
+        )
+
+    possibility = ask(evaluator)
     if possibility.possible and possibility.witness is not None:
         witness = possibility.witness
         named = "" if witness.action == action else f"action {witness.action}, "
@@ -292,17 +297,7 @@ def check_deny(
             control=principal.policies.control,
             session=principal.policies.session,
         )
-        guarded = could_allow(
-            Evaluator(anything),
-            action,
-            resource,
-            context,
-            any_resource=True,
-            any_context=not given,
-            single_valued=single_valued,
-            budget=Budget(steps),
-            **placed,
-        )
+        guarded = ask(Evaluator(anything))
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
                 status=UNKNOWN,
