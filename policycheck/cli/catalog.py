@@ -90,7 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         formatter_class=HelpFormatter,
     )
     listing.add_argument("--folder", metavar="DIR", help="a team's folder (default: policycheck.yaml's)")
-    listing.add_argument("--config", metavar="FILE", help="configuration file (default: ./policycheck.yaml)")
+    listing.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest policycheck.yaml here or above, to the repo top)",
+    )
     add_output_arguments(listing, "system_policies")
 
 
