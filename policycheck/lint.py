@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from policycheck.findings import Finding, JudgedFindings, code_table, default_severity
-from policycheck.load import POLICY_SUFFIXES, load_file
+from policycheck.lint_outcome import FileOutcome, FileToLint
+from policycheck.load import POLICY_SUFFIXES, is_yaml, load_bytes, load_file, read_bytes, read_stdin
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
@@ -19,6 +20,7 @@ from policycheck.schema import validate
 
 if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
+    from policycheck.lint_cache import LintCache
 
 CONFIG_NAME = "policycheck.yaml"
 TERRAFORM_SUFFIX = ".tf"
@@ -108,15 +110,30 @@ class LintSettings:
             bool(self.exclude) and matches_any(self.relative(found.path), self.exclude)
         )
 
-    def kind_for(self, document: Document, path: str) -> PolicyKind:
-        """--kind wins, then the first `kinds:` glob that matches, then detection."""
+    def declared_kind(self, path: str) -> PolicyKind | None:
+        """--kind, else the kind of the first `kinds:` glob that matches, else None (detect it)."""
         if self.kind:
             return self.kind
         relative = self.relative(path) if self.kinds else ""
         for pattern, kind in self.kinds:
             if matches_any(relative, (pattern,)):
                 return kind
-        return detect_kind(document.value)
+        return None
+
+    def kind_for(self, document: Document, path: str) -> PolicyKind:
+        """--kind wins, then the first `kinds:` glob that matches, then detection."""
+        return self.declared_kind(path) or detect_kind(document.value)
+
+    def cache_context(self) -> dict[str, Any]:
+        """The settings that change what linting a file finds (the rest apply after the cache)."""
+        catalog = self.catalog
+        return {
+            "kind": self.kind,
+            "kinds": [list(pair) for pair in self.kinds],
+            "root": os.path.abspath(self.root) if self.kinds else "",
+            "accounts": list(self.accounts),
+            "catalog": [sorted(catalog.actions), sorted(catalog.condition_keys)] if catalog else None,
+        }
 
     def expired_waivers(self) -> list[Finding]:
         """A finding for every lint.ignore entry past its expires date: it fails the run."""
@@ -146,6 +163,17 @@ class LintedFile:
     policy: Policy | None
 
 
+@dataclass
+class FileFindings:
+    """What lint_paths keeps of one linted document: its findings, not the Document (about
+    7 KB each, 250 MB over 30,000 files); `value`, the parsed document, only when asked for
+    (baseline fingerprints read the elements findings point at)."""
+
+    path: str
+    findings: list[Finding]
+    value: Any = None
+
+
 @dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file found in a folder that is not a policy (package.json, a CI workflow), and why."""
@@ -165,7 +193,7 @@ class LintResult(JudgedFindings):
 
     kind: ClassVar[str] = "lint"
 
-    files: list[LintedFile]
+    files: list[FileFindings]
     fail_on: str
     extra: list[Finding] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
@@ -223,37 +251,51 @@ def lint_embedded(
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 
-def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
+def lint_paths(
+    paths: list[str],
+    settings: LintSettings,
+    cache_dir: str | None = None,
+    jobs: int | None = None,
+    keep_values: bool = False,
+) -> LintResult:
     """Lint files, folders and globs: policies, .tf files and ROS templates.
 
     Excluded files are skipped unless named explicitly; policycheck.yaml files found in
     folders are configuration. A JSON or YAML file that does not look like a policy
     (load/classify.py) is skipped unless --kind or lint.kinds says what it is; a file named
     on the command line is always linted.
+
+    Policy files and templates the cache in `cache_dir` knows (same bytes, same settings:
+    lint_cache.py) are not linted again; the others are linted in `jobs` worker processes
+    (None: one process below PARALLEL_FROM files, else one per available CPU). The result is
+    the same whichever way: outcomes are put back in file order. `keep_values` keeps each
+    document's parsed value (for baseline fingerprints), which the cache does not hold, so
+    such a run does not use it. .tf files are read as modules, a folder at a time, and not
+    cached.
     Raises PathNotFound for a path that does not exist (a usage error).
     """
     found = [f for f in find_files(paths, LINT_SUFFIXES) if not settings.skips(f)]
     result = LintResult([], settings.fail_on, extra=settings.expired_waivers())
     waivers: dict[str, tuple[CommentWaiver, ...]] = {}  # file path -> its policycheck:ignore comments
     terraform = [f.path for f in found if f.path.lower().endswith(TERRAFORM_SUFFIX)]
-    for item in found:
-        if item.path.lower().endswith(TERRAFORM_SUFFIX):
+    policy_files = [f for f in found if not f.path.lower().endswith(TERRAFORM_SUFFIX)]
+    cache = None
+    if cache_dir is not None and not keep_values and len(policy_files) >= CACHE_FROM:
+        from policycheck.lint_cache import LintCache
+
+        cache = LintCache(cache_dir, settings.cache_context())
+    outcomes = _outcomes(policy_files, settings, cache, jobs, keep_values)
+    for item, outcome in zip(policy_files, outcomes, strict=True):
+        waivers[item.path] = outcome.waivers
+        if outcome.skipped is not None:
+            result.skipped.append(SkippedFile(item.path, outcome.skipped))
             continue
-        document = _load(item.path)
-        waivers[item.path] = document.waivers
-        if document.parsed and is_template(document.value):
+        if outcome.template:
             result.read.add(item.path)
-            result.files.extend(_lint_template(item.path, document, settings, result))
-            continue
-        declared = settings.kind or (
-            settings.kinds and any(matches_any(settings.relative(item.path), (p,)) for p, _ in settings.kinds)
-        )
-        # a file named on the command line (or standard input) is linted: the user said so
-        reason = None if declared or item.explicit else skip_reason(document, item.path)
-        if reason:
-            result.skipped.append(SkippedFile(item.path, reason))
-        else:
-            result.files.append(lint_loaded(item.path, document, settings))
+            result.extra.extend(settings.apply(outcome.extra, item.path))
+        values = outcome.values or (None,) * len(outcome.documents)
+        for findings, value in zip(outcome.documents, values, strict=True):
+            result.files.append(FileFindings(item.path, settings.apply(findings, item.path), value))
     if terraform:
         from policycheck.load.terraform_config import load_modules
 
@@ -267,9 +309,110 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
             result.extra.extend(settings.apply(module.plan.findings, module.folder))
             for item in module.documents:
                 source = item.document.source
-                result.files.append(lint_embedded(item.address, item.kind, item.document, settings, source))
+                linted = lint_embedded(item.address, item.kind, item.document, settings, source)
+                value = linted.document.value if keep_values else None
+                result.files.append(FileFindings(linted.path, linted.findings, value))
     _apply_comment_waivers(result, waivers, settings)
     return result
+
+
+CACHE_FROM = 50
+"""Below this many policy files the cache is neither read nor written: its bookkeeping (a
+stat of the installed package's files, loading hashlib) costs more than linting them."""
+PARALLEL_FROM = 1000
+"""Below this many files to lint, one process: starting workers and sending them the bytes
+costs more than they save (a policy lints in about 0.1 ms)."""
+
+
+def _outcomes(
+    found: list[FoundFile],
+    settings: LintSettings,
+    cache: LintCache | None,
+    jobs: int | None,
+    keep_values: bool,
+) -> list[FileOutcome]:
+    """One FileOutcome per file, in order: from the cache, else linted here or by workers."""
+    cwd = os.getcwd()
+    outcomes: list[FileOutcome | None] = []
+    pending: list[tuple[int, FileToLint]] = []
+    keys: dict[int, str] = {}
+    for index, item in enumerate(found):
+        source = display_path(item.path, cwd) if item.path != "-" else "<stdin>"
+        data = read_stdin() if item.path == "-" else read_bytes(item.path, source=source)
+        if cache is not None and isinstance(data, bytes):
+            keys[index] = key = cache.key(item.path, source, item.explicit, data)
+            cached = cache.get(key)
+            if cached is not None:
+                outcomes.append(cached)
+                continue
+        outcomes.append(None)
+        pending.append((index, FileToLint(item.path, source, item.explicit, data)))
+    workers = _worker_count(jobs, len(pending))
+    if workers > 1:
+        from policycheck.lint_workers import lint_in_workers
+
+        linted = lint_in_workers(lint_one, [todo for _, todo in pending], (settings, keep_values), workers)
+    else:
+        linted = [lint_one(todo, settings, keep_values) for _, todo in pending]
+    for (index, _), outcome in zip(pending, linted, strict=True):
+        outcomes[index] = outcome
+        if index in keys:
+            cache.put(keys[index], outcome)
+    if cache is not None:
+        cache.save()
+    return outcomes  # type: ignore[return-value]  # every None was filled above
+
+
+def _worker_count(jobs: int | None, files: int) -> int:
+    """--jobs N as given; by default one process for a small run, else one per available CPU."""
+    if jobs is not None:
+        return max(1, min(jobs, files))
+    if files < PARALLEL_FROM:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, files // (PARALLEL_FROM // 2)))
+
+
+def lint_one(todo: FileToLint, settings: LintSettings, keep_values: bool = False) -> FileOutcome:
+    """Findings of one policy file or ROS template, before settings.apply and comment waivers."""
+    data = todo.data
+    if isinstance(data, Document):
+        document = data
+    else:
+        document = load_bytes(data, todo.source, yaml=is_yaml(todo.path, data))
+    if document.parsed and is_template(document.value):
+        from policycheck.load.ros import read_template
+
+        template = read_template(document)
+        options = RuleOptions(accounts=settings.accounts)
+        linted = [
+            (lint_document(t.document, settings.kind or t.kind, t.address, options)[0], t.document.value)
+            for t in template.documents
+        ]
+        return FileOutcome(
+            documents=tuple(tuple(findings) for findings, _ in linted),
+            extra=(*document.findings, *template.findings),
+            waivers=document.waivers,
+            template=True,
+            values=tuple(value for _, value in linted) if keep_values else (),
+        )
+    declared = settings.declared_kind(todo.path)
+    # a file named on the command line (or standard input) is linted: the user said so
+    reason = None if declared or todo.explicit else skip_reason(document, todo.path)
+    if reason:
+        return FileOutcome(waivers=document.waivers, skipped=reason)
+    kind = (declared or detect_kind(document.value)) if document.parsed else "identity"
+    name = os.path.splitext(os.path.basename(todo.path))[0]
+    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    findings, _ = lint_document(document, kind, name, options)
+    return FileOutcome(
+        documents=(tuple(findings),),
+        waivers=document.waivers,
+        values=(document.value,) if keep_values else (),
+    )
 
 
 def _apply_comment_waivers(
@@ -333,13 +476,3 @@ def _waiver_finding(waiver: CommentWaiver) -> Finding:
             "or move it to the line of the finding"
         )
     return Finding(code, default_severity(code), message, waiver.source, waiver.line, waiver.column, "")
-
-
-def _lint_template(
-    path: str, document: Document, settings: LintSettings, result: LintResult
-) -> list[LintedFile]:
-    from policycheck.load.ros import read_template
-
-    template = read_template(document)
-    result.extra.extend(settings.apply([*document.findings, *template.findings], path))
-    return [lint_embedded(t.address, t.kind, t.document, settings, path) for t in template.documents]

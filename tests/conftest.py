@@ -42,6 +42,15 @@ def run_cli(
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+@pytest.fixture(autouse=True)
+def lint_cache_folder(tmp_path_factory, monkeypatch) -> Path:
+    """Every test's lint cache in a temporary folder, never in the repository or a test's tree
+    (the CLI in a subprocess inherits the variable)."""
+    folder = tmp_path_factory.mktemp("lint-cache")
+    monkeypatch.setenv("POLICYCHECK_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -90,6 +90,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="record every finding of this run in FILE as accepted, and exit 0",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the lint cache (findings of unchanged files, kept between runs)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="keep the lint cache in DIR (default: $POLICYCHECK_CACHE_DIR, else .policycheck/cache "
+        "next to the policycheck.yaml in use, else in the working directory)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="lint in N processes (default: one below 1,000 files to lint, else one per available CPU)",
+    )
+    parser.add_argument(
         "--verbose",
         "-v",
         action="store_true",
@@ -111,7 +129,13 @@ def run(args: argparse.Namespace) -> int:
             kind=args.kind,
             force_exclude=args.force_exclude,
         )
-    result = lint_paths(args.paths, settings)
+    cache_dir = None
+    if not args.no_cache:
+        from policycheck.lint_cache import cache_folder
+
+        cache_dir = cache_folder(args.cache_dir, config.root)
+    keep_values = bool(args.baseline or args.write_baseline)  # fingerprints read the elements
+    result = lint_paths(args.paths, settings, cache_dir=cache_dir, jobs=args.jobs, keep_values=keep_values)
     if args.write_baseline:
         keyed = _fingerprinted(result, settings)
         write_output(baseline_document(key for _, key in keyed), args.write_baseline)
@@ -144,7 +168,7 @@ def _fingerprinted(result: LintResult, settings: LintSettings) -> list[tuple[Fin
     from policycheck.baseline import NEVER_BASELINED, fingerprint
 
     return [
-        (finding, fingerprint(finding, settings.relative(linted.path), linted.document.value))
+        (finding, fingerprint(finding, settings.relative(linted.path), linted.value))
         for linted in result.files
         for finding in linted.findings
         if finding.code not in NEVER_BASELINED
@@ -170,6 +194,19 @@ def _without_baseline(result: LintResult, settings: LintSettings, path: str) -> 
     if covered:
         sys.stderr.write(f"policycheck: {_count(covered)} accepted by the baseline {path} not shown\n")
     return replace(result, files=files)
+
+
+def _jobs(text: str) -> int:
+    """--jobs N: a whole number of processes, at least 1."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of processes (a whole number, at least 1)"
+        )
+    return jobs
 
 
 def _count(findings: int) -> str:

@@ -79,6 +79,34 @@ def load_bytes(data: bytes, source: str, yaml: bool = False, text_only: bool = F
     return document
 
 
+def read_bytes(path: str, max_bytes: int = MAX_POLICY_BYTES, source: str | None = None) -> bytes | Document:
+    """The bytes of one file, or a Document whose finding says why there are none (missing,
+    unreadable, special or oversized).
+
+    Reads `st_size + 1` bytes (the one more tells a file that grew since the stat): a read
+    buffer sized to the cap would be a fresh mapping per file, three times the cost.
+    """
+    source = source or path
+    try:
+        # stat before open: opening a FIFO would block until someone writes to it
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            return _unreadable(source, "FILE_UNREADABLE", "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            return _unreadable(source, "FILE_UNREADABLE", "is not a regular file")
+        if info.st_size > max_bytes:
+            return _unreadable(source, "JSON_SYNTAX", _too_large(info.st_size, max_bytes))
+        with open(path, "rb") as handle:
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew: read on, up to the cap
+                data += handle.read(max_bytes + 1 - len(data))
+    except OSError as error:
+        return _unreadable(source, "FILE_UNREADABLE", f"cannot read: {error.strerror or error}")
+    if len(data) > max_bytes:
+        return _unreadable(source, "JSON_SYNTAX", _too_large(len(data), max_bytes))
+    return data
+
+
 def load_file(
     path: str,
     max_bytes: int = MAX_POLICY_BYTES,
@@ -94,29 +122,28 @@ def load_file(
     unreadable, special or oversized file is a finding.
     """
     source = source or path
+    data = read_stdin(max_bytes) if path == "-" else read_bytes(path, max_bytes, source)
+    if isinstance(data, Document):
+        return data
     if path == "-":
-        data = sys.stdin.buffer.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            return _unreadable("<stdin>", "JSON_SYNTAX", _too_large(len(data), max_bytes))
-        start = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-        return load_bytes(data, "<stdin>", yaml=start.lstrip()[:1] not in (b"{", b"["))
-    try:
-        # stat before open: opening a FIFO would block until someone writes to it
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            return _unreadable(source, "FILE_UNREADABLE", "is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            return _unreadable(source, "FILE_UNREADABLE", "is not a regular file")
-        if info.st_size > max_bytes:
-            return _unreadable(source, "JSON_SYNTAX", _too_large(info.st_size, max_bytes))
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        return _unreadable(source, "FILE_UNREADABLE", f"cannot read: {error.strerror or error}")
+        return load_bytes(data, "<stdin>", yaml=is_yaml(path, data))
+    return load_bytes(data, source, yaml=not as_json and is_yaml(path, data), text_only=text_only)
+
+
+def read_stdin(max_bytes: int = MAX_POLICY_BYTES) -> bytes | Document:
+    """Standard input's bytes, or a Document saying it is too large."""
+    data = sys.stdin.buffer.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return _unreadable(source, "JSON_SYNTAX", _too_large(len(data), max_bytes))
-    yaml = not as_json and path.lower().endswith(YAML_SUFFIXES)
-    return load_bytes(data, source, yaml=yaml, text_only=text_only)
+        return _unreadable("<stdin>", "JSON_SYNTAX", _too_large(len(data), max_bytes))
+    return data
+
+
+def is_yaml(path: str, data: bytes) -> bool:
+    """YAML by the file's suffix; standard input ("-") is YAML unless it starts with `{` or `[`."""
+    if path == "-":
+        start = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+        return start.lstrip()[:1] not in (b"{", b"[")
+    return path.lower().endswith(YAML_SUFFIXES)
 
 
 def _too_large(size: int, limit: int) -> str:

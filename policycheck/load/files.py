@@ -24,9 +24,15 @@ class FoundFile:
     explicit: bool
 
 
-def display_path(path: str) -> str:
-    """Paths in findings are relative to the working directory when under it, with / separators."""
-    relative = os.path.relpath(path)
+def display_path(path: str, cwd: str | None = None) -> str:
+    """Paths in findings are relative to the working directory when under it, with / separators.
+
+    A caller showing many paths passes `cwd` (os.getcwd() once): os.path.relpath alone asks
+    the system for it twice per path.
+    """
+    base = cwd or os.getcwd()
+    absolute = os.path.normpath(os.path.join(base, path))
+    relative = os.path.relpath(absolute, base)
     shown = path if relative.startswith("..") else relative
     return shown.replace(os.sep, "/")
 

@@ -1,0 +1,220 @@
+"""The lint cache: what linting each file found, kept between runs, so an unchanged tree is
+not linted again.
+
+An entry is one file's FileOutcome (findings per document, a template's own findings, its
+`policycheck:ignore` comments, or why it was skipped), before the user's severity overrides,
+lint.ignore and comment waivers apply (those run on every run, from the config of the day).
+It is found by a hash of the file's bytes with its path, the path findings show and whether
+it was named on the command line. Everything else that changes the answer selects the cache
+file itself: policycheck's version, a signature of the installed package (every module and
+data file: rules, catalogs, schemas, codes), the Python version, and the settings linting
+reads (--kind, lint.kinds and the folder they are relative to, lint.accounts, catalog:).
+
+The folder holds one file per such context, at most MAX_CACHE_FILES of them (the least
+recently written go first) and MAX_ENTRIES entries each (those not used for the longest go
+first). A file is written whole to a temporary name and renamed over the old one, so a
+concurrent run reads the old file or the new one, never half of either (the last writer's
+entries win; the other's are linted again next time). Each file starts with a checksum of
+its body: a file that fails it, or does not parse, is ignored as if absent. A cache that
+cannot be read or written only costs the time it would have saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from typing import Any
+
+from policycheck import __version__
+from policycheck.findings import Finding
+from policycheck.lint_outcome import FileOutcome
+from policycheck.load.waivers import CommentWaiver
+
+CACHE_FORMAT = 1
+"""Bump when the layout of an entry changes."""
+MAGIC = b"policycheck-lint-cache"
+MAX_ENTRIES = 200_000
+"""Entries per cache file: a tree of that many policies, about 60 MB of cache."""
+MAX_CACHE_FILES = 8
+"""Cache files per folder: eight sets of settings (or policycheck versions) at a time."""
+DEFAULT_FOLDER = os.path.join(".policycheck", "cache")
+ENVIRONMENT = "POLICYCHECK_CACHE_DIR"
+
+
+def cache_folder(explicit: str | None, config_root: str) -> str:
+    """--cache-dir, else $POLICYCHECK_CACHE_DIR, else .policycheck/cache next to the config
+    in use (the working directory when there is none)."""
+    return explicit or os.environ.get(ENVIRONMENT) or os.path.join(config_root, DEFAULT_FOLDER)
+
+
+def _hasher() -> Any:
+    import hashlib  # here: its import (OpenSSL) is a tenth of a one-file lint's start-up
+
+    return hashlib.blake2b(digest_size=20)
+
+
+PACKAGE_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def package_signature(root: str = PACKAGE_ROOT) -> str:
+    """A digest of the installed package's files (names, sizes, modification times).
+
+    A changed rule, catalog or schema changes the answer without changing the version
+    number while policycheck is developed; a stat of each file (about 3 ms for 600 files)
+    notices, where hashing their 10 MB would take longer than many lint runs.
+    """
+    listed = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                listed.append(f"{os.path.relpath(path, root)}\0{info.st_size}\0{info.st_mtime_ns}")
+    digest = _hasher()
+    digest.update("\n".join(listed).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def context_of(settings: dict[str, Any]) -> str:
+    """A digest of everything besides a file that changes what linting it finds: the
+    settings linting reads (LintSettings.cache_context) and the code and data that read them."""
+    parts = {
+        "format": CACHE_FORMAT,
+        "version": __version__,
+        "python": list(sys.version_info[:2]),
+        "package": package_signature(),
+        "settings": settings,
+    }
+    digest = _hasher()
+    digest.update(json.dumps(parts, sort_keys=True).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+class LintCache:
+    """Outcomes of earlier runs for one context, read on creation and written by save()."""
+
+    def __init__(self, folder: str, settings: dict[str, Any]) -> None:
+        self.folder = folder
+        self.path = os.path.join(folder, f"lint-{context_of(settings)[:24]}.json")
+        self._old = _read(self.path)
+        self._used: dict[str, list] = {}
+        self._added = False
+
+    def key(self, path: str, source: str, explicit: bool, data: bytes) -> str:
+        digest = _hasher()
+        digest.update(f"{path}\0{source}\0{int(explicit)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(data)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> FileOutcome | None:
+        raw = self._used.get(key) or self._old.get(key)
+        if raw is None:
+            return None
+        try:
+            outcome = _decode(raw)
+        except (TypeError, ValueError, IndexError):  # a well-formed file of another layout
+            return None
+        self._used[key] = raw
+        return outcome
+
+    def put(self, key: str, outcome: FileOutcome) -> None:
+        self._used[key] = _encode(outcome)
+        self._added = True
+
+    def save(self) -> None:
+        """Write the entries used or added in this run, after older ones, if any were added."""
+        if not self._added:
+            return
+        kept = {key: raw for key, raw in self._old.items() if key not in self._used}
+        kept.update(self._used)
+        if len(kept) > MAX_ENTRIES:
+            kept = dict(list(kept.items())[-MAX_ENTRIES:])
+        body = json.dumps(kept, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        digest = _hasher()
+        digest.update(body)
+        header = MAGIC + b" %d %s\n" % (CACHE_FORMAT, digest.hexdigest().encode())
+        with contextlib.suppress(OSError):
+            _write(self.folder, self.path, header + body)
+            _prune(self.folder, keep=self.path)
+
+
+def _read(path: str) -> dict[str, list]:
+    """The entries of a cache file, or none when it is missing, damaged or of another format."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return {}
+    header, _, body = data.partition(b"\n")
+    expected = MAGIC + b" %d " % CACHE_FORMAT
+    if not header.startswith(expected):
+        return {}
+    digest = _hasher()
+    digest.update(body)
+    if header[len(expected) :] != digest.hexdigest().encode():
+        return {}
+    try:
+        entries = json.loads(body.decode("utf-8", "surrogatepass"))
+    except ValueError:
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write(folder: str, path: str, data: bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, renamed over it."""
+    import tempfile
+
+    if not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+        # like ruff's: the cache is never committed, and backup tools may skip it
+        with open(os.path.join(folder, ".gitignore"), "w", encoding="utf-8") as handle:
+            handle.write("# written by policycheck: the lint cache\n*\n")
+    handle, temporary = tempfile.mkstemp(prefix=".lint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def _prune(folder: str, keep: str) -> None:
+    """Remove the least recently written cache files beyond MAX_CACHE_FILES."""
+    files = []
+    for entry in os.scandir(folder):
+        if entry.name.startswith("lint-") and entry.name.endswith(".json") and entry.path != keep:
+            with contextlib.suppress(OSError):
+                files.append((entry.stat().st_mtime_ns, entry.path))
+    for _, path in sorted(files)[: max(0, len(files) - (MAX_CACHE_FILES - 1))]:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+def _finding(raw: list) -> Finding:
+    code, severity, message, file, line, column, path = raw
+    return Finding(code, severity, message, file, int(line), int(column), path)
+
+
+def _encode(outcome: FileOutcome) -> list:
+    def findings(items: tuple[Finding, ...]) -> list:
+        return [[f.code, f.severity, f.message, f.file, f.line, f.column, f.path] for f in items]
+
+    waivers = [[w.source, w.line, w.column, w.code, w.reason, w.own_line] for w in outcome.waivers]
+    documents = [findings(document) for document in outcome.documents]
+    return [documents, findings(outcome.extra), waivers, outcome.skipped, outcome.template]
+
+
+def _decode(raw: list) -> FileOutcome:
+    documents, extra, waivers, skipped, template = raw
+    return FileOutcome(
+        documents=tuple(tuple(map(_finding, document)) for document in documents),
+        extra=tuple(map(_finding, extra)),
+        waivers=tuple(CommentWaiver(*waiver) for waiver in waivers),
+        skipped=skipped,
+        template=bool(template),
+    )

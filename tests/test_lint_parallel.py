@@ -1,0 +1,40 @@
+"""Parallel lint: worker processes give the same result, in the same order, as one process."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from conftest import run_cli
+
+from policycheck.lint import LintSettings, lint_paths
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from corpus import generate  # noqa: E402 - the bench's corpus: every kind of defect, trust policies
+
+
+def test_parallel_output_equals_sequential(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for number, text in enumerate(generate(300, seed=3).ram):
+        (folder / f"policy-{number:04d}.json").write_text(text)
+    (folder / "broken.yaml").write_text("Version: '1'\nStatement: [\n")
+    (folder / "package.json").write_text('{"name": "not a policy"}')
+    settings = LintSettings(root=str(folder))
+    one = lint_paths([str(folder)], settings, jobs=1)
+    three = lint_paths([str(folder)], settings, jobs=3)
+    assert one.findings and len({f.code for f in one.findings}) > 5
+    assert three.findings == one.findings
+    assert [(f.path, f.findings) for f in three.files] == [(f.path, f.findings) for f in one.files]
+    assert three.skipped == one.skipped and three.checked == one.checked
+    cli = [
+        run_cli("lint", str(folder), "--format", "json", "--no-cache", "--jobs", jobs) for jobs in ("1", "2")
+    ]
+    assert cli[0].out == cli[1].out and cli[0].code == cli[1].code == 1
+    assert json.loads(cli[0].out)["findings"]
+
+
+def test_jobs_must_be_a_positive_number(tmp_path: Path) -> None:
+    done = run_cli("lint", str(tmp_path), "--jobs", "0")
+    assert done.code == 2 and "not a number of processes" in done.err
