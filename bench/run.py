@@ -1,6 +1,6 @@
 """`make bench`: every case in its own process, one table, every figure next to its baseline.
 
-    .venv-bench/bin/python bench/run.py [--markdown FILE]
+    .venv-bench/bin/python bench/run.py [--markdown FILE] [--only lint_rows lint_cli_rows ...]
 
 Run by `make bench` in .venv-bench, where policycheck is installed from this tree as a wheel
 would install it (no editable-install hook) together with parliament, which policycheck itself
@@ -133,6 +133,52 @@ def lint_rows(raw: dict) -> list[Row]:
             f"{files['peak_mb']:.0f} MB",
             f"the same corpus as {files['policies']:,} files in a folder, lint_paths (walk, read, lint, "
             "settings); baseline reads each file and runs json.loads",
+        ),
+    ]
+
+
+def lint_cli_rows(raw: dict) -> list[Row]:
+    """Whole `policycheck lint DIR` processes: vs parliament's CLI, with the cache, on 30,000 files."""
+    cli = raw["lint_cli"] = run_case("bench_lint_cli.py", "--count", "3000", "--repeat", "3", timeout=1800)
+    big = raw["lint_large"] = run_case("bench_lint_cli.py", "--large", "30000", "--repeat", "2", timeout=1800)
+    seconds, peaks = cli["seconds"], cli["peak_mb"]
+    each = f"{cli['policies']:,} policies, medians of {cli['repeat']} alternating runs"
+    return [
+        Row(
+            "lint CLI vs parliament CLI, cold",
+            f"{seconds['cold']:.2f} s",
+            f"parliament --directory {seconds['parliament']:.2f} s",
+            f"{cli['cold_vs_parliament']:.1f}x faster",
+            ">= 20x faster",
+            mark(cli["cold_vs_parliament"] >= 20),
+            f"{peaks['cold']:.0f} MB ({peaks['parliament']:.0f} MB parliament)",
+            f"`policycheck lint DIR --no-cache` and `parliament --directory DIR` (AWS twins) as whole "
+            f"processes, start-up and catalog loads included; {each}",
+        ),
+        Row(
+            "lint CLI, warm cache",
+            f"{seconds['warm']:.2f} s",
+            f"cold {seconds['cold']:.2f} s",
+            f"{cli['warm_vs_cold']:.1f}x faster",
+            ">= 3x, identical report",
+            mark(cli["warm_vs_cold"] >= 3 and cli["identical"]),
+            f"{peaks['warm']:.0f} MB",
+            f"unchanged tree, cache filled by the run before; report byte-identical to the cold "
+            f"one: {cli['identical']}; filling the cache {seconds['fill']:.2f} s "
+            f"({seconds['fill'] / seconds['cold']:.2f}x cold); 1 % of files changed "
+            f"{seconds['changed']:.2f} s ({seconds['changed'] / seconds['cold']:.2f}x cold); {each}",
+        ),
+        Row(
+            f"lint CLI, {big['files']:,} files",
+            f"default ({big['cpus']} workers) {big['seconds']['default']:.2f} s",
+            f"--jobs 1 {big['seconds']['one']:.2f} s",
+            f"{big['seconds']['default'] / big['seconds']['one']:.2f}x",
+            "-",
+            "-",
+            f"{big['peak_mb']['default']:.0f} MB (--jobs 1: {big['peak_mb']['one']:.0f} MB)",
+            f"`policycheck lint DIR --no-cache`, the corpus repeated as {big['files']:,} files, "
+            f"medians of {big['repeat']} alternating runs; reports identical: {big['identical']}; "
+            "peak memory of the main process",
         ),
     ]
 
@@ -385,13 +431,15 @@ def markdown_table(rows: list[Row]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
+    parser.add_argument("--only", nargs="+", metavar="PART", help="run only these parts (e.g. lint_cli_rows)")
     args = parser.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     raw: dict = {}
     rows: list[Row] = []
     failures = []
-    for part in (
+    parts = [
         lint_rows,
+        lint_cli_rows,
         startup_row,
         explain_row,
         check_rows,
@@ -399,7 +447,10 @@ def main() -> int:
         emulator_row,
         half_open_row,
         audit_row,
-    ):
+    ]
+    for part in parts:
+        if args.only and part.__name__ not in args.only:
+            continue
         try:
             rows += part(raw)
         except Exception as problem:  # noqa: BLE001 - one broken case must not hide the others

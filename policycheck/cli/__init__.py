@@ -48,6 +48,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
 }
 
+GC_THRESHOLDS = (50_000, 20, 100)
+"""A command allocates many small containers that live as long as it does (parsed documents,
+models, findings); the default thresholds (700, 10, 10) rescan them over and over, a fifth
+of the time of `lint` over a large folder. Nothing relies on prompt collection."""
+
 EPILOG = """\
 exit codes:
   0  success: no finding at or above --fail-on, every expectation holds, access allowed
@@ -248,10 +253,7 @@ def warning(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # A command allocates many small containers that live as long as it does (parsed documents,
-    # models, findings); the default thresholds (700, 10, 10) rescan them over and over, a
-    # fifth of the time of `lint` over a large folder. Nothing relies on prompt collection.
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
     for stream in (sys.stdout, sys.stderr):
         # Never crash on text a terminal cannot show (odd file names, lone surrogates).
         if hasattr(stream, "reconfigure"):

@@ -116,7 +116,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.baseline import baseline_document
     from policycheck.config import load_config
     from policycheck.lint import lint_paths
 
@@ -137,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     keep_values = bool(args.baseline or args.write_baseline)  # fingerprints read the elements
     result = lint_paths(args.paths, settings, cache_dir=cache_dir, jobs=args.jobs, keep_values=keep_values)
     if args.write_baseline:
+        from policycheck.baseline import baseline_document  # hashlib: only for baselines
+
         keyed = _fingerprinted(result, settings)
         write_output(baseline_document(key for _, key in keyed), args.write_baseline)
         sys.stderr.write(

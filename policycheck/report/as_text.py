@@ -17,10 +17,8 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
-from policycheck.job_result import AUDIO_KEYS, AUDIO_METRICS
 from policycheck.model import Condition, format_path
 from policycheck.report.escape import printable, terminal_text
-from policycheck.verdict import denial_lines
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
@@ -106,6 +104,8 @@ def _span_line(span: Span) -> str:
 
 def _channel_lines(channel: ChannelQuality) -> list[str]:
     """One channel: what was assessed, the rated metrics as a table, then the other measures."""
+    from policycheck.job_result import AUDIO_KEYS, AUDIO_METRICS  # probe only: lint starts without it
+
     about = ", ".join(f"{key} {channel.get(key)}" for key in ("Tag", "Input", "Total Duration", "Time"))
     lines = [
         f"channel {channel.channel or '?'}: {about}",
@@ -175,6 +175,8 @@ def probe_report(result: ProbeResult, color: bool) -> str:
         answer += f", after {result.attempts} attempts"
     lines.append(f"  answer   {answer}")
     if result.denial is not None:
+        from policycheck.verdict import denial_lines  # probe only: lint starts without it
+
         why, *more = map(p, denial_lines(result.denial))
         lines.append(f"  why      {why}")
         for line in more:

@@ -284,16 +284,26 @@ _LEVEL_ARN = {
 @lru_cache(maxsize=4096)
 def _oss_unreachable(action: str, resources: tuple[str, ...]) -> str | None:
     """How to name an OSS Action value none of whose actions any of `resources` can reach; else None."""
-    parts = _split(action)
-    if parts is None or patterns.fold(parts[0]) != "oss":
-        return None
-    levels = {oss_level(found) for found in catalog.expand(action) or ()}
+    levels = _oss_levels(action)
     if not levels or None in levels:
         return None
     if any(resource_reaches(r, level) for r in resources for level in levels):
         return None
     shown = ", ".join(f"{_LEVEL_ARN[level]}" for level in OSS_LEVELS if level in levels)
     return f"{action} is checked against {shown}"
+
+
+@lru_cache(maxsize=4096)
+def _oss_levels(action: str) -> frozenset[str | None]:
+    """The OSS levels of the actions an Action value names (none for another service's value).
+
+    Kept per value, apart from the Resources it meets: `oss:*` names about 300 actions, and
+    the same value comes with many different Resource lists.
+    """
+    parts = _split(action)
+    if parts is None or patterns.fold(parts[0]) != "oss":
+        return frozenset()
+    return frozenset(oss_level(found) for found in catalog.expand(action) or ())
 
 
 def check_resources_reachable(context: RuleContext) -> None:
