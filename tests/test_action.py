@@ -133,7 +133,9 @@ def test_a_baseline_accepts_known_findings_and_fails_new_ones(workspace):
     code, log, outputs = run_action(workspace, paths=bad, baseline="known.json", format="github")
     assert code == 0 and outputs == {"exit-code": "0"}, log
     assert "1 finding accepted by the baseline known.json not shown" in log
-    code, log, _ = run_action(workspace, paths=f"{bad} policies/examples-bad/broken-grammar.json", baseline="known.json")
+    code, log, _ = run_action(
+        workspace, paths=f"{bad} policies/examples-bad/broken-grammar.json", baseline="known.json"
+    )
     assert code == 1 and "error RESOURCE_MISMATCH" not in log and "error SCHEMA" in log
     code, log, _ = run_action(workspace, command="check", baseline="known.json")
     assert code == 2 and "baseline applies to lint only" in log

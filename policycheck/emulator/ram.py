@@ -197,7 +197,11 @@ def get_policy(world: World, account: Account, params: Mapping[str, str]) -> dic
     policy = _find_policy(world, account, params)
     count = _attachment_counts(account).get((policy.policy_type, policy.name), 0)
     return {
-        "Policy": {**_policy_summary(policy), "PolicyDocument": policy.default.text, "AttachmentCount": count},
+        "Policy": {
+            **_policy_summary(policy),
+            "PolicyDocument": policy.default.text,
+            "AttachmentCount": count,
+        },
         "DefaultPolicyVersion": _version(policy, policy.default_version),
     }
 

@@ -79,7 +79,10 @@ def test_force_exclude_skips_named_files_that_are_not_policies(write, cli, tmp_p
     write("package.json", {"name": "web", "version": "1.0.0"})
     write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
     write("p.json", SCOPED)
-    write("infra/main.tf", 'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = jsonencode({\n    Version = "1"\n    Statement = [{ Effect = "Allow", Action = "ice:QueryIProductionJob", Resource = "acs:ice:*:*:job/x" }]\n  })\n}\n')
+    write(
+        "infra/main.tf",
+        'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = jsonencode({\n    Version = "1"\n    Statement = [{ Effect = "Allow", Action = "ice:QueryIProductionJob", Resource = "acs:ice:*:*:job/x" }]\n  })\n}\n',
+    )
     named = ("package.json", ".github/workflows/ci.yml", "p.json", "infra/main.tf")
     assert "package.json" in cli("lint", *named, cwd=tmp_path).out  # named: linted, as before
     run = cli("lint", "--force-exclude", "--verbose", *named, cwd=tmp_path)
