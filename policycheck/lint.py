@@ -248,8 +248,10 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
         declared = settings.kind or (
             settings.kinds and any(matches_any(settings.relative(item.path), (p,)) for p, _ in settings.kinds)
         )
-        # a file named on the command line (or standard input) is linted: the user said so
-        reason = None if declared or item.explicit else skip_reason(document, item.path)
+        # a file named on the command line (or standard input) is linted: the user said so,
+        # unless --force-exclude (pre-commit names every changed JSON/YAML file, package.json too)
+        named = item.explicit and not (settings.force_exclude and item.path != "-")
+        reason = None if declared or named else skip_reason(document, item.path)
         if reason:
             result.skipped.append(SkippedFile(item.path, reason))
         else:

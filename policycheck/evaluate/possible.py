@@ -473,9 +473,24 @@ def could_allow(
         given[fold(key)] = given.get(fold(key), ()) + (
             (values,) if isinstance(values, str) else tuple(values)
         )
+    key = None
+    if not has_wildcard(action) and budget.used == 0:
+        # One action's answer reads only the statements for it: kept by their identity (see
+        # Compilation), with the steps it took, so a later question costs the same budget.
+        frozen = tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in context.items())
+        key = (evaluator.action_key(action), evaluator.required, evaluator.operation_level, action)
+        key += (resource, frozen, any_resource, any_context, single_valued, budget.limit, region, account)
+        kept = evaluator.compilation.answers.get(key)
+        if kept is not None:
+            budget.used, answer = kept
+            return answer
     question = _Question(evaluator, resource, context, given, any_resource, any_context, single, budget)
     question.region, question.account = region, account
     try:
+        if key is not None:
+            answer = question.ask(action)
+            evaluator.compilation.remember(key, (budget.used, answer))
+            return answer
         if not has_wildcard(action):
             return question.ask(action)
         return _could_allow_pattern(question, action, names)

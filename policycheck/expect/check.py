@@ -27,6 +27,7 @@ from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
+from policycheck.evaluate.engine import Compilation
 from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
@@ -297,7 +298,7 @@ def check_deny(
             control=principal.policies.control,
             session=principal.policies.session,
         )
-        guarded = ask(Evaluator(anything))
+        guarded = ask(Evaluator(anything, compilation=evaluator.compilation))
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
                 status=UNKNOWN,
@@ -363,7 +364,8 @@ def run_check(
         if expectation.context:
             where = f"{spec.config.path}:{expectation.line}"
             warnings.extend(f"{where}: {problem}" for problem in unknown_keys(expectation.context))
-    evaluators = {name: Evaluator(principal.policies) for name, principal in principals.items()}
+    compilation = Compilation()  # each policy compiled once, whichever principals carry it
+    evaluators = {name: Evaluator(p.policies, compilation=compilation) for name, p in principals.items()}
     results = []
     for expectation in spec.expectations:
         if expectation.principal not in principals:
