@@ -43,17 +43,6 @@ class Wrong:
 
 
 KNOWN_WRONG_TODAY: dict[str, Wrong] = {
-    "set-qualifier": Wrong(
-        REPORTED,
-        "ForAnyValue:/ForAllValues: qualifiers appear in Alibaba's own System policies",
-        (
-            (
-                "tf-module-ram-policy/poweruseraccess-main.json",
-                "UNKNOWN_CONDITION_OPERATOR",
-                "Statement[2].Condition.ForAllValues:StringEquals",
-            ),
-        ),
-    ),
     "oss-resource-level": Wrong(
         MISSING,
         "an OSS action on a resource of the wrong level grants nothing (issue 12 names RESOURCE_MISMATCH)",
