@@ -170,7 +170,8 @@ class Library:
         self, document: Document, kind: PolicyKind, plan_path: str, address: str
     ) -> LintedFile:
         name = address.rsplit(".", 1)[-1]
-        findings, policy = lint_document(document, kind, name, RuleOptions(accounts=self.settings.accounts))
+        options = RuleOptions(accounts=self.settings.accounts, account=self.settings.account)
+        findings, policy = lint_document(document, kind, name, options)
         return LintedFile(document.source, document, self.settings.apply(findings, plan_path), policy)
 
     @property

@@ -112,7 +112,7 @@ def _project(write, principal: str, expect: str, top: str = "") -> None:
     write(
         "policycheck.yaml",
         f"policies: [policies/]\n{top}principals:\n  worker:\n{principal}expect:\n  worker:\n{expect}"
-        "lint:\n  ignore:\n    - codes: [RESOURCE_MISMATCH, OVERLY_PERMISSIVE]\n"
+        "lint:\n  ignore:\n    - codes: [RESOURCE_MISMATCH, OVERLY_PERMISSIVE, PRIVILEGE_ESCALATION]\n"
         "      reason: broad and job-scoped on purpose\n",
     )
 
