@@ -102,6 +102,7 @@ def _lint_settings(
     root: str,
     catalog: dict[str, Any],
     today: date | None = None,
+    account: str | None = None,
 ) -> LintSettings:
     today = today or date.today()
     ignore = []
@@ -136,6 +137,7 @@ def _lint_settings(
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        account=account,
         catalog=_catalog_extension(catalog),
     )
 
@@ -183,7 +185,13 @@ def load_config(explicit: str | None = None) -> Config:
     system_policies = value.get("system_policies")
     return Config(
         path=path,
-        lint=_lint_settings(document, value.get("lint", {}), root, value.get("catalog", {})),
+        lint=_lint_settings(
+            document,
+            value.get("lint", {}),
+            root,
+            value.get("catalog", {}),
+            account=_account(value.get("account")),
+        ),
         document=document,
         system_policies=os.path.join(root, system_policies) if system_policies else None,
     )

@@ -90,6 +90,8 @@ class LintSettings:
     kind: PolicyKind | None = None
     root: str = "."
     accounts: tuple[str, ...] = ()
+    account: str | None = None
+    """The top-level account: of policycheck.yaml (the team's own, for TRUST_POLICY_NO_EXTERNAL_ID)."""
     force_exclude: bool = False
     """--force-exclude: lint.exclude (and policycheck.yaml) apply to named files too (pre-commit
     names every changed file, so without it lint.exclude would never apply there)."""
@@ -210,7 +212,7 @@ def _load(path: str) -> Document:
 def lint_loaded(path: str, document: Document, settings: LintSettings) -> LintedFile:
     kind = settings.kind_for(document, path) if document.parsed else "identity"
     name = os.path.splitext(os.path.basename(path))[0]
-    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog, account=settings.account)
     findings, policy = lint_document(document, kind, name, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
@@ -220,7 +222,7 @@ def lint_embedded(
 ) -> LintedFile:
     """A document inside a .tf file, Terraform plan or ROS template; `path` is that file, for lint
     settings; `name` the policy's name in messages (default: the address)."""
-    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    options = RuleOptions(accounts=settings.accounts, account=settings.account, catalog=settings.catalog)
     findings, policy = lint_document(document, settings.kind or kind, name or address, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
