@@ -142,7 +142,7 @@ class Decision:
             match = compiled.match
             for condition in compiled.conditions:
                 values = self._context.get(condition.key) or ()
-                held = bool(values) and condition.test(values)
+                held = condition.holds(values)
                 results.append(
                     ConditionResult(
                         match.policy, match.statement, condition.condition, match.layer, held, values
@@ -556,7 +556,7 @@ class Evaluator:
             for key, test, condition in compiled.checks:
                 values = context.get(key)
                 if not values:
-                    applies = False
+                    applies = applies and condition.vacuous  # ForAllValues: holds without the key
                     missing.append(condition)
                 elif applies:
                     held = seen.get(test)

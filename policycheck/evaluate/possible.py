@@ -206,8 +206,14 @@ def _dodge(
     with none settles it); then all the remaining conditions of a key are tried false at once;
     only then Denies that share keys are searched, each group of them on its own (they cannot
     interact), choosing first the Deny with fewest ways out. Every question spends the budget.
+    Leaving a key out does not make a ForAllValues: condition false, so keys such conditions
+    test are never left out by assumption: the solver decides them.
     """
     undecided = False
+    # A key a ForAllValues: condition of some Deny tests cannot simply be left out: that makes
+    # the condition true (vacuously). Conditions on such keys are solved like the Allows' own.
+    vacuous = {c.key for options in clauses for c in options if c.vacuous}
+    literals = {**{key: frozenset() for key in vacuous}, **literals}
     live: list[list[CompiledCondition]] = []
     for index, options in enumerate(clauses):
         viable: list[CompiledCondition] | None = []
