@@ -202,7 +202,8 @@ class Expectation:
     """One entry of expect: a principal must (allow) or must not (deny) be able to do an action.
 
     `resource` None means the default: "*" for allow, any resource for deny. `context` None means
-    none given: for deny, every context is considered.
+    none given: for deny, every context is considered. `capability` (deny only) names a set of
+    capabilities instead of an action (`privilege-escalation`); `action` then holds the same name.
     """
 
     principal: str
@@ -214,6 +215,7 @@ class Expectation:
     description: str
     path: JsonPath
     line: int
+    capability: str | None = None
 
 
 @dataclass(frozen=True)
@@ -350,13 +352,14 @@ def read_spec(config: Config) -> CheckSpec:
                     Expectation(
                         principal=principal,
                         effect=effect,
-                        action=raw["action"],
+                        action=raw.get("action") or raw["capability"],
                         resource=raw.get("resource"),
                         context=_context(raw.get("context")),
                         conditional_ok=raw.get("conditional") == "ok",
                         description=raw.get("description", ""),
                         path=path,
                         line=config.document.locate(path)[0],
+                        capability=raw.get("capability"),
                     )
                 )
     raw_probe = value.get("probe", {})

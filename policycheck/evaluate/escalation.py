@@ -69,6 +69,18 @@ class Escalation:
     steps: tuple[Possibility, ...] = ()
     reason: str = ""
 
+    def describe(self) -> str:
+        """`pass-role-to-fc (ram:PassRole when acs:Service=fc.aliyuncs.com + fc:CreateFunction)`."""
+        return f"{self.capability.id} ({' + '.join(map(_step_text, self.steps))})"
+
+
+def _step_text(possibility: Possibility) -> str:
+    """The witness's action, and the context its conditions needed."""
+    witness = possibility.witness
+    assert witness is not None  # a possible answer always has one
+    when = [f"{key}={'|'.join(witness.context[key])}" for key in possibility.conditional_keys]
+    return witness.action + (f" when {', '.join(when)}" if when else "")
+
 
 @cache
 def capabilities() -> tuple[Capability, ...]:

@@ -13,7 +13,6 @@ once per policy, only when some statement passes it.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from policycheck.evaluate.escalation import (
     POSSIBLE,
@@ -25,26 +24,11 @@ from policycheck.evaluate.escalation import (
 )
 from policycheck.rules import Rule, RuleContext
 
-if TYPE_CHECKING:
-    from policycheck.evaluate.possible import Possibility
-
 _DESCRIBED = 4
 """Capabilities shown with their actions in one finding; the others by name only."""
 
 GRANTING_KINDS = frozenset({"identity", "session"})
 """A control policy only bounds what identities may be granted: it escalates nothing itself."""
-
-
-def _step_text(possibility: Possibility) -> str:
-    witness = possibility.witness
-    assert witness is not None  # a possible answer always has one
-    when = [f"{key}={'|'.join(witness.context[key])}" for key in possibility.conditional_keys]
-    return witness.action + (f" when {', '.join(when)}" if when else "")
-
-
-def describe(escalation: Escalation) -> str:
-    """`pass-role-to-fc (ram:PassRole when acs:Service=fc.aliyuncs.com + fc:CreateFunction)`."""
-    return f"{escalation.capability.id} ({' + '.join(map(_step_text, escalation.steps))})"
 
 
 def _granting_statement(escalation: Escalation) -> int:
@@ -77,7 +61,7 @@ def check_escalation(context: RuleContext) -> None:
             by_statement.setdefault(_granting_statement(escalation), []).append(escalation)
     for index, escalations in sorted(by_statement.items()):
         statement = statements[index]
-        listed = ", ".join(map(describe, escalations[:_DESCRIBED]))
+        listed = ", ".join(e.describe() for e in escalations[:_DESCRIBED])
         if len(escalations) > _DESCRIBED:
             rest = escalations[_DESCRIBED:]
             listed += f" and {len(rest)} more ({', '.join(e.capability.id for e in rest)})"
