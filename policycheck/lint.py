@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
-from policycheck.findings import Finding, JudgedFindings, code_table, default_severity
+from policycheck.comment_waivers import apply_comment_waivers
+from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.load import POLICY_SUFFIXES, load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
@@ -217,11 +218,12 @@ def lint_loaded(path: str, document: Document, settings: LintSettings) -> Linted
 
 
 def lint_embedded(
-    address: str, kind: PolicyKind, document: Document, settings: LintSettings, path: str
+    address: str, kind: PolicyKind, document: Document, settings: LintSettings, path: str, name: str = ""
 ) -> LintedFile:
-    """A document inside a .tf file or ROS template; `path` is that file, for lint settings."""
-    options = RuleOptions(accounts=settings.accounts, account=settings.account)
-    findings, policy = lint_document(document, settings.kind or kind, address, options)
+    """A document inside a .tf file, Terraform plan or ROS template; `path` is that file, for lint
+    settings; `name` the policy's name in messages (default: the address)."""
+    options = RuleOptions(accounts=settings.accounts, account=settings.account, catalog=settings.catalog)
+    findings, policy = lint_document(document, settings.kind or kind, name or address, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 
@@ -268,10 +270,10 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
             for waiver in module.waivers:
                 path = sources.get(waiver.source, waiver.source)
                 waivers[path] = (*waivers.get(path, ()), waiver)
-            result.extra.extend(settings.apply(module.plan.findings, module.folder))
+            result.extra.extend(apply_by_file(settings, module.plan.findings, sources))
             for item in module.documents:
-                source = item.document.source
-                result.files.append(lint_embedded(item.address, item.kind, item.document, settings, source))
+                path = sources.get(item.document.source, item.document.source)
+                result.files.append(lint_embedded(item.address, item.kind, item.document, settings, path))
     _apply_comment_waivers(result, waivers, settings)
     return result
 
@@ -279,64 +281,24 @@ def lint_paths(paths: list[str], settings: LintSettings) -> LintResult:
 def _apply_comment_waivers(
     result: LintResult, waivers: dict[str, tuple[CommentWaiver, ...]], settings: LintSettings
 ) -> None:
-    """Drop the findings `policycheck:ignore` comments waive, once every rule ran.
-
-    Whole files, not documents: several documents of a .tf file share its comments. A comment
-    without a known code or a reason waives nothing and is reported (WAIVER_INVALID); a valid
-    one that waived no finding is reported as WAIVER_UNUSED, so stale waivers do not pile up.
-    Both pass through lint.ignore and severity overrides like any finding.
-    """
+    """Drop the findings `policycheck:ignore` comments waive (comment_waivers.py), once every rule ran."""
     if not any(waivers.values()):
         return
-    valid = [w for found in waivers.values() for w in found if _invalid(w) is None]
-    used: set[CommentWaiver] = set()
-
-    def unwaived(findings: list[Finding]) -> list[Finding]:
-        kept = []
-        for finding in findings:
-            waiver = next((w for w in valid if w.waives(finding.file, finding.code, finding.line)), None)
-            if waiver is None:
-                kept.append(finding)
-            else:
-                used.add(waiver)
-        return kept
-
-    for linted in result.files:
-        linted.findings = unwaived(linted.findings)
-    result.extra = unwaived(result.extra)
-    for path, found in sorted(waivers.items()):
-        reports = [_waiver_finding(w) for w in found if w not in used]
-        result.extra.extend(settings.apply(reports, path))
+    groups = [*(linted.findings for linted in result.files), result.extra]
+    kept, reports = apply_comment_waivers(groups, waivers)
+    for linted, findings in zip(result.files, kept[:-1], strict=True):
+        linted.findings = findings
+    result.extra = kept[-1]
+    for path, found in reports.items():
+        result.extra.extend(settings.apply(found, path))
 
 
-def _invalid(waiver: CommentWaiver) -> str | None:
-    """Why a comment waives nothing, or None when it names a known code and a reason."""
-    if not waiver.code:
-        return "names no code"
-    if waiver.code not in code_table():
-        return f"names {waiver.code}, which is not a policycheck code (docs/rules.md lists them)"
-    if not waiver.reason:
-        return f"gives no reason for waiving {waiver.code}"
-    return None
-
-
-def _waiver_finding(waiver: CommentWaiver) -> Finding:
-    """WAIVER_INVALID or WAIVER_UNUSED at the comment."""
-    problem = _invalid(waiver)
-    if problem is not None:
-        code = "WAIVER_INVALID"
-        message = (
-            f"this policycheck:ignore comment {problem}, so it waives nothing; write "
-            "`policycheck:ignore CODE reason` with the code the finding shows and why the exception is right"
-        )
-    else:
-        where = f"line {waiver.line} or {waiver.line + 1}" if waiver.own_line else f"line {waiver.line}"
-        code = "WAIVER_UNUSED"
-        message = (
-            f"no {waiver.code} finding at {where}; the waiver ({waiver.reason}) is stale: remove it, "
-            "or move it to the line of the finding"
-        )
-    return Finding(code, default_severity(code), message, waiver.source, waiver.line, waiver.column, "")
+def apply_by_file(
+    settings: LintSettings, findings: Iterable[Finding], paths: Mapping[str, str]
+) -> list[Finding]:
+    """Settings applied to findings of several files (a Terraform module, a plan), each by its own
+    file: `paths` maps a finding's shown file to the path lint.ignore globs are matched against."""
+    return [kept for f in findings for kept in settings.apply([f], paths.get(f.file, f.file))]
 
 
 def _lint_template(
