@@ -115,11 +115,14 @@ def write_generated(folder: Path, principals: int, expectations: int, seed: int)
             roll = rng.random()
             if roll < 0.15:
                 entry.append("        context: {acs:SourceIp: 10.1.2.3, acs:SecureTransport: 'true'}")
-            elif roll < 0.25 and action.startswith("ram:"):
+            elif roll < 0.25 and action.startswith("ram:") and not catalog.is_operation_level(action):
+                # an "All Resources" action is decided on the account-scoped ARN: resource: is an error
                 entry.append(f"        resource: acs:ram::123456789012:user/team-{rng.randrange(37)}")
-            (allow if rng.random() < 0.5 else deny).append(entry)
+            effect = allow if rng.random() < 0.5 else deny
+            effect.append(entry)
             total_actions += 1
-            checks += len(catalog.expand(action) or ()) if "*" in action else 1
+            # as `check` counts them: an allow's wildcard is one check per action, a deny one question
+            checks += len(catalog.expand(action) or ()) if "*" in action and effect is allow else 1
         for effect, entries in (("allow", allow), ("deny", deny)):
             if entries:
                 lines.append(f"    {effect}:")

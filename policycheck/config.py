@@ -102,6 +102,7 @@ def _lint_settings(
     root: str,
     catalog: dict[str, Any],
     today: date | None = None,
+    account: str | None = None,
 ) -> LintSettings:
     today = today or date.today()
     ignore = []
@@ -136,6 +137,7 @@ def _lint_settings(
         kinds=tuple(section.get("kinds", {}).items()),
         root=root,
         accounts=tuple(section.get("accounts", ())),
+        account=account,
         catalog=_catalog_extension(catalog),
     )
 
@@ -183,7 +185,13 @@ def load_config(explicit: str | None = None) -> Config:
     system_policies = value.get("system_policies")
     return Config(
         path=path,
-        lint=_lint_settings(document, value.get("lint", {}), root, value.get("catalog", {})),
+        lint=_lint_settings(
+            document,
+            value.get("lint", {}),
+            root,
+            value.get("catalog", {}),
+            account=_account(value.get("account")),
+        ),
         document=document,
         system_policies=os.path.join(root, system_policies) if system_policies else None,
     )
@@ -194,7 +202,8 @@ class Expectation:
     """One entry of expect: a principal must (allow) or must not (deny) be able to do an action.
 
     `resource` None means the default: "*" for allow, any resource for deny. `context` None means
-    none given: for deny, every context is considered.
+    none given: for deny, every context is considered. `capability` (deny only) names a set of
+    capabilities instead of an action (`privilege-escalation`); `action` then holds the same name.
     """
 
     principal: str
@@ -206,6 +215,7 @@ class Expectation:
     description: str
     path: JsonPath
     line: int
+    capability: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,13 +352,14 @@ def read_spec(config: Config) -> CheckSpec:
                     Expectation(
                         principal=principal,
                         effect=effect,
-                        action=raw["action"],
+                        action=raw.get("action") or raw["capability"],
                         resource=raw.get("resource"),
                         context=_context(raw.get("context")),
                         conditional_ok=raw.get("conditional") == "ok",
                         description=raw.get("description", ""),
                         path=path,
                         line=config.document.locate(path)[0],
+                        capability=raw.get("capability"),
                     )
                 )
     raw_probe = value.get("probe", {})

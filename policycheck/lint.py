@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from policycheck.findings import Finding, JudgedFindings, code_table, default_severity
+from policycheck.comment_waivers import apply_comment_waivers
+from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.lint_outcome import FileOutcome, FileToLint
 from policycheck.load import POLICY_SUFFIXES, is_yaml, load_bytes, load_file, read_bytes, read_stdin
 from policycheck.load.classify import is_template, skip_reason
@@ -91,6 +92,8 @@ class LintSettings:
     kind: PolicyKind | None = None
     root: str = "."
     accounts: tuple[str, ...] = ()
+    account: str | None = None
+    """The top-level account: of policycheck.yaml (the team's own, for TRUST_POLICY_NO_EXTERNAL_ID)."""
     force_exclude: bool = False
     """--force-exclude: lint.exclude (and policycheck.yaml) apply to named files too (pre-commit
     names every changed file, so without it lint.exclude would never apply there)."""
@@ -132,6 +135,8 @@ class LintSettings:
             "kinds": [list(pair) for pair in self.kinds],
             "root": os.path.abspath(self.root) if self.kinds else "",
             "accounts": list(self.accounts),
+            "account": self.account,
+            "force_exclude": self.force_exclude,
             "catalog": [sorted(catalog.actions), sorted(catalog.condition_keys)] if catalog else None,
         }
 
@@ -237,17 +242,18 @@ def _load(path: str) -> Document:
 def lint_loaded(path: str, document: Document, settings: LintSettings) -> LintedFile:
     kind = settings.kind_for(document, path) if document.parsed else "identity"
     name = os.path.splitext(os.path.basename(path))[0]
-    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog, account=settings.account)
     findings, policy = lint_document(document, kind, name, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 
 def lint_embedded(
-    address: str, kind: PolicyKind, document: Document, settings: LintSettings, path: str
+    address: str, kind: PolicyKind, document: Document, settings: LintSettings, path: str, name: str = ""
 ) -> LintedFile:
-    """A document inside a .tf file or ROS template; `path` is that file, for lint settings."""
-    options = RuleOptions(accounts=settings.accounts)
-    findings, policy = lint_document(document, settings.kind or kind, address, options)
+    """A document inside a .tf file, Terraform plan or ROS template; `path` is that file, for lint
+    settings; `name` the policy's name in messages (default: the address)."""
+    options = RuleOptions(accounts=settings.accounts, account=settings.account, catalog=settings.catalog)
+    findings, policy = lint_document(document, settings.kind or kind, name or address, options)
     return LintedFile(path, document, settings.apply(findings, path), policy)
 
 
@@ -306,10 +312,10 @@ def lint_paths(
             for waiver in module.waivers:
                 path = sources.get(waiver.source, waiver.source)
                 waivers[path] = (*waivers.get(path, ()), waiver)
-            result.extra.extend(settings.apply(module.plan.findings, module.folder))
+            result.extra.extend(apply_by_file(settings, module.plan.findings, sources))
             for item in module.documents:
-                source = item.document.source
-                linted = lint_embedded(item.address, item.kind, item.document, settings, source)
+                path = sources.get(item.document.source, item.document.source)
+                linted = lint_embedded(item.address, item.kind, item.document, settings, path)
                 value = linted.document.value if keep_values else None
                 result.files.append(FileFindings(linted.path, linted.findings, value))
     _apply_comment_waivers(result, waivers, settings)
@@ -387,7 +393,7 @@ def lint_one(todo: FileToLint, settings: LintSettings, keep_values: bool = False
         from policycheck.load.ros import read_template
 
         template = read_template(document)
-        options = RuleOptions(accounts=settings.accounts)
+        options = RuleOptions(accounts=settings.accounts, account=settings.account, catalog=settings.catalog)
         linted = [
             (lint_document(t.document, settings.kind or t.kind, t.address, options)[0], t.document.value)
             for t in template.documents
@@ -400,13 +406,15 @@ def lint_one(todo: FileToLint, settings: LintSettings, keep_values: bool = False
             values=tuple(value for _, value in linted) if keep_values else (),
         )
     declared = settings.declared_kind(todo.path)
-    # a file named on the command line (or standard input) is linted: the user said so
-    reason = None if declared or todo.explicit else skip_reason(document, todo.path)
+    # a file named on the command line (or standard input) is linted: the user said so,
+    # unless --force-exclude (pre-commit names every changed JSON/YAML file, package.json too)
+    named = todo.explicit and not (settings.force_exclude and todo.path != "-")
+    reason = None if declared or named else skip_reason(document, todo.path)
     if reason:
         return FileOutcome(waivers=document.waivers, skipped=reason)
     kind = (declared or detect_kind(document.value)) if document.parsed else "identity"
     name = os.path.splitext(os.path.basename(todo.path))[0]
-    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog)
+    options = RuleOptions(accounts=settings.accounts, catalog=settings.catalog, account=settings.account)
     findings, _ = lint_document(document, kind, name, options)
     return FileOutcome(
         documents=(tuple(findings),),
@@ -415,64 +423,24 @@ def lint_one(todo: FileToLint, settings: LintSettings, keep_values: bool = False
     )
 
 
+def apply_by_file(
+    settings: LintSettings, findings: Iterable[Finding], paths: Mapping[str, str]
+) -> list[Finding]:
+    """Settings applied to findings of several files (a Terraform module, a plan), each by its own
+    file: `paths` maps a finding's shown file to the path lint.ignore globs are matched against."""
+    return [kept for f in findings for kept in settings.apply([f], paths.get(f.file, f.file))]
+
+
 def _apply_comment_waivers(
     result: LintResult, waivers: dict[str, tuple[CommentWaiver, ...]], settings: LintSettings
 ) -> None:
-    """Drop the findings `policycheck:ignore` comments waive, once every rule ran.
-
-    Whole files, not documents: several documents of a .tf file share its comments. A comment
-    without a known code or a reason waives nothing and is reported (WAIVER_INVALID); a valid
-    one that waived no finding is reported as WAIVER_UNUSED, so stale waivers do not pile up.
-    Both pass through lint.ignore and severity overrides like any finding.
-    """
+    """Drop the findings `policycheck:ignore` comments waive (comment_waivers.py), once every rule ran."""
     if not any(waivers.values()):
         return
-    valid = [w for found in waivers.values() for w in found if _invalid(w) is None]
-    used: set[CommentWaiver] = set()
-
-    def unwaived(findings: list[Finding]) -> list[Finding]:
-        kept = []
-        for finding in findings:
-            waiver = next((w for w in valid if w.waives(finding.file, finding.code, finding.line)), None)
-            if waiver is None:
-                kept.append(finding)
-            else:
-                used.add(waiver)
-        return kept
-
-    for linted in result.files:
-        linted.findings = unwaived(linted.findings)
-    result.extra = unwaived(result.extra)
-    for path, found in sorted(waivers.items()):
-        reports = [_waiver_finding(w) for w in found if w not in used]
-        result.extra.extend(settings.apply(reports, path))
-
-
-def _invalid(waiver: CommentWaiver) -> str | None:
-    """Why a comment waives nothing, or None when it names a known code and a reason."""
-    if not waiver.code:
-        return "names no code"
-    if waiver.code not in code_table():
-        return f"names {waiver.code}, which is not a policycheck code (docs/rules.md lists them)"
-    if not waiver.reason:
-        return f"gives no reason for waiving {waiver.code}"
-    return None
-
-
-def _waiver_finding(waiver: CommentWaiver) -> Finding:
-    """WAIVER_INVALID or WAIVER_UNUSED at the comment."""
-    problem = _invalid(waiver)
-    if problem is not None:
-        code = "WAIVER_INVALID"
-        message = (
-            f"this policycheck:ignore comment {problem}, so it waives nothing; write "
-            "`policycheck:ignore CODE reason` with the code the finding shows and why the exception is right"
-        )
-    else:
-        where = f"line {waiver.line} or {waiver.line + 1}" if waiver.own_line else f"line {waiver.line}"
-        code = "WAIVER_UNUSED"
-        message = (
-            f"no {waiver.code} finding at {where}; the waiver ({waiver.reason}) is stale: remove it, "
-            "or move it to the line of the finding"
-        )
-    return Finding(code, default_severity(code), message, waiver.source, waiver.line, waiver.column, "")
+    groups = [*(linted.findings for linted in result.files), result.extra]
+    kept, reports = apply_comment_waivers(groups, waivers)
+    for linted, findings in zip(result.files, kept[:-1], strict=True):
+        linted.findings = findings
+    result.extra = kept[-1]
+    for path, found in reports.items():
+        result.extra.extend(settings.apply(found, path))

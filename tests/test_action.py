@@ -120,6 +120,27 @@ def test_lint_writes_sarif_and_fails_on_findings(workspace):
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["RESOURCE_MISMATCH"]
 
 
+def test_a_baseline_accepts_known_findings_and_fails_new_ones(workspace):
+    copy, _ = workspace
+    bad = "policies/examples-bad/resource-scoped-ice.json"
+    subprocess.run(
+        [sys.executable, "-m", "policycheck", "lint", bad, "--write-baseline", "known.json"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    code, log, outputs = run_action(workspace, paths=bad, baseline="known.json", format="github")
+    assert code == 0 and outputs == {"exit-code": "0"}, log
+    assert "1 finding accepted by the baseline known.json not shown" in log
+    code, log, _ = run_action(
+        workspace, paths=f"{bad} policies/examples-bad/broken-grammar.json", baseline="known.json"
+    )
+    assert code == 1 and "error RESOURCE_MISMATCH" not in log and "error SCHEMA" in log
+    code, log, _ = run_action(workspace, command="check", baseline="known.json")
+    assert code == 2 and "baseline applies to lint only" in log
+
+
 def test_lint_of_the_repository_passes(workspace):
     code, log, outputs = run_action(workspace, paths="policies/", format="github")
     assert code == 0 and outputs == {"exit-code": "0"}, log

@@ -43,7 +43,7 @@ examples:
 
 Folders are read recursively (hidden folders skipped); lint.exclude in policycheck.yaml drops
 files found that way, and files named on the command line only with --force-exclude (as
-pre-commit runs it). A JSON or YAML file found in a
+pre-commit runs it; named files that are not policies are then skipped too). A JSON or YAML file found in a
 folder that does not look like a policy (no top-level Statement or Version, not named
 *.policy.json) is skipped, and listed with --verbose; a broken one whose text mentions Statement
 or Version is an error. Values a .tf file
@@ -77,7 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force-exclude",
         action="store_true",
-        help="apply lint.exclude to files named on the command line too (for pre-commit, which names them)",
+        help="apply lint.exclude to files named on the command line too, and skip those that are not "
+        "policies (for pre-commit, which names every changed file)",
     )
     parser.add_argument(
         "--baseline",

@@ -381,10 +381,12 @@ LOOKUPS: dict[str, str] = {
 iProduction jobs, so every ID names nothing: the IMS common table's ResourceNotFound."""
 
 EMPTY_LISTS: dict[str, dict[str, Any]] = {
-    "ListMediaProducingJobs": {"MediaProducingJobList": [], "NextToken": "", "MaxResults": 10},
+    # MaxResults is a string in the API metadata (the official SDK's model declares str)
+    "ListMediaProducingJobs": {"MediaProducingJobList": [], "NextToken": "", "MaxResults": "10"},
     "ListTemplates": {"Templates": [], "TotalCount": 0},
 }
-"""Read-only lists the probe may call, answered as an account that has none would be."""
+"""Read-only lists the probe may call, answered as an account that has none would be
+(tests/emulator/test_ice_official_sdk.py parses them with the official SDK)."""
 
 
 def lookup(action: str, params: Mapping[str, str]) -> dict[str, Any]:

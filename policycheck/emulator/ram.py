@@ -158,17 +158,26 @@ def _role_body(role: Role, with_trust: bool) -> dict[str, Any]:
     }
     if with_trust:
         body["AssumeRolePolicyDocument"] = role.trust_text
+        # the API reference's form, e.g. ECSAdmin@role.123456789012****.onaliyunservice.com
+        body["RolePrincipalName"] = f"{role.name}@role.{role.account_id}.onaliyunservice.com"
+        body["IsServiceLinkedRole"] = False
     return body
+
+
+def _attachment_counts(account: Account) -> dict[tuple[str, str], int]:
+    """(policy type, name) -> how many users, groups and roles of the account it is attached to."""
+    counts: dict[tuple[str, str], int] = {}
+    for attached in _attachments(account):
+        for p in attached:
+            counts[(p.policy_type, p.name)] = counts.get((p.policy_type, p.name), 0) + 1
+    return counts
 
 
 def list_policies(world: World, account: Account, params: Mapping[str, str]) -> dict[str, Any]:
     policy_type = params.get("PolicyType")
     if policy_type and policy_type not in POLICY_TYPES:
         raise invalid("PolicyType")
-    counts: dict[tuple[str, str], int] = {}
-    for attached in _attachments(account):
-        for p in attached:
-            counts[(p.policy_type, p.name)] = counts.get((p.policy_type, p.name), 0) + 1
+    counts = _attachment_counts(account)
     policies = [
         p
         for p in (*world.system_policies.values(), *account.policies.values())
@@ -186,8 +195,13 @@ def list_policies(world: World, account: Account, params: Mapping[str, str]) -> 
 
 def get_policy(world: World, account: Account, params: Mapping[str, str]) -> dict[str, Any]:
     policy = _find_policy(world, account, params)
+    count = _attachment_counts(account).get((policy.policy_type, policy.name), 0)
     return {
-        "Policy": {**_policy_summary(policy), "PolicyDocument": policy.default.text},
+        "Policy": {
+            **_policy_summary(policy),
+            "PolicyDocument": policy.default.text,
+            "AttachmentCount": count,
+        },
         "DefaultPolicyVersion": _version(policy, policy.default_version),
     }
 
@@ -220,7 +234,12 @@ def list_policies_for_role(world: World, account: Account, params: Mapping[str, 
 def list_groups_for_user(world: World, account: Account, params: Mapping[str, str]) -> dict[str, Any]:
     user = _user(account, params)
     groups = [
-        {"GroupName": name, "Comments": account.groups[name].comments, "JoinDate": DEFAULT_DATE}
+        {
+            "GroupId": account.groups[name].group_id,
+            "GroupName": name,
+            "Comments": account.groups[name].comments,
+            "JoinDate": DEFAULT_DATE,
+        }
         for name in user.groups
     ]
     return {"Groups": {"Group": groups}}
@@ -244,6 +263,7 @@ def list_groups(world: World, account: Account, params: Mapping[str, str]) -> di
         (
             name,
             {
+                "GroupId": account.groups[name].group_id,
                 "GroupName": name,
                 "Comments": account.groups[name].comments,
                 "CreateDate": DEFAULT_DATE,

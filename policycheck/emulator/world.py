@@ -104,6 +104,7 @@ class Group:
     name: str
     comments: str
     policies: tuple[NamedPolicy, ...]
+    group_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +364,9 @@ def build_world(document: Document, path: str) -> World:
             if name in groups:
                 raise reader.fail(f"group {name} appears twice", g_path)
             policies = _attached(reader, raw_group.get("policies", []), (*g_path, "policies"), custom, system)
-            groups[name] = Group(name, raw_group.get("comments", ""), policies)
+            # RAM's group IDs look like g-FpMEHiMysofp**** (the API reference's example)
+            group_id = f"g-{stable_id(account_id, 'group', name)}"
+            groups[name] = Group(name, raw_group.get("comments", ""), policies, group_id)
         users = {}
         for u_index, raw_user in enumerate(raw_account.get("users", [])):
             u_path = (*a_path, "users", u_index)

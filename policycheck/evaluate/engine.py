@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from policycheck.evaluate import scope
+from policycheck.evaluate.automaton import Recording, Tokens
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
@@ -141,7 +142,7 @@ class Decision:
             match = compiled.match
             for condition in compiled.conditions:
                 values = self._context.get(condition.key) or ()
-                held = bool(values) and condition.test(values)
+                held = condition.holds(values)
                 results.append(
                     ConditionResult(
                         match.policy, match.statement, condition.condition, match.layer, held, values
@@ -194,7 +195,9 @@ class _ActionIndex:
     checked for every action. Everything is folded: action names match case-insensitively.
     """
 
-    def __init__(self, statements: tuple[CompiledStatement, ...]) -> None:
+    def __init__(
+        self, statements: tuple[CompiledStatement, ...], globs: Callable[[tuple[str, ...]], Matcher]
+    ) -> None:
         self.exact: dict[str, list[CompiledStatement]] = {}
         # Statements with the same patterns share one matcher, tried once per action: a policy
         # set with fifty `"Action": "*"` statements costs one test, not fifty.
@@ -221,11 +224,11 @@ class _ActionIndex:
                 else:
                     by_service.setdefault(service, {}).setdefault(shared, []).append(compiled)
         self.by_service: dict[str, list[tuple[Matcher, list[CompiledStatement]]]] = {
-            service: [(compile_globs(wild), members) for wild, members in groups.items()]
+            service: [(globs(wild), members) for wild, members in groups.items()]
             for service, groups in by_service.items()
         }
         self.everywhere: list[tuple[Matcher, bool, list[CompiledStatement]]] = [
-            (compile_globs(wild), negated, members) for (wild, negated), members in everywhere.items()
+            (globs(wild), negated, members) for (wild, negated), members in everywhere.items()
         ]
 
     def signature(self, action: str) -> tuple:
@@ -311,6 +314,7 @@ class _ActionPlan:
     def __init__(self, operation_level: bool, service: str, found: tuple[CompiledStatement, ...]) -> None:
         self.operation_level = operation_level
         self.service = service
+        self.key = tuple(id(s.match) for s in found)
         self._scoped: dict[tuple[str | None, str | None], _Scoped] = {}
         if operation_level:
             found = tuple(
@@ -372,26 +376,111 @@ class _ActionPlan:
         return found
 
 
+_Parts = tuple[
+    "Match",
+    bool,
+    Callable[[str], object],
+    tuple[CompiledCondition, ...],
+    bool,
+    tuple[tuple[str, Callable[[tuple[str, ...]], bool], CompiledCondition], ...],
+]
+"""A CompiledStatement without its `order`: what does not depend on the other policies."""
+
+
+class Compilation:
+    """Each policy's statements compiled once, shared by every Evaluator built with it.
+
+    `check` builds one Evaluator per principal, and thousands of principals carry the same few
+    hundred policies: with one Compilation each (policy, layer) is compiled once, identical
+    conditions share one test, identical action patterns one matcher, each resource search is
+    recorded once for its patterns (automaton.Recording), and "could it be allowed" answers are
+    kept by the statements they read (policycheck.evaluate.possible), so a question asked of
+    many principals whose statements for the action are the same is worked out once.
+    It keeps every policy it compiled, so the ids it keys on stay theirs; drop it with its
+    Evaluators. An Evaluator built without one has its own.
+    """
+
+    ANSWER_LIMIT = 1 << 16
+    """Kept answers before the store starts afresh (bounds memory on endless inputs)."""
+
+    def __init__(self) -> None:
+        self._policies: dict[tuple[int, str], tuple[Policy, tuple[_Parts, ...]]] = {}
+        self._tests: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
+        self._globs: dict[tuple[str, ...], Matcher] = {}
+        self._explorations: dict[tuple, Recording] = {}
+        self.answers: dict[tuple, object] = {}
+
+    def statements(self, policy: Policy, layer: str) -> tuple[_Parts, ...]:
+        """The policy's statements compiled for `layer`, once."""
+        found = self._policies.get((id(policy), layer))
+        if found is None:
+            found = (
+                policy,
+                tuple(self._compile(policy, statement, layer) for statement in policy.statements),
+            )
+            self._policies[(id(policy), layer)] = found
+        return found[1]
+
+    def _compile(self, policy: Policy, statement: Statement, layer: str) -> _Parts:
+        statement = _valid_resources(statement)
+        conditions = tuple(map(compile_condition, statement.conditions))
+        tests = tuple(self._tests.setdefault(_condition_identity(c), c.test) for c in conditions)
+        return (
+            Match(policy, statement, layer),
+            statement.effect == "Deny",
+            _resource_matcher(statement),
+            conditions,
+            "*" in statement.resources and not statement.not_resource,
+            tuple((c.key, t, c) for c, t in zip(conditions, tests, strict=True)),
+        )
+
+    def globs(self, patterns: tuple[str, ...]) -> Matcher:
+        """compile_globs, once per set of patterns."""
+        matcher = self._globs.get(patterns)
+        if matcher is None:
+            matcher = self._globs[patterns] = compile_globs(patterns)
+        return matcher
+
+    def exploration(self, patterns: tuple[Tokens, ...], dead: Callable[[tuple[int, ...]], bool]) -> Recording:
+        """The resource search over `patterns`, recorded once and replayed for every question."""
+        key = (patterns, dead)
+        found = self._explorations.get(key)
+        if found is None:
+            if len(self._explorations) >= self.ANSWER_LIMIT:
+                self._explorations.clear()
+            found = self._explorations[key] = Recording(patterns, dead)
+        return found
+
+    def remember(self, key: tuple, answer: object) -> None:
+        if len(self.answers) >= self.ANSWER_LIMIT:
+            self.answers.clear()
+        self.answers[key] = answer
+
+
 def _order(compiled: CompiledStatement) -> int:
     return compiled.order
 
 
 class Evaluator:
-    """Decides requests against one PolicySet; compiles every pattern once, at construction.
+    """Decides requests against one PolicySet, with its statements compiled by `compilation` (one
+    shared by the Evaluators of many principals compiles each policy once; by default its own).
 
     `operation_level(action)` says whether the action's service authorizes per operation (all of
     ICE): then the request's resource is the account-scoped ARN `acs:<ram-code>:<region>:<account>:*`
     whatever resource was given (policycheck.evaluate.scope). It defaults to the action catalog.
-    Safe to share between threads: the only state is a cache of per-action candidates.
+    Safe to share between threads: the only state is a cache of per-action candidates and the
+    Compilation's stores, each filled with pure functions of their keys.
     """
 
     def __init__(
         self,
         policies: PolicySet,
         operation_level: Callable[[str], bool] | None = None,
+        compilation: Compilation | None = None,
     ) -> None:
         self.policies = policies
         self.operation_level = operation_level or _default_operation_level()
+        self.compilation = compilation if compilation is not None else Compilation()
         layers: list[tuple[str, tuple[Policy, ...]]] = [
             ("control", policies.control),
             ("session", (policies.session,) if policies.session is not None else ()),
@@ -399,25 +488,12 @@ class Evaluator:
         ]
         self.required = tuple(layer for layer, given in layers if given or layer == "identity")
         compiled: list[CompiledStatement] = []
-        shared: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         for layer, given in layers:
             for policy in given:
-                for statement in map(_valid_resources, policy.statements):
-                    conditions = tuple(map(compile_condition, statement.conditions))
-                    tests = tuple(shared.setdefault(_condition_identity(c), c.test) for c in conditions)
-                    compiled.append(
-                        CompiledStatement(
-                            order=len(compiled),
-                            match=Match(policy, statement, layer),
-                            deny=statement.effect == "Deny",
-                            resource=_resource_matcher(statement),
-                            conditions=conditions,
-                            any_resource="*" in statement.resources and not statement.not_resource,
-                            checks=tuple((c.key, t, c) for c, t in zip(conditions, tests, strict=True)),
-                        )
-                    )
+                for parts in self.compilation.statements(policy, layer):
+                    compiled.append(CompiledStatement(len(compiled), *parts))
         self.statements = tuple(compiled)
-        self._index = _ActionIndex(self.statements)
+        self._index = _ActionIndex(self.statements, self.compilation.globs)
         self._plans: dict[str, _ActionPlan] = {}
 
     def _plan(self, action: str) -> _ActionPlan:
@@ -451,6 +527,12 @@ class Evaluator:
         """Every statement whose Action/NotAction applies to the action, whatever its Resource."""
         return self._index.lookup(fold(action))
 
+    def action_key(self, action: str) -> tuple[int, ...]:
+        """Which compiled statements (of this Evaluator's Compilation) apply to the action, by
+        identity: everything a question about one action reads of the policies, so Evaluators of
+        one Compilation with equal keys (and equal `required`) answer it alike."""
+        return self._plan(action).key
+
     def evaluate(self, request: Request) -> Decision:
         """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""
         plan = self._plan(request.action)
@@ -474,7 +556,7 @@ class Evaluator:
             for key, test, condition in compiled.checks:
                 values = context.get(key)
                 if not values:
-                    applies = False
+                    applies = applies and condition.vacuous  # ForAllValues: holds without the key
                     missing.append(condition)
                 elif applies:
                     held = seen.get(test)

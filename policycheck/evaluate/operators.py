@@ -11,8 +11,15 @@ Semantics (RAM documents the positive cases only; the rest is decided here, see 
 - Request values that do not parse as the operator's type (a word for NumericLessThan) are left
   out; when none is left, the key counts as missing for that operator (false, both polarities).
   Policy values that do not parse can never relate to anything (lint reports them).
-- An operator outside the 21 (including `...IfExists`, `ForAnyValue:` and any other spelling:
-  operators are case-sensitive) is false.
+- A set qualifier before one of the 21 reads the request values one at a time (RAM grammar:
+  Alibaba's own System policies write `ForAnyValue:StringEquals`, docs/evaluation.md §2):
+  `ForAnyValue:Op` holds when SOME value, alone, satisfies Op (false when the key is missing);
+  `ForAllValues:Op` holds when EVERY value, alone, satisfies Op, and so also when the key is
+  missing (vacuous truth: a `ForAllValues:` Deny fires on a request without the key). A negated
+  Op under a qualifier is, per value, the complement of its positive twin (a value that does not
+  parse as the type is "not equal").
+- An operator outside the 21 (including `...IfExists`, `Null`, a qualifier on anything else, and
+  any other spelling: operators are case-sensitive) is false.
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ STRING, NUMERIC, DATE, BOOL, IP = "string", "numeric", "date", "bool", "ip"
 FAMILIES = (STRING, NUMERIC, DATE, BOOL, IP)
 
 EQUALS, EQUALS_FOLDED, LIKE, LT, LE, GT, GE, IN = "eq", "eq_folded", "like", "lt", "le", "gt", "ge", "in"
+
+FOR_ANY_VALUE, FOR_ALL_VALUES = "ForAnyValue:", "ForAllValues:"
+QUALIFIERS = (FOR_ANY_VALUE, FOR_ALL_VALUES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,28 @@ OPERATORS: dict[str, Operator] = {
     )
 }
 
+
+def split_qualifier(name: str) -> tuple[str | None, str]:
+    """(set qualifier or None, the operator after it), as written: qualifiers are case-sensitive.
+
+    >>> split_qualifier("ForAllValues:StringEquals"), split_qualifier("StringEquals")
+    (('ForAllValues:', 'StringEquals'), (None, 'StringEquals'))
+    """
+    for qualifier in QUALIFIERS:
+        if name.startswith(qualifier):
+            return qualifier, name[len(qualifier) :]
+    return None, name
+
+
+def operator_named(name: str) -> Operator | None:
+    """The operator a Condition names, with or without a set qualifier; None when RAM has none.
+
+    >>> operator_named("ForAnyValue:StringLike").name, operator_named("ForAnyValue:Null")
+    ('StringLike', None)
+    """
+    return OPERATORS.get(split_qualifier(name)[1])
+
+
 # Request values repeat (the same caller IP, the same clock second): parse each once.
 _REQUEST_PARSERS: dict[str, Callable[[str], object]] = {
     NUMERIC: lru_cache(maxsize=4096)(parse_number),
@@ -109,10 +141,16 @@ class CompiledCondition:
     points: dict[Decimal, str] = field(default_factory=dict, repr=False, compare=False)
     ranges: tuple[IpRange, ...] = field(default=(), repr=False, compare=False)
     bools: frozenset[bool] = field(default=frozenset(), repr=False, compare=False)
+    qualifier: str | None = None
+
+    @property
+    def vacuous(self) -> bool:
+        """Whether the condition holds on a request without the key (ForAllValues: only)."""
+        return self.qualifier == FOR_ALL_VALUES and self.operator is not None
 
     def holds(self, values: tuple[str, ...] | None) -> bool:
         """The result for a request that carries these values for the key (None: missing)."""
-        return bool(values) and self.test(values)
+        return self.test(values) if values else self.vacuous
 
     def relates(self, value: str) -> bool | None:
         """Whether one request value relates to some policy value; None when it does not parse.
@@ -216,12 +254,24 @@ def _ip_test(ranges: tuple[IpRange, ...]) -> Test:
     return test
 
 
+def _qualified(qualifier: str, positive: Test, negated: bool) -> Test:
+    """Op read one value at a time: some value (ForAnyValue:) or every value (ForAllValues:)."""
+    if qualifier == FOR_ANY_VALUE:
+        if negated:
+            return lambda values: not all(positive((v,)) for v in values)
+        return lambda values: any(positive((v,)) for v in values)
+    if negated:
+        return lambda values: not any(positive((v,)) for v in values)
+    return lambda values: all(positive((v,)) for v in values)
+
+
 def compile_condition(condition: Condition) -> CompiledCondition:
     """Parse a condition's policy values once and build its test."""
     key = fold(condition.key)
-    op = OPERATORS.get(condition.operator)
+    qualifier, name = split_qualifier(condition.operator)
+    op = OPERATORS.get(name)
     if op is None:
-        return CompiledCondition(condition, key, None, _never)
+        return CompiledCondition(condition, key, None, _never, qualifier=qualifier)
     parse = _REQUEST_PARSERS.get(op.family)
     points: dict[Decimal, str] = {}
     ranges: tuple[IpRange, ...] = ()
@@ -241,6 +291,8 @@ def compile_condition(condition: Condition) -> CompiledCondition:
     else:
         bools = frozenset(b for b in map(parse_bool, condition.values) if b is not None)
         test = (lambda values: not bools.isdisjoint(map(parse_bool, values))) if bools else _never
-    if op.negated:
+    if qualifier is not None:
+        test = _qualified(qualifier, test, op.negated)
+    elif op.negated:
         test = _negate(test, parse)
-    return CompiledCondition(condition, key, op, test, points, ranges, bools)
+    return CompiledCondition(condition, key, op, test, points, ranges, bools, qualifier)

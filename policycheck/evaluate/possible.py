@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.actions import ActionNames, distinct_actions
-from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
-from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
+from policycheck.evaluate.budget import Budget, BudgetExhausted
+from policycheck.evaluate.engine import LAYERS, Compilation, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
@@ -206,8 +206,14 @@ def _dodge(
     with none settles it); then all the remaining conditions of a key are tried false at once;
     only then Denies that share keys are searched, each group of them on its own (they cannot
     interact), choosing first the Deny with fewest ways out. Every question spends the budget.
+    Leaving a key out does not make a ForAllValues: condition false, so keys such conditions
+    test are never left out by assumption: the solver decides them.
     """
     undecided = False
+    # A key a ForAllValues: condition of some Deny tests cannot simply be left out: that makes
+    # the condition true (vacuously). Conditions on such keys are solved like the Allows' own.
+    vacuous = {c.key for options in clauses for c in options if c.vacuous}
+    literals = {**{key: frozenset() for key in vacuous}, **literals}
     live: list[list[CompiledCondition]] = []
     for index, options in enumerate(clauses):
         viable: list[CompiledCondition] | None = []
@@ -320,13 +326,22 @@ def _search(
     return SAT, found
 
 
+def _requested_gone(state: tuple[int, ...]) -> bool:
+    """Nothing can follow once the requested pattern (automaton 0) no longer matches."""
+    return state[0] == 0
+
+
 def _resource_combinations(
-    statements: list[CompiledStatement], requested: automaton.Tokens, budget: Budget
-) -> automaton.Exploration:
+    statements: list[CompiledStatement],
+    requested: automaton.Tokens,
+    budget: Budget,
+    compilation: Compilation,
+) -> Iterable[tuple[Hashable, str]]:
     """Which sets of statements can match one resource of `requested`; a resource for each.
 
     Statements whose Resource holds `*` match every resource (with NotResource: none), so they
-    stay out of the automaton; statements with the same patterns share one group.
+    stay out of the automaton; statements with the same patterns share one group. The search
+    is replayed from the one `compilation` keeps for these patterns (automaton.Recording).
     """
     always = frozenset(s.order for s in statements if "*" in s.match.statement.resources) - frozenset(
         s.order for s in statements if s.match.statement.not_resource
@@ -353,13 +368,11 @@ def _resource_combinations(
                 out |= orders
         return frozenset(out)
 
-    return automaton.Exploration(
-        patterns, classify, lambda state: state[0] == 0, limit=NO_STATE_LIMIT, budget=budget
-    )
+    return compilation.exploration(tuple(patterns), _requested_gone).replay(classify, budget)
 
 
 def _guessed_then_explored(
-    statements: list[CompiledStatement], pattern: str, budget: Budget
+    statements: list[CompiledStatement], pattern: str, budget: Budget, compilation: Compilation
 ) -> Iterator[tuple[frozenset[int], str]]:
     """Resources each Allow's own patterns suggest (`*` left empty, or one character no pattern
     names; `?` that character), then every combination by the exact search, each once.
@@ -384,7 +397,8 @@ def _guessed_then_explored(
                     if orders not in seen:
                         seen.add(orders)
                         yield orders, guess
-    for orders, found in _resource_combinations(statements, automaton.glob_tokens(pattern), budget):
+    requested = automaton.glob_tokens(pattern)
+    for orders, found in _resource_combinations(statements, requested, budget, compilation):
         if orders not in seen:
             seen.add(orders)
             yield orders, found
@@ -467,9 +481,24 @@ def could_allow(
         given[fold(key)] = given.get(fold(key), ()) + (
             (values,) if isinstance(values, str) else tuple(values)
         )
+    key = None
+    if not has_wildcard(action) and budget.used == 0:
+        # One action's answer reads only the statements for it: kept by their identity (see
+        # Compilation), with the steps it took, so a later question costs the same budget.
+        frozen = tuple((k, v if isinstance(v, str) else tuple(v)) for k, v in context.items())
+        key = (evaluator.action_key(action), evaluator.required, evaluator.operation_level, action)
+        key += (resource, frozen, any_resource, any_context, single_valued, budget.limit, region, account)
+        kept = evaluator.compilation.answers.get(key)
+        if kept is not None:
+            budget.used, answer = kept
+            return answer
     question = _Question(evaluator, resource, context, given, any_resource, any_context, single, budget)
     question.region, question.account = region, account
     try:
+        if key is not None:
+            answer = question.ask(action)
+            evaluator.compilation.remember(key, (budget.used, answer))
+            return answer
         if not has_wildcard(action):
             return question.ask(action)
         return _could_allow_pattern(question, action, names)
@@ -560,13 +589,13 @@ class _Question:
                     return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
         if operation_level:
             requested = scope.request_tokens(service, region, account)
-            combinations = _resource_combinations(relevant, requested, budget)
+            combinations = _resource_combinations(relevant, requested, budget, evaluator.compilation)
         elif not any_resource:
             combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
         else:
             # Lazily: first the resources the Allows name themselves (cheap, and usually enough),
             # then shortest resources first; the first combination that works ends the search.
-            combinations = _guessed_then_explored(relevant, resource, budget)
+            combinations = _guessed_then_explored(relevant, resource, budget, evaluator.compilation)
         denies = [s for s in relevant if s.deny]
         undecided: list[str] = []
         reasons: list[str] = []

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from policycheck.evaluate import scope
 from policycheck.evaluate.engine import Match, PolicySet, Request
-from policycheck.evaluate.operators import compile_condition
+from policycheck.evaluate.operators import OPERATORS, compile_condition
 from policycheck.model import Condition, Policy, Statement
 from policycheck.patterns import fold, resource_problem
 
@@ -43,6 +43,30 @@ def glob_match(pattern: str, text: str) -> bool:
     """
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+def _condition_holds(condition: Condition, values: tuple[str, ...]) -> bool:
+    """One condition on the request's values. Unqualified: as compiled. With a set qualifier, the
+    operator is asked of each value alone (a negated one as the complement of its positive twin,
+    StringNotEquals -> not StringEquals): ForAnyValue: some value, ForAllValues: every value, so
+    true for none.
+
+    >>> c = Condition("ForAllValues:StringEquals", "acs:TagKeys", ("a", "b"), ())
+    >>> _condition_holds(c, ()), _condition_holds(c, ("a",)), _condition_holds(c, ("a", "c"))
+    (True, True, False)
+    """
+    for qualifier in ("ForAnyValue:", "ForAllValues:"):
+        if condition.operator.startswith(qualifier):
+            name = condition.operator[len(qualifier) :]
+            break
+    else:
+        return compile_condition(condition).holds(values)
+    if name not in OPERATORS:
+        return False
+    negated = OPERATORS[name].negated
+    twin = Condition(name.replace("Not", "", 1) if negated else name, condition.key, condition.values, ())
+    results = [compile_condition(twin).holds((value,)) != negated for value in values]
+    return any(results) if qualifier == "ForAnyValue:" else all(results)
 
 
 def reference_decision(
@@ -82,7 +106,7 @@ def reference_decision(
                 applies = True
                 for condition in s.conditions:
                     values = context.get(fold(condition.key)) or ()
-                    held = compile_condition(condition).holds(values)
+                    held = _condition_holds(condition, values)
                     if not values:
                         spelled = missing.get(fold(condition.key), condition.key)
                         missing[fold(condition.key)] = min(spelled, condition.key)

@@ -6,7 +6,10 @@ has its wanted truth value? With the semantics of policycheck.evaluate.operators
 
 - a positive condition is true iff some value parses and relates to a policy value;
 - a negated one is true iff some value parses and no parsing value relates;
-- both are false when the key is missing.
+- both are false when the key is missing;
+- with a set qualifier, Op is asked of each value alone: ForAnyValue:Op is true iff some value
+  passes, ForAllValues:Op iff every value does (so also with the key missing). Each is then one
+  "one value" or one "every value" need, as its truth value wanted says.
 
 So "make P true" needs one value that relates; "make P false" needs every value not to relate;
 "make a negated N true" needs one parsing value and every value not to relate; "make N false"
@@ -31,6 +34,7 @@ from policycheck.evaluate.operators import (
     DATE,
     EQUALS,
     EQUALS_FOLDED,
+    FOR_ANY_VALUE,
     GE,
     GT,
     IP,
@@ -363,14 +367,19 @@ def solve_key(
     if any(condition.operator is None and want for condition, want in literals):
         return KeyAnswer(UNSAT)  # an unknown operator is never true
     known = sorted(((c, w) for c, w in literals if c.operator is not None), key=_literal_order)
-    if not any(want for _, want in known):
-        return KeyAnswer(SAT, None)  # leaving the key out makes every condition false
+    if all(condition.holds(None) == want for condition, want in known):
+        return KeyAnswer(SAT, None)  # leaving the key out gives every condition its wanted value
     one: list[Need] = []  # each needs a value of its own
     every: list[Need] = [(PARSE, family, None)] if family else []  # every value must pass these
     either: dict[str, list[CompiledCondition]] = {}  # negated conditions wanted false, by family
     for condition, want in known:
         family = condition.operator.family
-        if not condition.operator.negated:
+        if condition.qualifier is not None:
+            # Per value: Op holds (MATCH) or not (NOT); a negated Op is its twin's complement.
+            holds, fails = (NOT, MATCH) if condition.operator.negated else (MATCH, NOT)
+            some = (condition.qualifier == FOR_ANY_VALUE) == want  # "some value" or "every value"
+            (one if some else every).append((holds if want else fails, family, condition))
+        elif not condition.operator.negated:
             (one if want else every).append((MATCH if want else NOT, family, condition))
         elif want:
             one.append((PARSE, family, condition))

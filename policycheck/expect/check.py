@@ -7,8 +7,10 @@ deny: no action matching the given one (an action or a pattern such as `oss:*`),
   matching the given one (default: any) and no context (unless one is given) may make the
   request allowed. This is the evaluator's "could this ever be allowed" analysis, over every
   action the policies name, catalogued or not; a violation comes with a witness request and the
-  statement that grants it. Keys RAM documents as single-valued (policycheck.evaluate.keys)
-  carry one value in a witness, every other key may carry several.
+  statement that grants it. `deny: [{capability: privilege-escalation}]` asks the same of every
+  capability of policycheck/data/escalation.json (policycheck.evaluate.escalation). Keys RAM
+  documents as single-valued (policycheck.evaluate.keys) carry one value in a witness, every
+  other key may carry several.
 
 Statuses: holds, violated, conditional, unknown. Unknown means policycheck cannot prove the
 answer (the analysis could not be exact, or the principal has policies whose text is not known,
@@ -25,8 +27,10 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
-from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow
+from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow, scope
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
+from policycheck.evaluate.engine import Compilation
+from policycheck.evaluate.escalation import IMPOSSIBLE, POSSIBLE, UNDECIDED, Escalation, find_escalations
 from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
@@ -135,6 +139,41 @@ def expand(spec: CheckSpec, expectation: Expectation) -> tuple[str, ...]:
             (*expectation.path, "action"), f"{expectation.action} matches no action in the catalog"
         )
     return tuple(action.full_name for action in found)
+
+
+def operation_resource_warning(
+    spec: CheckSpec, principal: ResolvedPrincipal, expectation: Expectation
+) -> str | None:
+    """What `resource:` means for an action authorized per operation ("All Resources").
+
+    RAM requests such an action on its service's account-scoped ARN
+    `acs:<ram-code>:<region>:<account-id>:*`, whatever resource the caller has in mind
+    (docs/evaluation.md §1). A `resource:` that can never be that ARN asks a question RAM never
+    decides: an error (spec.error, exit 2). Any other is not what the request is decided on: a
+    warning, returned. A pattern (`ice:*`) counts when every catalogued action it names is
+    per-operation.
+    """
+    resource = expectation.resource
+    if resource is None or resource == "*":
+        return None
+    found = catalog.expand(expectation.action) if patterns.has_wildcard(expectation.action) else None
+    actions = [a.full_name for a in found] if found else [expectation.action]
+    if not all(map(catalog.is_operation_level, actions)):
+        return None
+    service = scope.service_of(actions[0])
+    region = scope.region_for(service, principal.spec.region)
+    account = principal.spec.account
+    arn = scope.operation_arn(service, region, account)
+    if scope.reach(service, (resource,), False, region, account) == scope.NEVER:
+        raise spec.error(
+            (*expectation.path, "resource"),
+            f'{expectation.action} is authorized per operation: RAM requests it on "{arn}", which '
+            f'"{resource}" can never be; drop resource: or name that ARN',
+        )
+    return (
+        f"{spec.config.path}:{expectation.line}: {expectation.action} is authorized per operation: "
+        f'it is decided on "{arn}", not on "{resource}"'
+    )
 
 
 _LAYER_ORDER = {"identity": 0, "session": 1, "control": 2}
@@ -297,7 +336,7 @@ def check_deny(
             control=principal.policies.control,
             session=principal.policies.session,
         )
-        guarded = ask(Evaluator(anything))
+        guarded = ask(Evaluator(anything, compilation=evaluator.compilation))
         if guarded.possible or not guarded.exhaustive:
             return CheckResult(
                 status=UNKNOWN,
@@ -308,6 +347,86 @@ def check_deny(
             )
         return CheckResult(status=HOLDS, passed=True, reason=guarded.reason, **base)
     return CheckResult(status=HOLDS, passed=True, reason=possibility.reason, **base)
+
+
+_LISTED = 3
+"""Capabilities a violated capability expectation describes; the others by name."""
+
+
+def check_capability(
+    evaluator: Evaluator,
+    principal: ResolvedPrincipal,
+    e: Expectation,
+    steps: int = DEFAULT_STEPS,
+) -> CheckResult:
+    """`deny: [{capability: privilege-escalation}]`: no capability of the set may be possible.
+
+    Each capability is proved like a deny expectation (policycheck.evaluate.escalation), with one
+    budget for the set; a capability left undecided, or policies whose text is not known, make
+    it unknown (a failure), as for a deny of an action.
+    """
+
+    def decide(policies: Evaluator) -> list[Escalation]:
+        return find_escalations(
+            lambda: policies,
+            Budget(steps),
+            single_valued,
+            region=principal.spec.region,
+            account=principal.spec.account,
+        )
+
+    base = {"expectation": e, "action": e.action, "resource": "*"}
+    found = decide(evaluator)
+    possible = [x for x in found if x.status == POSSIBLE]
+    if possible:
+        cites = [_cite(tuple(m for s in x.steps for m in s.granted_by)) for x in possible]
+        if len(set(cites)) == 1:  # one grant gives them all: say where once
+            listed = ", ".join(x.describe() for x in possible[:_LISTED])
+        else:
+            listed = "; ".join(
+                f"{x.describe()} by {c}" for x, c in zip(possible[:_LISTED], cites[:_LISTED], strict=True)
+            )
+        if len(possible) > _LISTED:
+            rest = possible[_LISTED:]
+            listed += f" and {len(rest)} more ({', '.join(x.capability.id for x in rest)})"
+        if len(set(cites)) == 1:
+            listed += f", by {cites[0]}"
+        first = possible[0].steps[0]
+        return CheckResult(
+            status=VIOLATED,
+            passed=False,
+            reason=f"can be allowed: {listed}",
+            statements=first.granted_by,
+            witness=first.witness,
+            missing_context=first.conditional_keys,
+            **base,
+        )
+    undecided = [x for x in found if x.status == UNDECIDED]
+    if undecided:
+        names = ", ".join(x.capability.id for x in undecided)
+        reason = f"could not prove that {names} cannot be allowed: {undecided[0].reason}"
+        return CheckResult(status=UNKNOWN, passed=False, reason=reason, **base)
+    if principal.unknowns:
+        anything = PolicySet(
+            identity=(*principal.policies.identity, _ANYTHING),
+            control=principal.policies.control,
+            session=principal.policies.session,
+        )
+        guarded = decide(Evaluator(anything))
+        if any(x.status != IMPOSSIBLE for x in guarded):
+            return CheckResult(
+                status=UNKNOWN,
+                passed=False,
+                reason="none is allowed by the known policies, and nothing denies them outright; "
+                + "; ".join(principal.unknowns),
+                **base,
+            )
+    return CheckResult(
+        status=HOLDS,
+        passed=True,
+        reason=f"none of the {len(found)} capabilities of policycheck/data/escalation.json can be allowed",
+        **base,
+    )
 
 
 class AccountPrincipal(Protocol):
@@ -363,12 +482,19 @@ def run_check(
         if expectation.context:
             where = f"{spec.config.path}:{expectation.line}"
             warnings.extend(f"{where}: {problem}" for problem in unknown_keys(expectation.context))
-    evaluators = {name: Evaluator(principal.policies) for name, principal in principals.items()}
+    compilation = Compilation()  # each policy compiled once, whichever principals carry it
+    evaluators = {name: Evaluator(p.policies, compilation=compilation) for name, p in principals.items()}
     results = []
     for expectation in spec.expectations:
         if expectation.principal not in principals:
             continue
         principal = principals[expectation.principal]
+        if expectation.capability:
+            results.append(check_capability(evaluators[expectation.principal], principal, expectation, steps))
+            continue
+        warning = operation_resource_warning(spec, principal, expectation)
+        if warning is not None:
+            warnings.append(warning)
         decide = check_allow if expectation.effect == "allow" else check_deny
         for action in expand(spec, expectation):
             results.append(decide(evaluators[expectation.principal], principal, expectation, action, steps))

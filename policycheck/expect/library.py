@@ -11,19 +11,20 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
+from policycheck.comment_waivers import apply_comment_waivers
 from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
 from policycheck.evaluate.control import ControlLayer, control_layer
 from policycheck.findings import Finding
-from policycheck.lint import LintedFile, LintSettings, lint_document, lint_file, lint_loaded
+from policycheck.lint import LintedFile, LintSettings, apply_by_file, lint_embedded, lint_file, lint_loaded
 from policycheck.load import load_file
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import POLICY_SUFFIXES, FoundFile, PathNotFound, display_path, find_files
 from policycheck.load.sources import error_lines
 from policycheck.load.terraform import TerraformPlan, load_plan
+from policycheck.load.waivers import CommentWaiver
 from policycheck.model import JsonPath, Policy, PolicyKind, detect_kind
-from policycheck.rules import RuleOptions
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def _key(plan: TerraformPlan, address: str) -> str:
 
 
 class Library:
-    """Loads and lints documents on demand, each (file, kind) once."""
+    """Loads and lints documents on demand, each (file, kind) once, as `lint` would: the same
+    rules and settings (lint.ignore, severity, catalog) and `policycheck:ignore` comments."""
 
     def __init__(self, spec: CheckSpec, settings: LintSettings) -> None:
         self.spec = spec
@@ -63,7 +65,8 @@ class Library:
         self.by_name: dict[str, list[tuple[str, Document | str]]] = {}
         self.plans: list[TerraformPlan] = []
         self._plan_documents: dict[str, LintedFile] = {}
-        self._template_findings: list[Finding] = []
+        self._file_findings: list[Finding] = []  # about files (templates, plans, .tf), not documents
+        self._waivers: dict[str, tuple[CommentWaiver, ...]] = {}  # templates and .tf files
         for source in spec.sources:
             if source.terraform:
                 self._add_plan(source.value, source.path)
@@ -101,7 +104,8 @@ class Library:
         from policycheck.load.ros import read_template
 
         template = read_template(document)
-        self._template_findings.extend(self.settings.apply([*document.findings, *template.findings], path))
+        self._file_findings.extend(self.settings.apply([*document.findings, *template.findings], path))
+        self._waivers[path] = document.waivers
         for item in template.documents:
             key = f"{path}#{item.address}"
             self._plan_documents[key] = self._lint_embedded(item.document, item.kind, path, item.address)
@@ -144,15 +148,24 @@ class Library:
         if not found:
             raise self.spec.error(at, f"no .tf files in {value}")
         shown = {tf: self.settings.relative(tf) for tf in found}
+        sources = {display: tf for tf, display in shown.items()}
         for module in load_modules(found, shown):
-            self._add_terraform(module.plan, module.folder)
-            for item in module.documents:
-                if item.kind == "control":
-                    linted = self._lint_embedded(item.document, "control", module.folder, item.address)
-                    self._plan_documents[f"{module.folder}#{item.address}"] = linted
+            self.plans.append(module.plan)
+            self._file_findings.extend(apply_by_file(self.settings, module.plan.findings, sources))
+            for waiver in module.waivers:
+                path = sources.get(waiver.source, waiver.source)
+                self._waivers[path] = (*self._waivers.get(path, ()), waiver)
+            for item in module.documents:  # every document, as lint reads them (data sources too)
+                path = sources.get(item.document.source, item.document.source)
+                key = _key(module.plan, item.address)
+                self._plan_documents[key] = self._lint_embedded(item.document, item.kind, path, item.address)
+                if item.name and item.kind != "trust":  # a role is a principal, not a document to name
+                    self.by_name.setdefault(item.name, []).append(("terraform", key))
 
     def _add_terraform(self, plan: TerraformPlan, path: str) -> None:
+        """A plan JSON's documents (its findings are about the plan file)."""
         self.plans.append(plan)
+        self._file_findings.extend(self.settings.apply(plan.findings, path))
         for policy in plan.policies:
             if policy.name and policy.document is not None:
                 key = _key(plan, policy.address)
@@ -166,21 +179,23 @@ class Library:
                     role.trust, "trust", path, role.address
                 )
 
-    def _lint_embedded(
-        self, document: Document, kind: PolicyKind, plan_path: str, address: str
-    ) -> LintedFile:
-        name = address.rsplit(".", 1)[-1]
-        findings, policy = lint_document(document, kind, name, RuleOptions(accounts=self.settings.accounts))
-        return LintedFile(document.source, document, self.settings.apply(findings, plan_path), policy)
+    def _lint_embedded(self, document: Document, kind: PolicyKind, path: str, address: str) -> LintedFile:
+        """A document of a plan, .tf file or template at `path`, named by its resource's name."""
+        linted = lint_embedded(address, kind, document, self.settings, path, name=address.rsplit(".", 1)[-1])
+        return LintedFile(document.source, document, linted.findings, linted.policy)
 
     @property
     def findings(self) -> list[Finding]:
-        """Lint findings of every document read, and of the plans themselves, without repeats."""
+        """Lint findings of every document read, and of the files holding them, without repeats,
+        less those `policycheck:ignore` comments waive (with the reports about the comments)."""
         everything = {f for linted in self.linted.values() for f in linted.findings}
         everything |= {f for linted in self._plan_documents.values() for f in linted.findings}
-        everything |= {f for plan in self.plans for f in plan.findings}
-        everything |= set(self._template_findings)
-        return sorted(everything, key=Finding.sort_key)
+        everything |= set(self._file_findings)
+        waivers = dict(self._waivers)
+        waivers.update({path: linted.document.waivers for (path, _), linted in self.linted.items()})
+        [kept], reports = apply_comment_waivers([sorted(everything, key=Finding.sort_key)], waivers)
+        reported = [f for path, found in reports.items() for f in self.settings.apply(found, path)]
+        return sorted({*kept, *reported}, key=Finding.sort_key)
 
     @property
     def documents(self) -> int:

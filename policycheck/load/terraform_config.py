@@ -71,11 +71,13 @@ POLICY_DOCUMENT_DATA = "alicloud_ram_policy_document"
 
 @dataclass(frozen=True)
 class ConfigDocument:
-    """A policy document written in a .tf file, to lint as `kind`; `address` names its block."""
+    """A policy document written in a .tf file, to lint as `kind`; `address` names its block and
+    `name` is the RAM name the resource gives it (policy_name, control_policy_name...) when known."""
 
     address: str
     kind: PolicyKind
     document: Document
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,7 @@ class _Module:
                 document, unknown = self._document(block, address, document_spellings)
                 reason = name_unknown or unknown
                 if document is not None:
-                    documents.append(ConfigDocument(address, policy_kind, document))
+                    documents.append(ConfigDocument(address, policy_kind, document, resource_name))
                 if kind == "alicloud_ram_policy":
                     policies.append(PlanPolicy(address, resource_name, document, reason))
                 elif kind == "alicloud_ram_role":

@@ -355,7 +355,8 @@ def explain_report(explanation: Explanation, color: bool) -> str:
     if decision.missing_context:
         keys = p(", ".join(decision.missing_context))
         lines.append(
-            f"  missing context: {keys}: conditions on it count as false; the answer may change "
+            f"  missing context: {keys}: conditions on it count as false (ForAllValues: ones as true); "
+            "the answer may change "
             "once it is given (--context KEY=VALUE)"
         )
     if decision.missing_scope:

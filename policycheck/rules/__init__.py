@@ -20,7 +20,17 @@ from policycheck.model import POLICY_KINDS, JsonPath, Policy, PolicyKind, Statem
 if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
 
-RULE_MODULES = ("size", "elements", "actions", "resources", "conditions", "grants", "trust", "bucket")
+RULE_MODULES = (
+    "size",
+    "elements",
+    "actions",
+    "resources",
+    "conditions",
+    "grants",
+    "escalation",
+    "trust",
+    "bucket",
+)
 
 ALL_KINDS: frozenset[PolicyKind] = frozenset(POLICY_KINDS)
 PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "session"})
@@ -30,10 +40,13 @@ PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "ses
 @dataclass(frozen=True)
 class RuleOptions:
     """Settings rules read: `accounts` are the team's own account ids (lint.accounts), `catalog`
-    the actions and condition keys the team added to the packaged catalog (catalog:)."""
+    the actions and condition keys the team added to the packaged catalog (catalog:), `account`
+    the account policycheck.yaml names at its top."""
 
     accounts: tuple[str, ...] = ()
     catalog: CatalogExtension | None = None
+    account: str | None = None
+    """The top-level account: of policycheck.yaml, the team's own account like those of `accounts`."""
 
 
 @dataclass

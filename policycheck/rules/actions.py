@@ -3,7 +3,8 @@ RESOURCE_MISMATCH, REDUNDANT.
 
 RESOURCE_MISMATCH has two checks: actions authorized per operation (ICE) whose Resource cannot
 match the account-scoped ARN they are requested on, and OSS actions whose level (service,
-bucket, object) no Resource of the statement can reach.
+bucket, object) no Resource of the statement can reach (in RAM policies and in OSS bucket
+policies alike).
 """
 
 from __future__ import annotations
@@ -351,6 +352,7 @@ def check_redundant(context: RuleContext) -> None:
 
 RULES = (
     Rule(("MALFORMED_ACTION", "UNKNOWN_ACTION", "UNKNOWN_SERVICE"), ALL_KINDS, check_actions),
-    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS, check_resources_reachable),
+    # A bucket policy grants OSS actions on its bucket's ARNs: OSS checks the same levels there.
+    Rule(("RESOURCE_MISMATCH",), PERMISSION_KINDS | {"bucket"}, check_resources_reachable),
     Rule(("REDUNDANT",), ALL_KINDS, check_redundant),
 )

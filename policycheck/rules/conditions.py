@@ -17,20 +17,18 @@ from policycheck.rules import ALL_KINDS, Rule, RuleContext
 
 # Compiled on first use (re keeps them): only cached or rarely run functions need them.
 _KEY = r"[A-Za-z0-9_-]+:[^\s:][^\s]*"
-_AWS_ONLY = r"(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?"
 
 
 @lru_cache(maxsize=1024)
 def _operator_hint(name: str) -> str:
     """What to say after "is not one of RAM's operators": a pure function of the name, so kept
     (the same misspelling recurs across a corpus, and "did you mean" is the costly part)."""
-    from policycheck.evaluate.operators import OPERATORS
+    from policycheck.evaluate.operators import OPERATORS, operator_named, split_qualifier
     from policycheck.suggest import close_matches
 
-    qualified = re.fullmatch(_AWS_ONLY, name)
-    base = qualified.group(2) if qualified else name
-    if base in OPERATORS and base != name:
-        return f'; RAM documents no ForAnyValue:/ForAllValues:/IfExists forms: use "{base}"'
+    if name.endswith("IfExists") and operator_named(name.removesuffix("IfExists")) is not None:
+        return f'; RAM documents no IfExists forms: use "{name.removesuffix("IfExists")}"'
+    base = split_qualifier(name)[1]
     if base == "Null" or base.startswith(("Arn", "Binary")):
         return "; it is an AWS operator that RAM does not document"
     folded = {op.lower(): op for op in OPERATORS}
@@ -51,10 +49,30 @@ def _condition_problems(operator: str, key: str, values: tuple[str, ...]) -> tup
     A pure function of its arguments (and the packaged key catalog), so answers are kept:
     the same conditions recur across a corpus of policies.
     """
-    from policycheck.evaluate.operators import OPERATORS
+    from policycheck.evaluate.operators import operator_named
 
-    family = OPERATORS[operator].family
-    return (*_value_problems(operator, values, family), *_key_problems(operator, key, family))
+    family = operator_named(operator).family
+    return (
+        *_value_problems(operator, values, family),
+        *_key_problems(operator, key, family),
+        *_qualifier_problems(operator, key),
+    )
+
+
+def _qualifier_problems(operator: str, key: str) -> list[Problem]:
+    """ForAllValues: on a key RAM documents as single-valued: it holds when the key is missing
+    (vacuous truth), which is rarely what the author meant, and reads one value as a set."""
+    from policycheck.evaluate.keys import single_valued
+    from policycheck.evaluate.operators import FOR_ALL_VALUES, split_qualifier
+
+    qualifier, base = split_qualifier(operator)
+    if qualifier != FOR_ALL_VALUES or not single_valued(key):
+        return []
+    message = (
+        f"{key} carries one value per request (RAM documents it as single-valued), so "
+        f'{FOR_ALL_VALUES} adds nothing but also holds when the key is missing: use "{base}"'
+    )
+    return [(None, "INVALID_CONDITION_KEY", message, "warning")]
 
 
 def _value_problems(operator: str, values: tuple[str, ...], family: str) -> list[Problem]:
@@ -138,12 +156,12 @@ def _operator_names(family: str) -> str:
 def check_conditions(context: RuleContext) -> None:
     if not any(statement.conditions for statement in context.policy.statements):
         return
-    from policycheck.evaluate.operators import OPERATORS
+    from policycheck.evaluate.operators import operator_named
 
     for statement in context.policy.statements:
         reported: set[str] = set()
         for condition in statement.conditions:
-            if condition.operator not in OPERATORS:
+            if operator_named(condition.operator) is None:
                 if condition.operator not in reported:
                     reported.add(condition.operator)
                     context.report(

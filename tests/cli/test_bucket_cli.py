@@ -64,3 +64,26 @@ def test_a_bucket_policy_is_not_an_identity_policy_for_explain(write, cli, tmp_p
     write("public.json", PUBLIC)
     run = cli("explain", "public.json", "--action", "oss:GetObject", cwd=tmp_path)
     assert run.code == 2 and "is an OSS bucket policy" in run.err and "Traceback" not in run.err
+
+
+def test_an_object_action_on_the_bucket_arn_is_a_resource_mismatch_in_a_bucket_policy(write, cli, tmp_path):
+    """OSS checks GetObject against bucket/object ARNs in a bucket policy as in a RAM policy."""
+    listing = {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["oss:ListObjects", "oss:GetObject"],
+                "Principal": ["20214760404935"],
+                "Resource": ["acs:oss:*:1234567890123456:media-bucket"],
+            }
+        ],
+    }
+    write("buckets/listing.json", listing)
+    run = cli("lint", "buckets/listing.json", "--format", "json", cwd=tmp_path)
+    assert run.code == 1 and _findings(run) == [("RESOURCE_MISMATCH", "Statement[0].Resource")]
+    assert "oss:GetObject is checked against acs:oss:*:<owner>:<bucket>/<object>" in run.out
+    listing["Statement"][0]["Resource"].append("acs:oss:*:1234567890123456:media-bucket/*")
+    write("buckets/listing.json", listing)
+    run = cli("lint", "buckets/listing.json", "--format", "json", cwd=tmp_path)
+    assert run.code == 0 and _findings(run) == []

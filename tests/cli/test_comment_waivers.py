@@ -8,10 +8,10 @@ YAML = """\
 Version: "1"
 Statement:
   - Effect: Allow
-    Action: "*"{same}
+    Action: "oss:*"{same}
     Resource: "*"
   - Effect: Allow
-{above}    Action: "ecs:*"
+{above}    Action: "ice:*"
     Resource: "*"
 """
 
@@ -34,7 +34,7 @@ def test_yaml_comment_on_the_line_and_on_the_line_above_waive(tmp_path, write, c
         "p.yaml",
         YAML.format(
             same="  # policycheck:ignore OVERLY_PERMISSIVE break-glass admin, reviewed by security",
-            above="    # policycheck:ignore OVERLY_PERMISSIVE ops own every ecs call\n",
+            above="    # policycheck:ignore OVERLY_PERMISSIVE ops own every ice call\n",
         ),
     )
     run = cli("lint", "p.yaml", cwd=tmp_path)
@@ -60,7 +60,7 @@ def test_yaml_comment_without_reason_is_a_finding_and_waives_nothing(tmp_path, w
 
 def test_a_comment_two_lines_above_or_after_code_does_not_waive(tmp_path, write, cli):
     text = YAML.format(same="", above="    # policycheck:ignore OVERLY_PERMISSIVE too far away\n    Sid: x\n")
-    write("p.yaml", text.replace('Action: "*"', 'Action: "*" # policycheck:ignore'))
+    write("p.yaml", text.replace('Action: "oss:*"', 'Action: "oss:*" # policycheck:ignore'))
     run = lint(cli, tmp_path, "p.yaml")
     assert {("WAIVER_UNUSED", 7), ("WAIVER_INVALID", 4), ("OVERLY_PERMISSIVE", 9)} <= found(run)
 

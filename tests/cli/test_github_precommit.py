@@ -74,6 +74,29 @@ def test_force_exclude_applies_lint_exclude_to_named_files(write, cli, tmp_path)
     assert run.code == 0 and run.err == ""  # pre-commit may name only excluded files
 
 
-def test_the_pre_commit_hook_uses_force_exclude():
+def test_force_exclude_skips_named_files_that_are_not_policies(write, cli, tmp_path):
+    # pre-commit names every changed JSON, YAML and .tf file: package.json is not a broken policy.
+    write("package.json", {"name": "web", "version": "1.0.0"})
+    write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    write("p.json", SCOPED)
+    write(
+        "infra/main.tf",
+        'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = jsonencode({\n    Version = "1"\n    Statement = [{ Effect = "Allow", Action = "ice:QueryIProductionJob", Resource = "acs:ice:*:*:job/x" }]\n  })\n}\n',
+    )
+    named = ("package.json", ".github/workflows/ci.yml", "p.json", "infra/main.tf")
+    assert "package.json" in cli("lint", *named, cwd=tmp_path).out  # named: linted, as before
+    run = cli("lint", "--force-exclude", "--verbose", *named, cwd=tmp_path)
+    assert run.code == 1
+    assert "package.json" not in run.out and "ci.yml" not in run.out
+    assert "p.json:7:7: error RESOURCE_MISMATCH" in run.out
+    assert "infra/main.tf:5:" in run.out and "RESOURCE_MISMATCH" in run.out.split("infra/main.tf:5:")[1]
+    assert "skipped package.json: not a policy" in run.err
+    run = cli("lint", "--force-exclude", "package.json", cwd=tmp_path)
+    assert run.code == 0 and run.out == "No findings in 0 files.\n" and run.err == ""
+
+
+def test_the_pre_commit_hook_uses_force_exclude_and_reads_terraform():
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["entry"].split() == ["policycheck", "lint", "--force-exclude"]
+    # identify's tags: what pre-commit passes to the hook (.tf files are tagged terraform)
+    assert set(hook["types_or"]) == {"json", "yaml", "terraform"}

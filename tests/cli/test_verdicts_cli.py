@@ -3,6 +3,8 @@ actions, the control layer's default, and the real-world false positives and mis
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import policy
@@ -110,7 +112,7 @@ def _project(write, principal: str, expect: str, top: str = "") -> None:
     write(
         "policycheck.yaml",
         f"policies: [policies/]\n{top}principals:\n  worker:\n{principal}expect:\n  worker:\n{expect}"
-        "lint:\n  ignore:\n    - codes: [RESOURCE_MISMATCH, OVERLY_PERMISSIVE]\n"
+        "lint:\n  ignore:\n    - codes: [RESOURCE_MISMATCH, OVERLY_PERMISSIVE, PRIVILEGE_ESCALATION]\n"
         "      reason: broad and job-scoped on purpose\n",
     )
 
@@ -255,3 +257,71 @@ def test_service_wide_wildcard_on_the_service_wide_arn_is_overly_permissive(cli,
     path = write("oss.json", policy({"Effect": "Allow", "Action": "oss:*", "Resource": "acs:oss:*:*:*"}))
     run = cli("lint", str(path), "--format", "json")
     assert "OVERLY_PERMISSIVE" in [f["code"] for f in run.json()["findings"]]
+
+
+# ---- set qualifiers: ForAnyValue: / ForAllValues: (docs/evaluation.md §2) ----
+
+TAGGED = policy(
+    {"Effect": "Allow", "Action": "ecs:CreateInstance", "Resource": "*"},
+    {
+        "Effect": "Deny",
+        "Action": "ecs:CreateInstance",
+        "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"acs:TagKeys": ["temp"]}},
+    },
+)
+
+
+def test_set_qualifiers_lint_clean_and_warn_only_on_a_single_valued_key(cli, write):
+    clean = write("tagged.json", TAGGED)
+    run = cli("lint", str(clean), "--format", "json")
+    assert run.code == 0 and "UNKNOWN_CONDITION_OPERATOR" not in run.out, run.out
+    single = write(
+        "ip.json",
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "ecs:DescribeInstances",
+                "Resource": "*",
+                "Condition": {"ForAllValues:IpAddress": {"acs:SourceIp": "10.0.0.0/8"}},
+            }
+        ),
+    )
+    run = cli("lint", str(single), "--format", "json", "--fail-on", "warning")
+    assert run.code == 1
+    assert [(f["code"], f["severity"]) for f in run.json()["findings"]] == [
+        ("INVALID_CONDITION_KEY", "warning")
+    ]
+
+
+def test_a_for_all_values_deny_fires_without_the_key_and_not_on_another_tag(cli, write):
+    path = write("tagged.json", TAGGED)
+    run = cli("explain", str(path), "--action", "ecs:CreateInstance")
+    assert run.code == 1 and run.out.startswith("DENY"), run.out
+    assert "ForAllValues: ones as true" in run.out
+    run = cli("explain", str(path), "--action", "ecs:CreateInstance", "--context", "acs:TagKeys=temp")
+    assert run.code == 1 and run.out.startswith("DENY")
+    run = cli(
+        "explain",
+        str(path),
+        "--action",
+        "ecs:CreateInstance",
+        "--context",
+        "acs:TagKeys=temp",
+        "--context",
+        "acs:TagKeys=owner",
+    )
+    assert run.code == 0 and run.out.startswith("ALLOW"), run.out
+
+
+def test_check_dodges_a_for_all_values_deny_only_by_setting_the_key(cli, write, tmp_path):
+    write("policies/tagged.json", TAGGED)
+    write(
+        "policycheck.yaml",
+        "policies: [policies/]\nprincipals:\n  dev:\n    identity: [tagged]\n"
+        "expect:\n  dev:\n    deny:\n      - action: ecs:CreateInstance\n",
+    )
+    run = cli("check", "--format", "json", cwd=tmp_path)
+    [result] = run.json()["results"]
+    assert run.code == 1 and result["status"] != "holds", result
+    assert "acs:TagKeys" in json.dumps(result)

@@ -234,7 +234,7 @@ def test_lint_real_terraform_modules_at_the_lines_inside_their_heredoc_locals(cl
     assert ("main.tf", "OVERLY_PERMISSIVE", 7, 7) in findings  # RamFullAccessOnlyMFAEnabled: "ram:*"
     assert ("main.tf", "OVERLY_PERMISSIVE", 29, 9) in findings  # EcsFullAccessDenyBuy: "ecs:*"
     # nothing unknown, no schema error (UNKNOWN_SERVICE only where the action catalogs lack a service)
-    assert {f[1] for f in findings} - {"UNKNOWN_SERVICE"} == {"OVERLY_PERMISSIVE"}
+    assert {f[1] for f in findings} - {"UNKNOWN_SERVICE"} == {"OVERLY_PERMISSIVE", "PRIVILEGE_ESCALATION"}
 
 
 def test_hostile_tf_files_are_findings_never_crashes(cli, write):

@@ -19,7 +19,8 @@ from alibabacloud_tea_openapi import utils_models as openapi
 from alibabacloud_tea_openapi.exceptions import ClientException
 from darabonba.runtime import RuntimeOptions
 
-from tests.emulator.conftest import OTHER_ROOT, ROOT, FakeClock
+from tests.emulator.conftest import ICE, OTHER_ROOT, ROOT, FakeClock, call
+from tests.emulator.sdk_models import model_problems
 
 MISMATCH_MESSAGE = (
     "The request uses the same client token as a previous, but non-identical request. Do not reuse a "
@@ -385,3 +386,19 @@ def test_the_bare_answer_for_an_unknown_job_when_the_world_says_so(start):
     with start(unknown_job="empty") as endpoint:
         body = query(endpoint, "f" * 32)
         assert body.to_map() == {"RequestId": body.request_id, "JobId": "f" * 32}
+
+
+@pytest.mark.parametrize(
+    ("method", "request_model", "action"),
+    [
+        ("list_media_producing_jobs", ice.ListMediaProducingJobsRequest, "ListMediaProducingJobs"),
+        ("list_templates", ice.ListTemplatesRequest, "ListTemplates"),
+    ],
+)
+def test_the_empty_lists_the_probe_reads_have_the_sdk_models_types(endpoint, method, request_model, action):
+    # MaxResults is a string ("10") in the SDK's model, generated from the API metadata
+    client = ice_client(endpoint)
+    response = quietly(getattr(client, f"{method}_with_options"), request_model(), runtime())
+    assert response.status_code == 200
+    raw = call(endpoint, ROOT, action, ICE)
+    assert model_problems(response.body, raw, ice, {}) == []

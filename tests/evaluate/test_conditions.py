@@ -169,3 +169,37 @@ def test_condition_results_show_values_seen():
 
 def test_single_string_context_value_is_accepted():
     assert allowed("StringEquals", "acs:Key", ["a"], {"acs:Key": "a"})
+
+
+SET_QUALIFIER_CASES = [
+    # ForAnyValue: some value alone satisfies the operator; none given: false
+    ("ForAnyValue:StringEquals", ["owner"], ("owner", "cost"), True),
+    ("ForAnyValue:StringEquals", ["owner"], ("cost",), False),
+    ("ForAnyValue:StringEquals", ["owner"], None, False),
+    ("ForAnyValue:StringNotEquals", ["owner"], ("owner", "cost"), True),  # "cost" is not owner
+    ("ForAnyValue:StringNotEquals", ["owner"], ("owner",), False),
+    # ForAllValues: every value alone satisfies it; none given: true (vacuously)
+    ("ForAllValues:StringLike", ["owner", "cost-*"], ("owner", "cost-center"), True),
+    ("ForAllValues:StringLike", ["owner", "cost-*"], ("owner", "team"), False),
+    ("ForAllValues:StringLike", ["owner"], None, True),
+    ("ForAllValues:StringNotEquals", ["owner"], ("a", "b"), True),
+    ("ForAllValues:StringNotEquals", ["owner"], ("a", "owner"), False),
+    ("ForAllValues:NumericLessThan", ["10"], ("1", "9"), True),
+    ("ForAllValues:NumericLessThan", ["10"], ("1", "x"), False),  # "x" is not a number below 10
+    # a qualifier on anything but the 21 is no operator at all: never true
+    ("ForAllValues:Null", ["true"], None, False),
+    ("ForAnyValue:StringEqualsIfExists", ["owner"], ("owner",), False),
+]
+
+
+@pytest.mark.parametrize(("operator", "policy_values", "values", "expected"), SET_QUALIFIER_CASES)
+def test_set_qualifier_reads_values_one_at_a_time(operator, policy_values, values, expected):
+    context = {} if values is None else {"acs:TagKeys": values}
+    assert allowed(operator, "acs:TagKeys", policy_values, context) is expected
+
+
+def test_for_all_values_deny_fires_on_a_request_without_the_key_and_says_it_is_missing():
+    p = policy(statement(), statement("Deny", condition={"ForAllValues:StringEquals": {"acs:TagKeys": "a"}}))
+    decision = decide(p, "ecs:CreateInstance")
+    assert decision.decision == "explicit_deny" and decision.missing_context == ("acs:TagKeys",)
+    assert decide(p, "ecs:CreateInstance", context={"acs:TagKeys": ("a", "b")}).allowed

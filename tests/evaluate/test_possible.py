@@ -305,3 +305,46 @@ def test_date_window_before_the_epoch():
     }
     answer = check(evaluator(policy(statement(condition=window))), "x:Y")
     assert answer.witness.context == {"acs:CurrentTime": ("1969-12-31T23:59:59.5Z",)}
+
+
+def test_a_for_all_values_deny_fires_without_the_key_so_the_witness_sets_it():
+    """Vacuous truth: a request without acs:TagKeys meets ForAllValues:, so the Deny applies."""
+    ev = evaluator(
+        policy(
+            statement(action="ecs:*"),
+            statement("Deny", action="ecs:*", condition={"ForAllValues:StringEquals": {"acs:TagKeys": "a"}}),
+        )
+    )
+    answer = check(ev, "ecs:CreateInstance")
+    assert answer.possible and answer.conditional_keys == ("acs:TagKeys",)
+    assert "a" not in answer.witness.context["acs:TagKeys"]
+
+
+def test_a_for_all_values_deny_every_value_meets_is_never_dodged():
+    ev = evaluator(
+        policy(
+            statement(action="ecs:*"),
+            statement("Deny", action="ecs:*", condition={"ForAllValues:StringLike": {"acs:TagKeys": "*"}}),
+        )
+    )
+    answer = check(ev, "ecs:CreateInstance")
+    assert not answer.possible and answer.exhaustive
+
+
+def test_for_any_value_allow_needs_one_matching_value_among_several():
+    ev = evaluator(
+        policy(
+            statement(
+                action="ecs:*",
+                condition={
+                    "ForAnyValue:StringEquals": {"acs:TagKeys": "owner"},
+                    "ForAllValues:StringLike": {"acs:TagKeys": ["owner", "cost-*"]},
+                },
+            ),
+            statement(
+                "Deny", action="ecs:*", condition={"ForAnyValue:StringNotLike": {"acs:TagKeys": "owner"}}
+            ),
+        )
+    )
+    answer = check(ev, "ecs:CreateInstance")
+    assert answer.possible and answer.witness.context == {"acs:TagKeys": ("owner",)}

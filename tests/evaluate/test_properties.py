@@ -71,6 +71,9 @@ FAMILIES = {
     ),
 }
 
+# Set qualifiers (docs/evaluation.md §2) drawn beside the plain operators, a plain one most often.
+QUALIFIERS = ["", "", "", "ForAnyValue:", "ForAllValues:"]
+
 # Concrete request values: the policy values, values just beside them, and strangers.
 CONTEXT_VALUES = {
     "k:s": ["a", "b", "A", "B", "ab", "aB", "a*", "x", "", "bb", "?", "*b", "1"],
@@ -99,7 +102,7 @@ def conditions(draw):
     for _ in range(draw(st.integers(0, 2))):
         key = draw(st.sampled_from(sorted(FAMILIES)))
         operators, values = FAMILIES[key]
-        operator = draw(st.sampled_from(operators))
+        operator = draw(st.sampled_from(QUALIFIERS)) + draw(st.sampled_from(operators))
         spelled = draw(st.sampled_from([key, key.upper()]))  # keys match case-insensitively
         out.setdefault(operator, {})[spelled] = draw(
             st.lists(st.sampled_from(values), min_size=1, max_size=2)
@@ -456,7 +459,7 @@ def one_key_problems(draw):
     def condition(count):
         out: dict[str, dict[str, list[str]]] = {}
         for _ in range(count):
-            operator = draw(st.sampled_from(operators))
+            operator = draw(st.sampled_from(QUALIFIERS)) + draw(st.sampled_from(operators))
             out.setdefault(operator, {})[key] = draw(
                 st.lists(st.sampled_from(values), min_size=1, max_size=2)
             )
@@ -466,11 +469,11 @@ def one_key_problems(draw):
         "Effect": "Allow",
         "Action": "*",
         "Resource": "*",
-        "Condition": condition(draw(st.integers(1, 2))),
+        "Condition": condition(draw(st.integers(0, 2))),  # 0: keys only Denies test
     }
     denies = [
         {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition(draw(st.integers(1, 2)))}
-        for _ in range(draw(st.integers(0, 3)))
+        for _ in range(draw(st.integers(0 if allow["Condition"] else 1, 3)))
     ]
     return key, [allow, *denies]
 

@@ -254,10 +254,10 @@ def test_terraform_plan_principals(tmp_path, write, cli):
 def test_text_output_reads_like_a_plan(cli):
     run = cli("check")
     lines = run.out.splitlines()
-    assert lines[0] == "policycheck check: policycheck.yaml: 5 principals, 13 expectations (13 checks)"
+    assert lines[0] == "policycheck check: policycheck.yaml: 5 principals, 14 expectations (14 checks)"
     assert '  ✓ may      ice:QueryIProductionJob on "*" with acs:SourceIp=10.20.30.40' in lines
     assert "  ✓ must not ice:Delete* on any resource in any context" in lines
-    assert lines[-1] == "13 checks of 13 expectations: 13 hold. Check passed."
+    assert lines[-1] == "14 checks of 14 expectations: 14 hold. Check passed."
 
 
 def test_text_shows_violations_with_reason(project, cli, tmp_path):

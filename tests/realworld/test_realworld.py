@@ -42,30 +42,7 @@ class Wrong:
     rows: tuple[tuple[str, str, str], ...]  # (file under tests/realworld/, code, JSON path)
 
 
-KNOWN_WRONG_TODAY: dict[str, Wrong] = {
-    "set-qualifier": Wrong(
-        REPORTED,
-        "ForAnyValue:/ForAllValues: qualifiers appear in Alibaba's own System policies",
-        (
-            (
-                "tf-module-ram-policy/poweruseraccess-main.json",
-                "UNKNOWN_CONDITION_OPERATOR",
-                "Statement[2].Condition.ForAllValues:StringEquals",
-            ),
-        ),
-    ),
-    "oss-resource-level": Wrong(
-        MISSING,
-        "an OSS action on a resource of the wrong level grants nothing (issue 12 names RESOURCE_MISMATCH)",
-        (
-            ("docs-oss/bucket-policy-examples.bucket.json", "RESOURCE_MISMATCH", "*"),
-            ("docs-oss/bucket-policy-manage-bucket-policies-2.bucket.json", "RESOURCE_MISMATCH", "*"),
-            ("docs-oss/bucket-policy-manage-bucket-policies-3.bucket.json", "RESOURCE_MISMATCH", "*"),
-            ("docs-oss/bucket-policy-manage-bucket-policies.bucket.json", "RESOURCE_MISMATCH", "*"),
-            ("xt-oss/api-bucket-policy-put-rs.bucket.json", "RESOURCE_MISMATCH", "*"),
-        ),
-    ),
-}
+KNOWN_WRONG_TODAY: dict[str, Wrong] = {}
 
 # Judged false, but hidden today behind another wrong finding (the "Condition": {} SCHEMA error
 # hides the rest of its file). Tolerated, not required: they appear when the "Condition": {} fix

@@ -39,7 +39,10 @@ def test_pattern_matching_nothing_suggests_a_pattern():
 )
 def test_real_actions_in_any_case_pass(action):
     assert (
-        codes(statement(Action=action, Resource="*", Condition={"Bool": {"acs:SecureTransport": "true"}}))
+        codes(
+            statement(Action=action, Resource="*", Condition={"Bool": {"acs:SecureTransport": "true"}}),
+            ignore=("PRIVILEGE_ESCALATION",),
+        )
         == set()
     )
 

@@ -12,8 +12,10 @@ def conditioned(condition: dict, action: str = "ice:GetMediaInfo") -> dict:
     [
         ("IPAddress", 'write "IpAddress"'),
         ("StringEqual", "did you mean StringEquals"),
-        ("ForAnyValue:StringEquals", 'use "StringEquals"'),
+        ("ForAnyValue:StringEqualsIfExists", 'use "ForAnyValue:StringEquals"'),
         ("StringEqualsIfExists", 'use "StringEquals"'),
+        ("ForAllValues:Null", "AWS operator"),
+        ("ForAnyValue:StringEqual", "did you mean StringEquals"),
         ("Null", "AWS operator"),
         ("ArnLike", "AWS operator"),
     ],
@@ -126,3 +128,18 @@ def test_an_empty_condition_is_a_suggestion_not_a_schema_error():
         ("EMPTY_CONDITION", "suggestion", "Statement[0].Condition"),
         ("UNKNOWN_ACTION", "error", "Statement[0].Action[0]"),
     }
+
+
+@pytest.mark.parametrize("operator", ["ForAnyValue:StringEquals", "ForAllValues:StringLike"])
+def test_set_qualifiers_are_ram_grammar(operator):
+    assert (
+        codes(conditioned({operator: {"acs:TagKeys": ["owner", "cost-*" if "Like" in operator else "x"]}}))
+        == set()
+    )
+
+
+def test_for_all_values_on_a_single_valued_key_warns_that_it_holds_without_the_key():
+    [finding] = findings(conditioned({"ForAllValues:IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}))
+    assert (finding.code, finding.severity) == ("INVALID_CONDITION_KEY", "warning")
+    assert "single-valued" in finding.message and 'use "IpAddress"' in finding.message
+    assert codes(conditioned({"ForAnyValue:IpAddress": {"acs:SourceIp": "10.0.0.0/8"}})) == set()

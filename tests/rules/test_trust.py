@@ -33,7 +33,7 @@ def test_open_principals_are_security_warnings(principal, path):
     [
         {"Service": "ecs.aliyuncs.com"},
         {"RAM": "acs:ram::1234:root"},
-        {"RAM": "acs:ram::999999:role/deployer"},
+        {"RAM": "acs:ram::1234:role/deployer"},
     ],
 )
 def test_named_or_own_principals_are_fine(principal):

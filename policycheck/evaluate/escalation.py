@@ -1,0 +1,360 @@
+"""Privilege escalation, proved: can these policies allow any documented escalation capability?
+
+The capabilities are data (policycheck/data/escalation.json, each with its source): attaching
+policies, rewriting policy versions, changing a role's trust policy, creating credentials for
+other users, passing a role to something that runs code, running commands on instances,
+assuming any role. A capability is a list of steps that must all be possible; a step is one of
+its actions on a resource of its shape. Each step is asked of the "could this ever be allowed"
+analysis (policycheck.evaluate.possible), so wildcards, NotAction, Deny statements and
+conditions count as RAM counts them, and a possible step comes with a witness request (whose
+context says under which conditions). Steps are asked one by one: two API calls, each with its
+own request.
+
+`may_grant` is the cheap pattern test that runs first: a statement whose Action patterns meet
+no capability action (most statements) needs no analysis at all. It imports nothing heavy, so
+`lint` pays for the evaluator only on the policies that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+from policycheck import data
+from policycheck.patterns import fold, has_wildcard, wildcard_regex
+
+if TYPE_CHECKING:
+    from policycheck.evaluate.budget import Budget
+    from policycheck.evaluate.engine import Evaluator
+    from policycheck.evaluate.possible import Possibility
+    from policycheck.model import Policy, Statement
+
+CAPABILITY_SET = "privilege-escalation"
+"""Every capability at once, as policycheck.yaml names it: `deny: [{capability: privilege-escalation}]`."""
+
+POSSIBLE, IMPOSSIBLE, UNDECIDED = "possible", "impossible", "undecided"
+
+SOME, UNNAMED = "some", "unnamed"
+"""Step scopes: any resource of the shape, or one whose name no statement writes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One API call of a capability: any of `actions`, on a resource of the `resource` shape."""
+
+    actions: tuple[str, ...]
+    resource: str
+    scope: str
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    id: str
+    title: str
+    requires: tuple[Step, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """How one capability came out. `steps` holds, when possible, one allowed witness per step
+    (in `requires` order); `reason` says why not, or why it could not be decided."""
+
+    capability: Capability
+    status: str
+    steps: tuple[Possibility, ...] = ()
+    reason: str = ""
+
+    def describe(self) -> str:
+        """`pass-role-to-fc (ram:PassRole when acs:Service=fc.aliyuncs.com + fc:CreateFunction)`."""
+        return f"{self.capability.id} ({' + '.join(map(_step_text, self.steps))})"
+
+
+def _step_text(possibility: Possibility) -> str:
+    """The witness's action, and the context its conditions needed."""
+    witness = possibility.witness
+    assert witness is not None  # a possible answer always has one
+    when = [f"{key}={'|'.join(witness.context[key])}" for key in possibility.conditional_keys]
+    return witness.action + (f" when {', '.join(when)}" if when else "")
+
+
+@cache
+def capabilities() -> tuple[Capability, ...]:
+    """The shipped capability set (validated against schemas/escalation.schema.json by a test)."""
+    raw = json.loads(data.read_text(data.__file__, "escalation.json"))
+    return tuple(
+        Capability(
+            entry["id"],
+            entry["title"],
+            tuple(Step(tuple(s["actions"]), s["resource"], s["scope"]) for s in entry["requires"]),
+            entry["source"],
+        )
+        for entry in raw["capabilities"]
+    )
+
+
+@cache
+def _wanted() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """Every capability action, folded, and the same grouped by service."""
+    actions = frozenset(fold(a) for c in capabilities() for s in c.requires for a in s.actions)
+    by_service: dict[str, tuple[str, ...]] = {}
+    for action in sorted(actions):
+        service = action.partition(":")[0]
+        by_service[service] = (*by_service.get(service, ()), action)
+    return actions, by_service
+
+
+@lru_cache(maxsize=4096)
+def _capability_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[str]:
+    """The capability actions (folded) an Action (or NotAction) list applies to: worked out once
+    per list, and policies repeat their lists."""
+    wanted, by_service = _wanted()
+    if not_action:
+        excluded = [wildcard_regex(p) for p in actions]
+        return frozenset(a for a in wanted if not any(r.fullmatch(a) for r in excluded))
+    found = set()
+    for pattern in actions:
+        folded = fold(pattern)
+        if not has_wildcard(folded):
+            if folded in wanted:
+                found.add(folded)
+            continue
+        service = folded.partition(":")[0]
+        candidates = wanted if has_wildcard(service) else by_service.get(service, ())
+        if candidates:
+            found.update(a for a in candidates if wildcard_regex(folded).fullmatch(a))
+    return frozenset(found)
+
+
+def touches(statement: Statement) -> bool:
+    """Whether the statement's Action (or NotAction) can match any capability action, whatever
+    its effect: a statement that cannot is irrelevant to every capability question."""
+    return bool(_capability_actions(statement.actions, statement.not_action))
+
+
+def may_grant(statement: Statement) -> bool:
+    """Whether an Allow statement's Action (or NotAction) can match any capability action.
+
+    Patterns only: no resource, no condition, no Deny. False means the statement cannot take
+    any step of any capability, so a policy whose statements all say False needs no analysis.
+
+    >>> from policycheck.model import build_policy
+    >>> def first(action, key="Action"):
+    ...     doc = {"Version": "1", "Statement": [{"Effect": "Allow", key: action, "Resource": "*"}]}
+    ...     return may_grant(build_policy(doc, "p.json", "identity").statements[0])
+    >>> first("ram:Attach*"), first("ram:Get*"), first("oss:*"), first("oss:*", "NotAction"), first("*")
+    (True, False, False, True, True)
+    """
+    return statement.effect == "Allow" and touches(statement)
+
+
+def unnamed_name(patterns: Iterable[str]) -> str:
+    """A name no pattern writes: one character that none of them names (`x`, else another)."""
+    from policycheck.evaluate.automaton import fresh_char, glob_tokens
+
+    return fresh_char([glob_tokens(p) for p in patterns])
+
+
+_ACCOUNT_FIELD = re.compile(r"acs:[^:]*:[^:]*:([0-9]+):")
+_ANOTHER_ACCOUNT = "000000000000"
+"""An account id for "an account no pattern writes" (when some pattern does write it, the
+accounts written are tried anyway)."""
+
+
+def _unnamed_resources(shape: str, written: Sequence[str], name: str) -> list[str]:
+    """Resources of an unnamed step: the shape (`acs:ram:*:*:user/*`) with the name `name` (that
+    no pattern writes), in every account a pattern writes and in one more, region empty as RAM
+    writes identities. Literal resources: a wildcard in the shape would also match ARNs no
+    identity has (`user/team-1:user/x` matches `acs:ram:*:*:user/x`)."""
+    _, service, _, _, relative = shape.split(":", 4)
+    accounts = sorted({m.group(1) for r in written if (m := _ACCOUNT_FIELD.match(r))} | {_ANOTHER_ACCOUNT})
+    return [f"acs:{service}::{account}:{relative.removesuffix('*')}{name}" for account in accounts]
+
+
+def _matches(statement: Statement, action: str) -> bool:
+    """Whether the statement's Action (or NotAction) applies to a capability action."""
+    return fold(action) in _capability_actions(statement.actions, statement.not_action)
+
+
+def _from_text(
+    policy: Policy, named: Sequence[Statement], action: str, shape: str, fill: str
+) -> Possibility | str | None:
+    """What the text says about the question, before any search.
+
+    `named` are the statements whose Action part applies to the action, which is not authorized
+    per operation. A Possibility when it settles it: for an action no Deny statement names, an
+    Allow that names it with no condition and a Resource pattern matching some resource of the
+    `shape` allows it (the witness is that pattern, or the shape, with its wildcards filled with
+    `fill`); when no Allow names the action, or every one that does has only literal resources
+    off the shape, nothing allows it. Otherwise a resource to try first (an Allow's pattern,
+    filled, on the shape: a search on one resource needs no automaton), or None.
+    """
+    from policycheck.evaluate.engine import Match, Request
+    from policycheck.evaluate.possible import Possibility
+    from policycheck.patterns import resource_problem
+
+    denied = any(s.effect != "Allow" for s in named)
+    on_shape = wildcard_regex(shape, ignore_case=False)
+    filled_shape = shape.replace("*", fill)
+    settled, first = True, None
+    for statement in named:
+        if statement.effect != "Allow" or statement.not_resource:
+            settled = settled and statement.effect != "Allow"
+            continue
+        for written in statement.resources:
+            if resource_problem(written) is not None:
+                continue  # matches nothing, as the evaluator reads it
+            resource = written.replace("*", fill).replace("?", fill)
+            if not on_shape.fullmatch(resource) and wildcard_regex(written, ignore_case=False).fullmatch(
+                filled_shape
+            ):
+                resource = filled_shape  # "*", or a pattern wider than the shape
+            if on_shape.fullmatch(resource):
+                if not statement.conditions and not denied:
+                    match = Match(policy, statement, "identity")
+                    return Possibility(True, Request(action, resource), (match,), "", ())
+                settled, first = False, first or resource
+            elif has_wildcard(written):
+                settled = False
+    if not settled or denied:
+        return first
+    if not named:
+        return Possibility(False, None, (), f"no Allow statement matches {action}", ())
+    return Possibility(False, None, (), f"no resource matching {shape!r} is allowed for {action}", ())
+
+
+def _renamed(asked: str, answer: Possibility, action: str) -> Possibility:
+    """The answer found for `asked`, said of `action` (the same statements apply to both)."""
+    if answer.witness is None:
+        return replace(answer, reason=answer.reason.replace(asked, action))
+    return replace(answer, witness=replace(answer.witness, action=action))
+
+
+def find_escalations(
+    evaluator: Callable[[], Evaluator],
+    budget: Budget,
+    single_valued: bool | Callable[[str], bool] = False,
+    region: str | None = None,
+    account: str | None = None,
+    wanted: Sequence[Capability] | None = None,
+    alone: Policy | None = None,
+) -> list[Escalation]:
+    """Every capability (or those of `wanted`) decided against the policies of `evaluator()`.
+
+    The evaluator is built only if a question needs it: `alone` is the one identity policy the
+    evaluator holds, when it is the whole policy set, and questions its text settles
+    (_from_text) are answered from it. One `budget` for all questions: when it runs out, the
+    capabilities left are undecided (never reported as impossible). `single_valued`, `region`
+    and `account` are passed to could_allow.
+    """
+    # The evaluator's half of the package is imported only here, by callers that need it.
+    from policycheck.catalog import is_operation_level
+    from policycheck.evaluate.possible import could_allow
+
+    built: list[Evaluator] = []
+
+    def evaluator_once() -> Evaluator:
+        if not built:
+            built.append(evaluator())
+        return built[0]
+
+    unnamed: list[list[str]] = []
+
+    def shapes_of(step: Step) -> list[str]:
+        if step.scope != UNNAMED:
+            return [step.resource]
+        if not unnamed:
+            if alone is not None:
+                written = [r for s in alone.statements for r in s.resources]
+            else:
+                written = [r for s in evaluator_once().statements for r in s.match.statement.resources]
+            unnamed.append([*written, *((f"acs:ram::{account}:",) if account else ())])
+        written = unnamed[0]
+        return _unnamed_resources(step.resource, written, unnamed_name(written))
+
+    # Actions that the same statements apply to (same service, same per-operation reading) get
+    # the same answer for the same shape: ram:* makes one question of ten.
+    asked: dict[tuple, tuple[str, Possibility]] = {}
+
+    statements = (
+        alone.statements if alone is not None else [s.match.statement for s in evaluator_once().statements]
+    )
+    granted = frozenset().union(
+        *(_capability_actions(s.actions, s.not_action) for s in statements if s.effect == "Allow")
+    )
+    named_for: dict[str, tuple[Statement, ...]] = {}
+
+    def ask(action: str, shape: str, any_resource: bool) -> Possibility:
+        named: tuple[Statement, ...] = ()
+        if alone is not None:
+            named = named_for.get(action) or named_for.setdefault(
+                action, tuple(s for s in alone.statements if _matches(s, action))
+            )
+            signature: tuple = tuple(s.index for s in named)
+        else:
+            signature = evaluator_once().action_signature(action)
+        level = is_operation_level(action)
+        key = (signature, level, action.partition(":")[0], shape)
+        if key in asked:
+            return _renamed(*asked[key], action)
+        answer = _from_text(alone, named, action, shape, "x") if alone is not None and not level else None
+        if isinstance(answer, str):
+            # One resource first: the search on it needs no automaton, and a witness found there
+            # is as good as any; only a "no" sends the question on to the full search.
+            tried = could_allow(
+                evaluator_once(),
+                action,
+                answer,
+                any_resource=False,
+                single_valued=single_valued,
+                budget=budget,
+                region=region,
+                account=account,
+            )
+            answer = tried if tried.possible else None
+        if answer is None:
+            answer = could_allow(
+                evaluator_once(),
+                action,
+                shape,
+                any_resource=any_resource,
+                single_valued=single_valued,
+                budget=budget,
+                region=region,
+                account=account,
+            )
+        asked[key] = (action, answer)
+        return answer
+
+    found = []
+    for capability in capabilities() if wanted is None else wanted:
+        steps: list[Possibility] = []
+        status, reason = POSSIBLE, ""
+        for step in capability.requires:
+            if not any(fold(action) in granted for action in step.actions):
+                # No Allow statement names any action of the step: nothing to search.
+                status, reason = IMPOSSIBLE, f"no Allow statement matches {' or '.join(step.actions)}"
+                break
+            answers = []
+            for action in step.actions:
+                for shape in shapes_of(step):
+                    answers.append(ask(action, shape, step.scope != UNNAMED))
+                    if answers[-1].possible:
+                        break
+                if answers[-1].possible:
+                    break
+            if answers[-1].possible:
+                steps.append(answers[-1])
+                continue
+            undecided = [a for a in answers if not a.exhaustive]
+            if undecided:
+                status, reason = UNDECIDED, undecided[0].reason.removeprefix("undecided: ")
+                continue  # a later step may still be impossible, which settles it
+            status, reason = IMPOSSIBLE, "; ".join(dict.fromkeys(a.reason for a in answers))
+            break
+        found.append(Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason))
+    return found

@@ -1,0 +1,87 @@
+"""PRIVILEGE_ESCALATION: the policy can allow a documented way to raise one's own permissions.
+
+Asked of the evaluator (policycheck.evaluate.escalation), not matched on spelling: `ram:Attach*`,
+`"NotAction": "oss:*"` and `ram:*` all grant ram:AttachPolicyToUser, and a Deny or a condition
+in the same document counts. Each finding sits at the statement that grants the first step
+and names the capabilities with the actions and, when a condition must hold, the context. An
+analysis that runs out of its budget says so (a finding): it never passes silently.
+
+Cost: the pattern pre-filter (may_grant) runs on every Allow statement; the evaluator is built,
+once per policy, only when some statement passes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from policycheck.evaluate.escalation import (
+    POSSIBLE,
+    UNDECIDED,
+    Escalation,
+    find_escalations,
+    may_grant,
+    touches,
+)
+from policycheck.rules import Rule, RuleContext
+
+_DESCRIBED = 4
+"""Capabilities shown with their actions in one finding; the others by name only."""
+
+GRANTING_KINDS = frozenset({"identity", "session"})
+"""A control policy only bounds what identities may be granted: it escalates nothing itself."""
+
+
+def _granting_statement(escalation: Escalation) -> int:
+    """The statement of this document that grants the first step (its lowest index)."""
+    return min(m.statement.index for m in escalation.steps[0].granted_by)
+
+
+def check_escalation(context: RuleContext) -> None:
+    statements = context.policy.statements
+    candidates = [s for s in statements if may_grant(s)]
+    if not candidates:
+        return
+    from policycheck.evaluate.budget import Budget
+    from policycheck.evaluate.engine import Evaluator, PolicySet
+    from policycheck.evaluate.keys import single_valued
+
+    policy = context.policy
+    # Statements no capability action can match change no answer: the evaluator leaves them out
+    # (compiling their patterns is most of its cost). Their Statement.index stays as written.
+    relevant = replace(policy, statements=tuple(s for s in statements if touches(s)))
+    found = find_escalations(
+        lambda: Evaluator(PolicySet(identity=(relevant,))),
+        Budget(),
+        single_valued=single_valued,
+        alone=relevant,
+    )
+    by_statement: dict[int, list[Escalation]] = {}
+    for escalation in found:
+        if escalation.status == POSSIBLE:
+            by_statement.setdefault(_granting_statement(escalation), []).append(escalation)
+    for index, escalations in sorted(by_statement.items()):
+        statement = statements[index]
+        listed = ", ".join(e.describe() for e in escalations[:_DESCRIBED])
+        if len(escalations) > _DESCRIBED:
+            rest = escalations[_DESCRIBED:]
+            listed += f" and {len(rest)} more ({', '.join(e.capability.id for e in rest)})"
+        what = f": {escalations[0].capability.title}" if len(escalations) == 1 else ""
+        context.report(
+            "PRIVILEGE_ESCALATION",
+            (*statement.path, statement.action_key),
+            f"allows privilege escalation: {listed}{what}; "
+            "grant these only to administrators, or narrow the actions and resources",
+        )
+    undecided = [e for e in found if e.status == UNDECIDED]
+    if undecided:
+        statement = candidates[0]
+        names = ", ".join(e.capability.id for e in undecided)
+        context.report(
+            "PRIVILEGE_ESCALATION",
+            (*statement.path, statement.action_key),
+            f"could not prove that this policy allows no privilege escalation ({names}): "
+            f"{undecided[0].reason}",
+        )
+
+
+RULES = (Rule(("PRIVILEGE_ESCALATION",), GRANTING_KINDS, check_escalation),)
