@@ -223,6 +223,17 @@ def _is_address(text: str) -> bool:
     return True
 
 
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A Resource pattern's test (case-sensitive); `*` and literals without compiling a regex:
+    most patterns are one of them, and a corpus of policies has thousands of distinct ARNs."""
+    if pattern == "*":
+        return lambda _resource: True
+    if not has_wildcard(pattern):
+        return pattern.__eq__
+    regex = wildcard_regex(pattern, ignore_case=False)
+    return lambda resource: regex.fullmatch(resource) is not None
+
+
 def _from_text(
     policy: Policy, named: Sequence[Statement], action: str, shape: str, fill: str
 ) -> Possibility | str | None:
@@ -242,7 +253,7 @@ def _from_text(
     from policycheck.patterns import resource_problem
 
     denied = any(s.effect != "Allow" for s in named)
-    on_shape = wildcard_regex(shape, ignore_case=False)
+    on_shape = _matcher(shape)
     filled_shape = shape.replace("*", fill)
     settled, first = True, None
     for statement in sorted(named, key=lambda s: bool(s.conditions)):  # unconditional grants first
@@ -253,11 +264,9 @@ def _from_text(
             if resource_problem(written) is not None:
                 continue  # matches nothing, as the evaluator reads it
             resource = written.replace("*", fill).replace("?", fill)
-            if not on_shape.fullmatch(resource) and wildcard_regex(written, ignore_case=False).fullmatch(
-                filled_shape
-            ):
+            if not on_shape(resource) and _matcher(written)(filled_shape):
                 resource = filled_shape  # "*", or a pattern wider than the shape
-            if on_shape.fullmatch(resource):
+            if on_shape(resource):
                 context = None if denied else _plain_context(statement.conditions)
                 if context is not None:
                     match = Match(policy, statement, "identity")
