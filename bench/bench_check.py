@@ -115,7 +115,8 @@ def write_generated(folder: Path, principals: int, expectations: int, seed: int)
             roll = rng.random()
             if roll < 0.15:
                 entry.append("        context: {acs:SourceIp: 10.1.2.3, acs:SecureTransport: 'true'}")
-            elif roll < 0.25 and action.startswith("ram:"):
+            elif roll < 0.25 and action.startswith("ram:") and not catalog.is_operation_level(action):
+                # an "All Resources" action is decided on the account-scoped ARN: resource: is an error
                 entry.append(f"        resource: acs:ram::123456789012:user/team-{rng.randrange(37)}")
             effect = allow if rng.random() < 0.5 else deny
             effect.append(entry)

@@ -27,7 +27,7 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
-from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow
+from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow, scope
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.engine import Compilation
 from policycheck.evaluate.escalation import IMPOSSIBLE, POSSIBLE, UNDECIDED, Escalation, find_escalations
@@ -139,6 +139,41 @@ def expand(spec: CheckSpec, expectation: Expectation) -> tuple[str, ...]:
             (*expectation.path, "action"), f"{expectation.action} matches no action in the catalog"
         )
     return tuple(action.full_name for action in found)
+
+
+def operation_resource_warning(
+    spec: CheckSpec, principal: ResolvedPrincipal, expectation: Expectation
+) -> str | None:
+    """What `resource:` means for an action authorized per operation ("All Resources").
+
+    RAM requests such an action on its service's account-scoped ARN
+    `acs:<ram-code>:<region>:<account-id>:*`, whatever resource the caller has in mind
+    (docs/evaluation.md §1). A `resource:` that can never be that ARN asks a question RAM never
+    decides: an error (spec.error, exit 2). Any other is not what the request is decided on: a
+    warning, returned. A pattern (`ice:*`) counts when every catalogued action it names is
+    per-operation.
+    """
+    resource = expectation.resource
+    if resource is None or resource == "*":
+        return None
+    found = catalog.expand(expectation.action) if patterns.has_wildcard(expectation.action) else None
+    actions = [a.full_name for a in found] if found else [expectation.action]
+    if not all(map(catalog.is_operation_level, actions)):
+        return None
+    service = scope.service_of(actions[0])
+    region = scope.region_for(service, principal.spec.region)
+    account = principal.spec.account
+    arn = scope.operation_arn(service, region, account)
+    if scope.reach(service, (resource,), False, region, account) == scope.NEVER:
+        raise spec.error(
+            (*expectation.path, "resource"),
+            f'{expectation.action} is authorized per operation: RAM requests it on "{arn}", which '
+            f'"{resource}" can never be; drop resource: or name that ARN',
+        )
+    return (
+        f"{spec.config.path}:{expectation.line}: {expectation.action} is authorized per operation: "
+        f'it is decided on "{arn}", not on "{resource}"'
+    )
 
 
 _LAYER_ORDER = {"identity": 0, "session": 1, "control": 2}
@@ -457,6 +492,9 @@ def run_check(
         if expectation.capability:
             results.append(check_capability(evaluators[expectation.principal], principal, expectation, steps))
             continue
+        warning = operation_resource_warning(spec, principal, expectation)
+        if warning is not None:
+            warnings.append(warning)
         decide = check_allow if expectation.effect == "allow" else check_deny
         for action in expand(spec, expectation):
             results.append(decide(evaluators[expectation.principal], principal, expectation, action, steps))

@@ -175,3 +175,14 @@ def test_readme_check_sample_is_the_real_output(cli):
     for line in shown:
         assert line in real, line
     assert re.fullmatch(r"\d+ checks of \d+ expectations: \d+ hold\. Check passed\.", shown[-1])
+
+
+def test_readme_escalation_sample_is_the_real_output(cli):
+    command = (
+        "policycheck lint policies/examples-bad/deployer-escalation.json "
+        "policies/examples-bad/vendor-role-trust.json"
+    )
+    sample = _readme_block("**Privilege escalation, proved.**", f"```console\n$ {command}\n")
+    real = cli(*command.split()[1:], "--color", "never")
+    assert real.code == 1
+    assert sample == real.out

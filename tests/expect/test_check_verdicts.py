@@ -125,3 +125,36 @@ def test_source_ip_stays_single_valued(cli, write, tmp_path):
     """acs:SourceIp is one address: it cannot be inside and outside 10/8 at once."""
     run = check(cli, write, tmp_path, TWO_NETWORKS, "    deny:\n      - action: ecs:RunInstances\n")
     assert run.code == 0 and run.json()["results"][0]["status"] == "holds"
+
+
+ICE_FULL = {
+    "Version": "1",
+    "Statement": [{"Effect": "Allow", "Action": "ice:*", "Resource": "acs:ice:*:*:*"}],
+}
+
+
+@pytest.mark.parametrize(
+    "expect",
+    [
+        "    allow:\n      - action: ice:QueryIProductionJob\n        resource: acs:ice:*:*:job/abc\n",
+        "    deny:\n      - action: ice:Delete*\n        resource: acs:ice:*:*:job/*\n",
+        "    deny:\n      - action: ice:SubmitIProductionJob\n        resource: acs:oss:*:*:*\n",
+    ],
+)
+def test_a_resource_an_operation_level_action_is_never_requested_on_is_an_error(cli, write, tmp_path, expect):
+    run = check(cli, write, tmp_path, ICE_FULL, expect)
+    assert run.code == 2 and run.out == "", run.out
+    [line] = run.err.strip().splitlines()
+    assert ":9:" in line and "is authorized per operation" in line and "can never be" in line
+    assert 'RAM requests it on "acs:ice:<region>:<account-id>:*"' in line
+
+
+def test_a_resource_an_operation_level_action_may_be_requested_on_is_a_warning(cli, write, tmp_path):
+    expect = (
+        "    allow:\n      - action: ice:QueryIProductionJob\n        resource: acs:ice:cn-shanghai:*:*\n"
+    )
+    run = check(cli, write, tmp_path, ICE_FULL, expect)
+    assert run.code == 0 and run.json()["results"][0]["status"] == "holds"
+    assert "warning: " in run.err and 'it is decided on "acs:ice:<region>:<account-id>:*"' in run.err
+    quiet = check(cli, write, tmp_path, ICE_FULL, "    allow:\n      - action: ice:QueryIProductionJob\n")
+    assert quiet.code == 0 and "warning" not in quiet.err

@@ -104,11 +104,12 @@ def generated(folder, seed: int, principals: int = 24, expectations: int = 12) -
         chosen: dict[str, list[str]] = {"allow": [], "deny": []}
         for _ in range(expectations):
             effect = rng.choice(["allow", "deny"])
-            entry = [f"      - action: {rng.choice(ACTIONS)}"]
+            action = rng.choice(ACTIONS)
+            entry = [f"      - action: {action}"]
             roll = rng.random()
             if roll < 0.3:
                 entry.append(f"        context: {rng.choice(CONTEXTS)}")
-            elif roll < 0.45:
+            elif roll < 0.45 and not action.startswith("ice:"):  # ICE's ARN is account-scoped only
                 entry.append(f"        resource: acs:ram::123456789012:user/team-{rng.randrange(3)}")
             if effect == "allow" and rng.random() < 0.1:
                 entry.append("        conditional: ok")
