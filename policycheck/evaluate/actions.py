@@ -19,6 +19,7 @@ name its catalog does not know is not an action of that service.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
+from functools import cache
 from typing import Protocol
 
 from policycheck.evaluate import automaton
@@ -47,13 +48,19 @@ class ActionNames(Protocol):
         ...
 
 
+@cache
+def _catalogued_services() -> tuple[str, ...]:
+    """The catalog's service codes, folded once (a pattern question reads all 500 of them)."""
+    from policycheck import catalog
+
+    return tuple(fold(code) for code in catalog.services())
+
+
 class CatalogNames:
     """ActionNames read from policycheck.catalog (imported when first asked)."""
 
     def services(self) -> tuple[str, ...]:
-        from policycheck import catalog
-
-        return tuple(fold(code) for code in catalog.services())
+        return _catalogued_services()
 
     def expand(self, pattern: str) -> tuple[str, ...]:
         from policycheck import catalog

@@ -9,12 +9,13 @@ only the named ones are tried one by one. That makes the search exact, not a sam
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.glob import compile_globs
 
 STAR = "*"
@@ -191,6 +192,74 @@ class Exploration:
                 queue.append((nxt, nxt_fresh, text + char))
         yield from ((key, "") for key in empty)
         self.complete = True
+
+
+class Recording:
+    """One Exploration of `patterns` (with `dead`) kept as it runs, for every classify at once.
+
+    The breadth-first walk does not depend on `classify` (only what is reported does), so the
+    walk is run once, with every accepted vector of "which patterns match" as its own outcome,
+    and recorded lazily: `replay` gives, for any classify that returns None when pattern 0 does
+    not match, exactly what an Exploration with that classify yields, in the same order, and
+    spends the same budget by the same point. `check` asks the same resource question of
+    thousands of principals whose statements name the same patterns.
+    """
+
+    def __init__(self, patterns: Sequence[Tokens], dead: Callable[[tuple[int, ...]], bool]) -> None:
+        self._counter = Budget(NO_STATE_LIMIT)
+        exploration = Exploration(patterns, _accepted, dead, limit=NO_STATE_LIMIT, budget=self._counter)
+        self._source: Iterator[tuple[Hashable, str]] | None = iter(exploration)
+        self.start = tuple(bool(n.start & n.final) for n in map(_nfa, patterns))
+        self.events: list[tuple[tuple[bool, ...], str, int]] = []
+        """(accepted vector, a shortest string reaching it, steps spent before that string)."""
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def _event(self, index: int) -> tuple[tuple[bool, ...], str, int] | None:
+        """The index-th event, running the walk on as far as needed; None past the end."""
+        with self._lock:
+            while index >= len(self.events) and self._source is not None:
+                found = next(self._source, None)
+                if found is None:
+                    self._source, self.total = None, self._counter.used
+                    break
+                accepts, text = found
+                self.events.append((accepts, text, self._counter.used))  # type: ignore[arg-type]
+            return self.events[index] if index < len(self.events) else None
+
+    def replay(
+        self, classify: Callable[[tuple[bool, ...]], Hashable | None], budget: Budget
+    ) -> Iterator[tuple[Hashable, str]]:
+        """What Exploration(patterns, classify, dead, budget=budget) yields (without track_fresh)."""
+        reported: set[Hashable] = set()
+        empty: list[Hashable] = []
+        first = classify(self.start)
+        if first is not None:
+            reported.add(first)
+            empty.append(first)
+        spent = 0
+        index = 0
+        while (event := self._event(index)) is not None:
+            index += 1
+            accepts, text, used = event
+            key = classify(accepts) if text else None  # "" only ends the walk: handled below
+            if key is None:
+                continue
+            if key not in reported:
+                reported.add(key)
+            elif key in empty:
+                empty.remove(key)
+            else:
+                continue
+            budget.spend(used - spent)
+            spent = used
+            yield key, text
+        budget.spend(self.total - spent)
+        yield from ((key, "") for key in empty)
+
+
+def _accepted(accepts: tuple[bool, ...]) -> tuple[bool, ...] | None:
+    return accepts if accepts[0] else None
 
 
 def search(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from policycheck.evaluate import scope
+from policycheck.evaluate.automaton import Recording, Tokens
 from policycheck.evaluate.glob import Matcher, compile_globs
 from policycheck.evaluate.operators import CompiledCondition, compile_condition
 from policycheck.model import Condition, Policy, Statement, format_path
@@ -391,9 +392,10 @@ class Compilation:
 
     `check` builds one Evaluator per principal, and thousands of principals carry the same few
     hundred policies: with one Compilation each (policy, layer) is compiled once, identical
-    conditions share one test, identical action patterns one matcher, and "could it be allowed"
-    answers are kept by the statements they read (policycheck.evaluate.possible), so a question
-    asked of many principals whose statements for the action are the same is worked out once.
+    conditions share one test, identical action patterns one matcher, each resource search is
+    recorded once for its patterns (automaton.Recording), and "could it be allowed" answers are
+    kept by the statements they read (policycheck.evaluate.possible), so a question asked of
+    many principals whose statements for the action are the same is worked out once.
     It keeps every policy it compiled, so the ids it keys on stay theirs; drop it with its
     Evaluators. An Evaluator built without one has its own.
     """
@@ -405,6 +407,7 @@ class Compilation:
         self._policies: dict[tuple[int, str], tuple[Policy, tuple[_Parts, ...]]] = {}
         self._tests: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         self._globs: dict[tuple[str, ...], Matcher] = {}
+        self._explorations: dict[tuple, Recording] = {}
         self.answers: dict[tuple, object] = {}
 
     def statements(self, policy: Policy, layer: str) -> tuple[_Parts, ...]:
@@ -437,6 +440,16 @@ class Compilation:
         if matcher is None:
             matcher = self._globs[patterns] = compile_globs(patterns)
         return matcher
+
+    def exploration(self, patterns: tuple[Tokens, ...], dead: Callable[[tuple[int, ...]], bool]) -> Recording:
+        """The resource search over `patterns`, recorded once and replayed for every question."""
+        key = (patterns, dead)
+        found = self._explorations.get(key)
+        if found is None:
+            if len(self._explorations) >= self.ANSWER_LIMIT:
+                self._explorations.clear()
+            found = self._explorations[key] = Recording(patterns, dead)
+        return found
 
     def remember(self, key: tuple, answer: object) -> None:
         if len(self.answers) >= self.ANSWER_LIMIT:

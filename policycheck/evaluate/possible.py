@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.actions import ActionNames, distinct_actions
-from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget, BudgetExhausted
-from policycheck.evaluate.engine import LAYERS, CompiledStatement, Evaluator, Match, Request
+from policycheck.evaluate.budget import Budget, BudgetExhausted
+from policycheck.evaluate.engine import LAYERS, Compilation, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
@@ -326,13 +326,22 @@ def _search(
     return SAT, found
 
 
+def _requested_gone(state: tuple[int, ...]) -> bool:
+    """Nothing can follow once the requested pattern (automaton 0) no longer matches."""
+    return state[0] == 0
+
+
 def _resource_combinations(
-    statements: list[CompiledStatement], requested: automaton.Tokens, budget: Budget
-) -> automaton.Exploration:
+    statements: list[CompiledStatement],
+    requested: automaton.Tokens,
+    budget: Budget,
+    compilation: Compilation,
+) -> Iterable[tuple[Hashable, str]]:
     """Which sets of statements can match one resource of `requested`; a resource for each.
 
     Statements whose Resource holds `*` match every resource (with NotResource: none), so they
-    stay out of the automaton; statements with the same patterns share one group.
+    stay out of the automaton; statements with the same patterns share one group. The search
+    is replayed from the one `compilation` keeps for these patterns (automaton.Recording).
     """
     always = frozenset(s.order for s in statements if "*" in s.match.statement.resources) - frozenset(
         s.order for s in statements if s.match.statement.not_resource
@@ -359,13 +368,11 @@ def _resource_combinations(
                 out |= orders
         return frozenset(out)
 
-    return automaton.Exploration(
-        patterns, classify, lambda state: state[0] == 0, limit=NO_STATE_LIMIT, budget=budget
-    )
+    return compilation.exploration(tuple(patterns), _requested_gone).replay(classify, budget)
 
 
 def _guessed_then_explored(
-    statements: list[CompiledStatement], pattern: str, budget: Budget
+    statements: list[CompiledStatement], pattern: str, budget: Budget, compilation: Compilation
 ) -> Iterator[tuple[frozenset[int], str]]:
     """Resources each Allow's own patterns suggest (`*` left empty, or one character no pattern
     names; `?` that character), then every combination by the exact search, each once.
@@ -390,7 +397,8 @@ def _guessed_then_explored(
                     if orders not in seen:
                         seen.add(orders)
                         yield orders, guess
-    for orders, found in _resource_combinations(statements, automaton.glob_tokens(pattern), budget):
+    requested = automaton.glob_tokens(pattern)
+    for orders, found in _resource_combinations(statements, requested, budget, compilation):
         if orders not in seen:
             seen.add(orders)
             yield orders, found
@@ -581,13 +589,13 @@ class _Question:
                     return Possibility(False, None, (), f"denied by {deny.match.describe()} for {when}", ())
         if operation_level:
             requested = scope.request_tokens(service, region, account)
-            combinations = _resource_combinations(relevant, requested, budget)
+            combinations = _resource_combinations(relevant, requested, budget, evaluator.compilation)
         elif not any_resource:
             combinations = [(frozenset(s.order for s in relevant if s.resource(resource)), resource)]
         else:
             # Lazily: first the resources the Allows name themselves (cheap, and usually enough),
             # then shortest resources first; the first combination that works ends the search.
-            combinations = _guessed_then_explored(relevant, resource, budget)
+            combinations = _guessed_then_explored(relevant, resource, budget, evaluator.compilation)
         denies = [s for s in relevant if s.deny]
         undecided: list[str] = []
         reasons: list[str] = []
