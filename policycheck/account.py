@@ -68,6 +68,8 @@ class Snapshot:
     """With --all: custom policies attached to no principal."""
     errors: list[str] = field(default_factory=list)
     """Lists that could not be read (e.g. ListUsers denied)."""
+    account_id: str | None = None
+    """The account's id, from the Arn of a role read with GetRole (None: no role was read)."""
 
     @property
     def complete(self) -> bool:
@@ -78,6 +80,20 @@ class Snapshot:
         """Some read failed because the credentials were refused (see cloud/auth.py)."""
         reasons = [*self.errors, *self.policy_errors.values(), *(p.error for p in self.principals)]
         return any(f"{AUTH_FAILED}: " in reason for reason in reasons if reason)
+
+
+def account_of_arn(arn: object) -> str | None:
+    """The account id in a RAM ARN (`acs:ram::<account-id>:role/NAME`), or None.
+
+    >>> account_of_arn("acs:ram::1234567890123456:role/ops"), account_of_arn("role/ops")
+    ('1234567890123456', None)
+    """
+    if not isinstance(arn, str):
+        return None
+    fields = arn.split(":")
+    if len(fields) < 5 or fields[:3] != ["acs", "ram", ""] or not fields[3].isdigit():
+        return None
+    return fields[3]
 
 
 def policy_source(ref: PolicyRef, version: str) -> str:

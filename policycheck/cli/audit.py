@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from policycheck.cli import (
     EXIT_FAILED,
@@ -21,6 +22,10 @@ from policycheck.cli.connection import (
     resolve,
     retry_notice,
 )
+
+if TYPE_CHECKING:
+    from policycheck.account import Snapshot
+    from policycheck.cloud.credentials import Credentials, RoleToAssume
 
 DESCRIPTION = f"""\
 Read principals and their policies from an account through RAM (2015-05-01, read-only
@@ -129,12 +134,24 @@ def run(args: argparse.Namespace) -> int:
         from policycheck.expect.live import CheckOutcome
 
         spec, settings, system = expectations
-        checked = CheckOutcome(run_check(spec, settings, account=principal_policies(result, system)))
+        account = principal_policies(result, system)
+        checked = CheckOutcome(
+            run_check(spec, settings, account=account, account_id=_account_id(result.snapshot, credentials))
+        )
     report = AuditReport(result, endpoint, caller.principal, checked)
     write_report(report, args)
     if report.failed:
         return EXIT_FAILED
     return EXIT_OK if result.complete else EXIT_INCONCLUSIVE
+
+
+def _account_id(snapshot: Snapshot, credentials: Credentials | RoleToAssume) -> str | None:
+    """The audited account's id: from the Arn GetRole answered, else from the RamRoleArn the
+    credentials assumed (the RAM API is then called as that role, in its account). A user's
+    AccessKey names no account: None, and the check says so."""
+    from policycheck.account import account_of_arn
+
+    return snapshot.account_id or account_of_arn(getattr(credentials, "role_arn", None))
 
 
 def _load_expectations(path: str):

@@ -27,6 +27,7 @@ from policycheck.account import (
     FetchedPrincipal,
     PolicyRef,
     Snapshot,
+    account_of_arn,
     policy_source,
     trust_source,
 )
@@ -140,6 +141,8 @@ class _Reader:
         self.page_size = page_size
         self._groups = _Memo()
         self._policies = _Memo()
+        self.account_ids: set[str] = set()
+        """Account ids in the Arns GetRole answered (one, in a consistent account)."""
 
     def names(self, action: str, key: str, item: str, field_name: str) -> tuple[list[str], str | None]:
         try:
@@ -217,6 +220,9 @@ class _Reader:
 
     def _trust(self, role: str) -> FetchedDocument | None:
         body = self.caller.call("ram", "GetRole", {"RoleName": role}).body
+        found = account_of_arn((body.get("Role") or {}).get("Arn"))
+        if found is not None:
+            self.account_ids.add(found)
         text = (body.get("Role") or {}).get("AssumeRolePolicyDocument")
         if not isinstance(text, str):
             return None
@@ -292,6 +298,8 @@ def fetch_account(
                 snapshot.documents[read.trust.source] = read.trust
             for ref, policy in read.policies:
                 _record_policy(snapshot, ref, policy)
+        if len(reader.account_ids) == 1:
+            (snapshot.account_id,) = reader.account_ids
         if selection.everything:
             attached = {a.policy for p in snapshot.principals for a in p.attachments}
             try:

@@ -30,8 +30,9 @@ from policycheck.patterns import fold, has_wildcard, wildcard_regex
 if TYPE_CHECKING:
     from policycheck.evaluate.budget import Budget
     from policycheck.evaluate.engine import Evaluator
+    from policycheck.evaluate.operators import CompiledCondition
     from policycheck.evaluate.possible import Possibility
-    from policycheck.model import Policy, Statement
+    from policycheck.model import Condition, Policy, Statement
 
 CAPABILITY_SET = "privilege-escalation"
 """Every capability at once, as policycheck.yaml names it: `deny: [{capability: privilege-escalation}]`."""
@@ -180,6 +181,59 @@ def _matches(statement: Statement, action: str) -> bool:
     return fold(action) in _capability_actions(statement.actions, statement.not_action)
 
 
+def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]] | None:
+    """A context in which all these conditions hold, from their own values, or None.
+
+    For each key, one value written in its conditions (an IP range gives its first address) that
+    every condition on the key accepts, tested as the evaluator tests it; a key RAM types as an
+    address gets only addresses. None when no written value does (a negated operator, a date
+    bound): then the solver decides.
+    """
+    if not conditions:
+        return {}
+    from policycheck.catalog import global_condition_key
+    from policycheck.evaluate.operators import compile_condition
+
+    by_key: dict[str, list[CompiledCondition]] = {}
+    for condition in map(compile_condition, conditions):
+        by_key.setdefault(condition.key, []).append(condition)
+    context: dict[str, tuple[str, ...]] = {}
+    for group in by_key.values():
+        info = global_condition_key(group[0].condition.key)
+        address = info is not None and info.type == "IP"
+        candidates = [v.partition("/")[0] if address else v for c in group for v in c.condition.values]
+        for candidate in candidates:
+            if address and not _is_address(candidate):
+                continue
+            if all(c.holds((candidate,)) for c in group):
+                context[min(c.condition.key for c in group)] = (candidate,)
+                break
+        else:
+            return None
+    return context
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A Resource pattern's test (case-sensitive); `*` and literals without compiling a regex:
+    most patterns are one of them, and a corpus of policies has thousands of distinct ARNs."""
+    if pattern == "*":
+        return lambda _resource: True
+    if not has_wildcard(pattern):
+        return pattern.__eq__
+    regex = wildcard_regex(pattern, ignore_case=False)
+    return lambda resource: regex.fullmatch(resource) is not None
+
+
 def _from_text(
     policy: Policy, named: Sequence[Statement], action: str, shape: str, fill: str
 ) -> Possibility | str | None:
@@ -187,21 +241,22 @@ def _from_text(
 
     `named` are the statements whose Action part applies to the action, which is not authorized
     per operation. A Possibility when it settles it: for an action no Deny statement names, an
-    Allow that names it with no condition and a Resource pattern matching some resource of the
-    `shape` allows it (the witness is that pattern, or the shape, with its wildcards filled with
-    `fill`); when no Allow names the action, or every one that does has only literal resources
-    off the shape, nothing allows it. Otherwise a resource to try first (an Allow's pattern,
-    filled, on the shape: a search on one resource needs no automaton), or None.
+    Allow that names it, whose conditions its own values satisfy (_plain_context), with a
+    Resource pattern matching some resource of the `shape`, allows it (the witness is that
+    pattern, or the shape, with its wildcards filled with `fill`, in that context); when no Allow
+    names the action, or every one that does has only literal resources off the shape, nothing
+    allows it. Otherwise a resource to try first (an Allow's pattern, filled, on the shape: a
+    search on one resource needs no automaton), or None.
     """
     from policycheck.evaluate.engine import Match, Request
     from policycheck.evaluate.possible import Possibility
     from policycheck.patterns import resource_problem
 
     denied = any(s.effect != "Allow" for s in named)
-    on_shape = wildcard_regex(shape, ignore_case=False)
+    on_shape = _matcher(shape)
     filled_shape = shape.replace("*", fill)
     settled, first = True, None
-    for statement in named:
+    for statement in sorted(named, key=lambda s: bool(s.conditions)):  # unconditional grants first
         if statement.effect != "Allow" or statement.not_resource:
             settled = settled and statement.effect != "Allow"
             continue
@@ -209,14 +264,14 @@ def _from_text(
             if resource_problem(written) is not None:
                 continue  # matches nothing, as the evaluator reads it
             resource = written.replace("*", fill).replace("?", fill)
-            if not on_shape.fullmatch(resource) and wildcard_regex(written, ignore_case=False).fullmatch(
-                filled_shape
-            ):
+            if not on_shape(resource) and _matcher(written)(filled_shape):
                 resource = filled_shape  # "*", or a pattern wider than the shape
-            if on_shape.fullmatch(resource):
-                if not statement.conditions and not denied:
+            if on_shape(resource):
+                context = None if denied else _plain_context(statement.conditions)
+                if context is not None:
                     match = Match(policy, statement, "identity")
-                    return Possibility(True, Request(action, resource), (match,), "", ())
+                    request = Request(action, resource, context)
+                    return Possibility(True, request, (match,), "", tuple(sorted(context)))
                 settled, first = False, first or resource
             elif has_wildcard(written):
                 settled = False

@@ -21,7 +21,7 @@ cannot prove its answer must not pass silently.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from policycheck import catalog, patterns
@@ -84,6 +84,8 @@ class CheckReport(JudgedFindings):
     """Principals the audited account does not have (audit --expect): their expectations are not run."""
     warnings: tuple[str, ...] = ()
     """Problems that do not fail the check (a context key RAM does not document), with file:line."""
+    notes: tuple[str, ...] = ()
+    """What the reader should know about how it was decided (audit: which account id, or none)."""
 
     @property
     def failed(self) -> bool:
@@ -456,26 +458,54 @@ def _from_account(resolved: ResolvedPrincipal, live: AccountPrincipal) -> Resolv
     )
 
 
+def _in_account(
+    principals: dict[str, ResolvedPrincipal], account_id: str | None
+) -> tuple[dict[str, ResolvedPrincipal], list[str]]:
+    """The audited principals placed in the audited account, and what to tell the reader."""
+    if account_id is None:
+        if all(p.spec.account is not None for p in principals.values()):
+            return principals, []
+        return principals, [
+            "the audited account's id is not known (the credentials are a user's AccessKey and no "
+            "role was read with GetRole): statements that name an account are not decided for it, "
+            "so expectations that depend on one are conditional or unknown, not guessed"
+        ]
+    notes = [f"requests are placed in the audited account {account_id}"]
+    placed = {}
+    for name, principal in principals.items():
+        declared = principal.spec.account
+        if declared is not None and declared != account_id:
+            notes.append(f"{name}: policycheck.yaml gives account {declared}; decided for {account_id}")
+        placed[name] = replace(principal, spec=replace(principal.spec, account=account_id))
+    return placed, notes
+
+
 def run_check(
     spec: CheckSpec,
     settings: LintSettings,
     account: Mapping[tuple[str, str], AccountPrincipal] | None = None,
     steps: int = DEFAULT_STEPS,
+    account_id: str | None = None,
 ) -> CheckReport:
     """Resolve every principal, lint every document, and decide every expectation.
 
     With `account` (from `policycheck audit --expect`), principals are read from the live
     account by (type, name) instead; the ones the account does not have are left out.
+    `account_id` is that account's id where the audit could learn it: every principal's
+    requests are then placed in it (docs/evaluation.md §1), so statements that name an account
+    are decided; where it is not known, a note says so and such statements stay undecided.
     `steps` is the work budget of each expectation's analysis (policycheck.evaluate.budget).
     """
     library = Library(spec, settings)
     principals = {name: library.resolve(principal) for name, principal in sorted(spec.principals.items())}
+    notes: list[str] = []
     if account is not None:
         principals = {
             name: _from_account(resolved, account[(resolved.spec.type or "", name)])
             for name, resolved in principals.items()
             if (resolved.spec.type or "", name) in account
         }
+        principals, notes = _in_account(principals, account_id)
     absent = tuple(sorted(set(spec.principals) - set(principals)))
     warnings = []
     for expectation in spec.expectations:
@@ -507,4 +537,5 @@ def run_check(
         settings.fail_on,
         absent=absent,
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )

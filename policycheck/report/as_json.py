@@ -233,6 +233,7 @@ def check_payload(outcome: CheckOutcome) -> dict[str, Any]:
         },
         "results": [_result(r) for r in report.results],
         "absent": list(report.absent),
+        "notes": list(report.notes),
         "findings": [f.as_dict() for f in report.findings],
         "live": [
             {

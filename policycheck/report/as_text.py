@@ -463,6 +463,7 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
     lines = [
         f"policycheck check: {p(str(spec.config.path))}: {plural(len(report.principals), 'principal')}, "
         f"{plural(expectations, 'expectation')} ({plural(len(report.results), 'check')})",
+        *(f"note: {p(note)}" for note in report.notes),
     ]
     by_principal = {name: [] for name in report.principals}
     for result in report.results:

@@ -35,9 +35,12 @@ _EVERYWHERE = frozenset({"*", "0.0.0.0/0", "::/0"})
 
 
 def _narrows(condition: Condition) -> bool:
+    """`ForAnyValue:` narrows as its operator does; `ForAllValues:` does not: it also holds for a
+    request without the key (docs/evaluation.md §2)."""
+    operator = condition.operator.removeprefix("ForAnyValue:")
     return (
         condition.key.lower() in NARROWING_KEYS
-        and condition.operator in NARROWING_OPERATORS
+        and operator in NARROWING_OPERATORS
         and not any(value in _EVERYWHERE for value in condition.values)
     )
 

@@ -186,3 +186,14 @@ def test_readme_escalation_sample_is_the_real_output(cli):
     real = cli(*command.split()[1:], "--color", "never")
     assert real.code == 1
     assert sample == real.out
+
+
+def test_emulator_db_in_a_missing_folder_is_an_error_not_new_folders(tmp_path, cli):
+    missing = tmp_path / "missing" / "dir"
+    run = cli("emulator", "--port", "0", "--db", str(missing / "x.db"))
+    assert run.code == 2 and run.out == ""
+    assert (
+        run.err
+        == f"policycheck: error: cannot open the database {missing / 'x.db'}: no such folder {missing}\n"
+    )
+    assert not (tmp_path / "missing").exists()

@@ -83,7 +83,8 @@ def test_force_exclude_skips_named_files_that_are_not_policies(write, cli, tmp_p
         "infra/main.tf",
         'resource "alicloud_ram_policy" "p" {\n  policy_name = "p"\n  policy_document = jsonencode({\n    Version = "1"\n    Statement = [{ Effect = "Allow", Action = "ice:QueryIProductionJob", Resource = "acs:ice:*:*:job/x" }]\n  })\n}\n',
     )
-    named = ("package.json", ".github/workflows/ci.yml", "p.json", "infra/main.tf")
+    write("infra/prod.tfvars", 'bucket = "media"\n')  # identify tags .tfvars as terraform too
+    named = ("package.json", ".github/workflows/ci.yml", "p.json", "infra/main.tf", "infra/prod.tfvars")
     assert "package.json" in cli("lint", *named, cwd=tmp_path).out  # named: linted, as before
     run = cli("lint", "--force-exclude", "--verbose", *named, cwd=tmp_path)
     assert run.code == 1
@@ -91,6 +92,7 @@ def test_force_exclude_skips_named_files_that_are_not_policies(write, cli, tmp_p
     assert "p.json:7:7: error RESOURCE_MISMATCH" in run.out
     assert "infra/main.tf:5:" in run.out and "RESOURCE_MISMATCH" in run.out.split("infra/main.tf:5:")[1]
     assert "skipped package.json: not a policy" in run.err
+    assert "skipped infra/prod.tfvars: not a policy" in run.err
     run = cli("lint", "--force-exclude", "package.json", cwd=tmp_path)
     assert run.code == 0 and run.out == "No findings in 0 files.\n" and run.err == ""
 

@@ -325,3 +325,29 @@ def test_check_dodges_a_for_all_values_deny_only_by_setting_the_key(cli, write, 
     [result] = run.json()["results"]
     assert run.code == 1 and result["status"] != "holds", result
     assert "acs:TagKeys" in json.dumps(result)
+
+
+def test_dates_are_compared_exactly_past_28_significant_digits(cli, write):
+    """The default Decimal context keeps 28 digits: these two instants would compare equal."""
+    path = write(
+        "date.json",
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "ecs:RunInstances",
+                "Resource": "*",
+                "Condition": {
+                    "DateLessThan": {"acs:CurrentTime": "2026-01-01T00:00:00.00000000000000000000000000002Z"}
+                },
+            }
+        ),
+    )
+
+    def at(instant: str):
+        return cli(
+            "explain", str(path), "--action", "ecs:RunInstances", "--context", f"acs:CurrentTime={instant}"
+        )
+
+    assert at("2026-01-01T00:00:00.00000000000000000000000000001Z").code == 0
+    later = at("2026-01-01T00:00:00.00000000000000000000000000003Z")
+    assert later.code == 1 and later.out.startswith("DENY")

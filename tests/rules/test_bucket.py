@@ -94,8 +94,9 @@ def test_everyone_without_a_narrowing_condition_is_public(principal):
         {"NotIpAddress": {"acs:SourceIp": ["192.0.2.0/24"]}},
         {"IpAddress": {"acs:SourceIp": ["0.0.0.0/0"]}},
         {"StringLike": {"acs:AccessId": ["*"]}},
+        {"ForAllValues:StringEquals": {"acs:AccessId": ["LTAI5tExampleKeyId"]}},  # also holds without it
     ],
-    ids=["referer", "https", "not-ip", "every-ip", "any-accesskey"],
+    ids=["referer", "https", "not-ip", "every-ip", "any-accesskey", "for-all-values"],
 )
 def test_conditions_anyone_can_meet_do_not_narrow(condition):
     found = [f for f in findings(bucket(allow(["*"], condition))) if f.code == "BUCKET_PUBLIC_ACCESS"]
@@ -108,10 +109,11 @@ def test_conditions_anyone_can_meet_do_not_narrow(condition):
         (["*"], {"StringEquals": {"acs:SourceVpc": ["vpc-t4nlw426y44rd3iq4xxxx"]}}, "Allow"),
         (["*"], {"IpAddress": {"acs:SourceIp": ["10.0.0.0/8"]}}, "Allow"),
         (["*"], {"StringEquals": {"acs:AccessId": ["LTAI5tExampleKeyId"]}}, "Allow"),
+        (["*"], {"ForAnyValue:StringEquals": {"acs:AccessId": ["LTAI5tExampleKeyId"]}}, "Allow"),
         ([OWNER], None, "Allow"),
         (["*"], None, "Deny"),
     ],
-    ids=["vpc", "source-ip", "accesskey", "named-account", "deny"],
+    ids=["vpc", "source-ip", "accesskey", "for-any-value", "named-account", "deny"],
 )
 def test_narrowed_or_named_or_denying_statements_are_not_public(principal, condition, effect):
     statement = allow(principal, condition, Effect=effect)

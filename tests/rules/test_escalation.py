@@ -194,7 +194,7 @@ def test_every_witness_is_allowed_by_the_evaluator():
 
 
 def test_an_exhausted_budget_is_undecided_never_impossible():
-    document = policy({"Action": "ram:*", "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}})
+    document = policy({"Action": "ram:*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}})
     built = build_policy(document, "p.json", "identity")
     found = find_escalations(lambda: Evaluator(PolicySet(identity=(built,))), Budget(1), alone=built)
     statuses = {e.capability.id: e.status for e in found}
@@ -206,7 +206,7 @@ def test_an_exhausted_budget_is_a_finding(monkeypatch):
     import policycheck.evaluate.budget as budget
 
     monkeypatch.setattr(budget, "Budget", lambda: Budget(1))
-    document = policy({"Action": "ram:*", "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}})
+    document = policy({"Action": "ram:*", "Condition": {"NotIpAddress": {"acs:SourceIp": "10.0.0.0/8"}}})
     [finding] = escalations(document)
     assert finding.message.startswith("could not prove that this policy allows no privilege escalation")
     assert "budget" in finding.message
