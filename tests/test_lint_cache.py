@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from tests.conftest import run_cli
 
 from policycheck import lint_cache
 from policycheck.catalog import CatalogExtension

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from conftest import run_cli
+from tests.conftest import run_cli
 
 from policycheck.lint import LintSettings, lint_paths
 
