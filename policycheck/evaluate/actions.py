@@ -167,9 +167,25 @@ def _uncatalogued(
         else:
             retry.append(outcome)
     for outcome in retry:
+        if _pinned_to_catalogs(evaluator, outcome, known):
+            continue  # a statement it meets names catalogued services only: no action outside them does
         for _, action in _explore(evaluator, pattern, catalogued, budget, outcome):
             yield action
             break
+
+
+def _pinned_to_catalogs(evaluator: Evaluator, outcome: frozenset[int], known: set[str]) -> bool:
+    """Whether some statement met in `outcome` (by Action, not NotAction) names only catalogued
+    services, literally: every action meeting it is catalogued, so the slow search with the
+    catalogued services excluded (hundreds of prefixes) would find nothing."""
+    for order in outcome:
+        statement = evaluator.statements[order].match.statement
+        if statement.not_action:
+            continue
+        services = [fold(a).partition(":") for a in statement.actions]
+        if all(colon and not has_wildcard(service) and service in known for service, colon, _ in services):
+            return True
+    return False
 
 
 def _explore(
