@@ -175,13 +175,14 @@ def _uncatalogued(
 
 
 def _pinned_to_catalogs(evaluator: Evaluator, outcome: frozenset[int], known: set[str]) -> bool:
-    """Whether some statement met in `outcome` (by Action, not NotAction) names only catalogued
-    services, literally: every action meeting it is catalogued, so the slow search with the
-    catalogued services excluded (hundreds of prefixes) would find nothing."""
-    for order in outcome:
-        statement = evaluator.statements[order].match.statement
-        if statement.not_action:
-            continue
+    """Whether the actions meeting `outcome` must match some statement's patterns (its Action
+    applies, or its NotAction does not) that all name a catalogued service literally: then every
+    such action is catalogued, and the slow search with the catalogued services excluded
+    (hundreds of prefixes) would find nothing."""
+    for compiled in evaluator.statements:
+        statement = compiled.match.statement
+        if (compiled.order in outcome) == statement.not_action:
+            continue  # the action matches none of its patterns
         services = [fold(a).partition(":") for a in statement.actions]
         if all(colon and not has_wildcard(service) and service in known for service, colon, _ in services):
             return True
