@@ -13,7 +13,8 @@ are medians; the warm report must be byte-identical to the cold one.
 
 With --large, the corpus is written as N files (its policies repeated under new names) and
 `policycheck lint DIR --no-cache` runs with `--jobs 1` and with the default (one worker per
-available CPU at that size), alternating; peak memory is each process's own (wait4).
+available CPU at that size), alternating; peak memory is wait4's, the largest of the main
+process and its workers.
 """
 
 from __future__ import annotations

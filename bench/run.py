@@ -178,7 +178,7 @@ def lint_cli_rows(raw: dict) -> list[Row]:
             f"{big['peak_mb']['default']:.0f} MB (--jobs 1: {big['peak_mb']['one']:.0f} MB)",
             f"`policycheck lint DIR --no-cache`, the corpus repeated as {big['files']:,} files, "
             f"medians of {big['repeat']} alternating runs; reports identical: {big['identical']}; "
-            "peak memory of the main process",
+            "peak memory: the largest of the main process and its workers (wait4)",
         ),
     ]
 

@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 from policycheck import lint_cache
 from policycheck.catalog import CatalogExtension
 from policycheck.lint import CACHE_FROM, LintSettings, lint_paths
+from tests.conftest import run_cli
 
 GOOD = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:GetUser", "Resource": "*"}]}
 TYPO = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:GetUsr", "Resource": "*"}]}

@@ -6,9 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
-
 from policycheck.lint import LintSettings, lint_paths
+from tests.conftest import run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import generate  # noqa: E402 - the bench's corpus: every kind of defect, trust policies
