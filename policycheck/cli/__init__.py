@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "policycheck.cli.check",
         "prove policycheck.yaml's expectations: who must and must not be able to do what",
     ),
+    "diff": (
+        "policycheck.cli.diff",
+        "the access a change of policies adds and removes, proved (BASE HEAD, or --base GITREF)",
+    ),
     "probe": ("policycheck.cli.probe", "call one read-only ICE action live: allowed, or denied and why"),
     "audit": (
         "policycheck.cli.audit",

@@ -167,9 +167,26 @@ def _uncatalogued(
         else:
             retry.append(outcome)
     for outcome in retry:
+        if _pinned_to_catalogs(evaluator, outcome, known):
+            continue  # a statement it meets names catalogued services only: no action outside them does
         for _, action in _explore(evaluator, pattern, catalogued, budget, outcome):
             yield action
             break
+
+
+def _pinned_to_catalogs(evaluator: Evaluator, outcome: frozenset[int], known: set[str]) -> bool:
+    """Whether the actions meeting `outcome` must match some statement's patterns (its Action
+    applies, or its NotAction does not) that all name a catalogued service literally: then every
+    such action is catalogued, and the slow search with the catalogued services excluded
+    (hundreds of prefixes) would find nothing."""
+    for compiled in evaluator.statements:
+        statement = compiled.match.statement
+        if (compiled.order in outcome) == statement.not_action:
+            continue  # the action matches none of its patterns
+        services = [fold(a).partition(":") for a in statement.actions]
+        if all(colon and not has_wildcard(service) and service in known for service, colon, _ in services):
+            return True
+    return False
 
 
 def _explore(

@@ -24,6 +24,10 @@ from policycheck.patterns import fold, has_wildcard, resource_problem
 LAYERS = ("control", "session", "identity")
 """Layers in the order RAM evaluates them; the first that does not allow is the one reported."""
 
+GUARD = "guard"
+"""Not a RAM layer: policies an Evaluator is given as `guard` must also allow, after the others.
+How policycheck.evaluate.difference asks "allowed here, and does this other statement apply?"."""
+
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "allow", "explicit_deny", "implicit_deny"
 
 
@@ -465,6 +469,9 @@ class Evaluator:
     """Decides requests against one PolicySet, with its statements compiled by `compilation` (one
     shared by the Evaluators of many principals compiles each policy once; by default its own).
 
+    `guard` (not a RAM layer, GUARD): when given, one of its Allows must also apply; the
+    "could it ever" analysis then searches requests allowed by the policies that also meet it.
+
     `operation_level(action)` says whether the action's service authorizes per operation (all of
     ICE): then the request's resource is the account-scoped ARN `acs:<ram-code>:<region>:<account>:*`
     whatever resource was given (policycheck.evaluate.scope). It defaults to the action catalog.
@@ -477,6 +484,7 @@ class Evaluator:
         policies: PolicySet,
         operation_level: Callable[[str], bool] | None = None,
         compilation: Compilation | None = None,
+        guard: tuple[Policy, ...] = (),
     ) -> None:
         self.policies = policies
         self.operation_level = operation_level or _default_operation_level()
@@ -485,6 +493,7 @@ class Evaluator:
             ("control", policies.control),
             ("session", (policies.session,) if policies.session is not None else ()),
             ("identity", policies.identity),
+            (GUARD, guard),
         ]
         self.required = tuple(layer for layer, given in layers if given or layer == "identity")
         compiled: list[CompiledStatement] = []

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.actions import ActionNames, distinct_actions
 from policycheck.evaluate.budget import Budget, BudgetExhausted
-from policycheck.evaluate.engine import LAYERS, Compilation, CompiledStatement, Evaluator, Match, Request
+from policycheck.evaluate.engine import Compilation, CompiledStatement, Evaluator, Match, Request
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.operators import IP, CompiledCondition
 from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, solve_key
@@ -572,9 +572,11 @@ class _Question:
         budget.spend(len(candidates) + 1)
         service = scope.service_of(action)
         region, account = scope.region_for(service, self.region), self.account
-        allows = {layer: [s for s in candidates if not s.deny and s.layer == layer] for layer in LAYERS}
-        for layer in LAYERS:
-            if layer in evaluator.required and not allows[layer]:
+        allows = {
+            layer: [s for s in candidates if not s.deny and s.layer == layer] for layer in evaluator.required
+        }
+        for layer in evaluator.required:
+            if not allows[layer]:
                 return Possibility(
                     False, None, (), _no_allow_reason(evaluator, action, layer, operation_level), ()
                 )
@@ -602,9 +604,7 @@ class _Question:
         missing_layer: set[str] = set()
         for orders, witness_resource in combinations:
             per_layer = []
-            for layer in LAYERS:
-                if layer not in evaluator.required:
-                    continue
+            for layer in evaluator.required:
                 layer_allows = [s for s in allows[layer] if s.order in orders]
                 if not layer_allows:
                     missing_layer.add(layer)
@@ -637,7 +637,7 @@ class _Question:
                 where = f'account-scoped ARN "{scope.operation_arn(service, region, account)}"'
             else:
                 where = f"resource matching {resource!r}" if any_resource else "resource"
-            layer = next((la for la in LAYERS if la in missing_layer), "identity")
+            layer = next((la for la in evaluator.required if la in missing_layer), "identity")
             if len(missing_layer) > 1 or not missing_layer:
                 reasons.append(f"no {where} is allowed by every required layer at once")
             else:

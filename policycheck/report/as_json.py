@@ -11,8 +11,10 @@ from policycheck.report.escape import json_text
 if TYPE_CHECKING:
     from policycheck.account import AuditReport, AuditResult
     from policycheck.catalog.system import LibraryListing, RefreshReport
+    from policycheck.diff import DiffReport
     from policycheck.evaluate import ConditionResult, Decision, Explanation, Match, NearMiss, Possibility
     from policycheck.evaluate.control import ControlLayer
+    from policycheck.evaluate.difference import Change
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
@@ -278,5 +280,45 @@ def refresh_report(report: RefreshReport, color: bool = False) -> str:
             "listed": report.listed,
             "written": [p.provenance() | {"file": f"{p.name}.json"} for p in report.written],
             "errors": list(report.errors),
+        }
+    )
+
+
+def _change(principal: str | None, change: Change) -> dict[str, Any]:
+    witness = change.witness
+    return {
+        "principal": principal,
+        "action": change.action,
+        "status": change.status,
+        "resource": witness.resource if witness else None,
+        "context": {k: list(v) for k, v in sorted(witness.context.items())} if witness else None,
+        "witness": None
+        if witness is None
+        else {
+            "action": witness.action,
+            "resource": witness.resource,
+            "context": {k: list(v) for k, v in sorted(witness.context.items())},
+            "region": witness.region,
+            "account": witness.account,
+        },
+        "statements": [statement_ref(m) for m in change.granted_by],
+        "other_side": change.other or None,
+        "reason": change.reason or None,
+        "uncatalogued": change.uncatalogued,
+        "class": change.group,
+    }
+
+
+def diff_report(report: DiffReport, color: bool = False) -> str:
+    """Every added and removed action, each with its witness request and granting statements."""
+    return _dump(
+        {
+            "version": __version__,
+            "base": report.base,
+            "head": report.head,
+            "added": [_change(p.name, c) for p in report.principals for c in p.added],
+            "removed": [_change(p.name, c) for p in report.principals for c in p.removed],
+            "notes": list(report.notes),
+            "summary": {**report.summary(), "new_access": report.failed},
         }
     )

@@ -14,6 +14,7 @@ from policycheck.report.escape import json_text
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
+    from policycheck.diff import DiffReport
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
 
@@ -126,3 +127,8 @@ def check_report(outcome: CheckOutcome, color: bool = False) -> str:
 def audit_report(report: AuditReport, color: bool = False) -> str:
     checked = report.checked.as_findings() if report.checked else []
     return _log(report.result.findings + checked)
+
+
+def diff_report(report: DiffReport, color: bool = False) -> str:
+    """Each class of added access at the HEAD statement that grants it; undecided ones at the file."""
+    return _log(report.as_findings())

@@ -2,8 +2,9 @@
 
 lint: `file:line:col: severity CODE message`, grouped by file, then a summary. explain: the
 decision first, then a short account of why. check: one line per expectation, like
-`terraform plan`, then a summary. probe: the verdict, then labelled lines. audit: per principal,
-each attached policy with its finding count, then the findings.
+`terraform plan`, then a summary. diff: `+`/`-` per action added/removed, then a summary.
+probe: the verdict, then labelled lines. audit: per principal, each attached policy with its
+finding count, then the findings.
 
 Every string from a file, the command line or a server goes through `printable` where it is
 put into a line, and every report through `terminal_lines` before it is returned, so nothing
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from policycheck.account import AuditReport
     from policycheck.catalog.system import LibraryListing, RefreshReport
     from policycheck.config import Expectation
+    from policycheck.diff import DiffReport
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
@@ -544,4 +546,46 @@ def refresh_report(report: RefreshReport, color: bool) -> str:
     if report.errors:
         lines.append(f"{len(report.errors)} could not be read or break the policy grammar:")
         lines += [f"  {paint(printable(problem), '31', color)}" for problem in report.errors]
+    return terminal_lines(lines, color)
+
+
+def diff_report(report: DiffReport, color: bool = False) -> str:
+    """Like `terraform plan`: `+` access HEAD adds, `-` access it removes, `?` undecided, then a summary."""
+    from policycheck.report.diff_rows import rows
+
+    signs = {"+": "32", "-": "31", "?": "33"}
+    lines = [f"policycheck diff: {printable(report.base)} -> {printable(report.head)}"]
+    for principal in report.principals:
+        shown = rows(principal)
+        if not shown:
+            continue
+        lines.append("")
+        if principal.name is not None:
+            lines.append(f"principal {printable(principal.name)}:")
+        for row in shown:
+            if row.sign == "?":
+                why = printable(row.reason)
+                text = f"? {printable(row.action_text())} may be newly allowed: not decided ({why})"
+                lines.append(paint(text, signs["?"], color))
+                continue
+            text = f"{row.sign} {printable(row.action_text())} on {json.dumps(printable(row.resource))}"
+            if row.context:
+                text += f" when {printable(row.context)}"
+            side, other = ("", "base") if row.sign == "+" else (" in base", "head")
+            granted = ", ".join(map(printable, row.granted_by))
+            text += f" (granted by {granted}{side}; {other}: {printable(row.other)})"
+            lines.append(paint(text, signs[row.sign], color))
+    summary = report.summary()
+    lines.append("")
+    for note in report.notes:
+        lines.append(f"note: {printable(note)}")
+    counted = (
+        f"{plural(summary['added'], 'action')} added, {summary['removed']} removed, "
+        f"{summary['unknown']} undecided"
+    )
+    if report.failed:
+        verdict = "new access" + (" (undecided counts as new)" if summary["unknown"] else "")
+        lines.append(paint(f"Diff: {counted}: {verdict}.", "31", color))
+    else:
+        lines.append(paint(f"Diff: {counted}: no new access.", "32", color))
     return terminal_lines(lines, color)

@@ -19,6 +19,7 @@ FORMATS = {
     "check": ("text", "github", "json", "junit", "sarif"),
     "probe": ("text", "json"),
     "audit": ("text", "github", "json", "sarif"),
+    "diff": ("text", "json", "markdown", "sarif"),
 }
 
 
@@ -28,7 +29,7 @@ def test_each_kind_of_result_has_its_formats_text_first(kind, formats):
 
 
 def test_the_formats_are_the_as_modules():
-    assert report.names() == ("github", "json", "junit", "sarif", "text")
+    assert report.names() == ("github", "json", "junit", "markdown", "sarif", "text")
 
 
 def test_lint_imports_only_the_format_it_writes():
