@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from policycheck import __version__
 from policycheck.errors import (  # noqa: F401 - the commands take the exit codes from here
@@ -206,7 +206,7 @@ def write_output(text: str, destination: str | None) -> None:
     through a link someone planted in a shared folder, then renamed over FILE.
     """
     if destination in (None, "-"):
-        sys.stdout.write(text)
+        _write_pieces(sys.stdout, text)
         sys.stdout.flush()
         return
     import tempfile
@@ -217,13 +217,22 @@ def write_output(text: str, destination: str | None) -> None:
         handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
             os.fchmod(stream.fileno(), 0o666 & ~_umask())  # as open() would create it
-            stream.write(text)
+            _write_pieces(stream, text)
         os.replace(temporary, destination)
     except OSError as error:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.remove(temporary)  # e.g. the destination is a folder: leave nothing behind
         raise UserError(f"cannot write {destination}: {error.strerror or error}") from None
+
+
+_PIECE = 1 << 20
+"""Characters encoded and written at a time: a 35 MB report is not also held as 17 MB of bytes."""
+
+
+def _write_pieces(stream: TextIO, text: str) -> None:
+    for start in range(0, len(text), _PIECE):
+        stream.write(text[start : start + _PIECE])
 
 
 def _umask() -> int:

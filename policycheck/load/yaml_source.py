@@ -68,8 +68,12 @@ _HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 """`|#`, `>-#`...: a block scalar header with a comment not set off by a space (or text like it)."""
 
 
-def _events(text: str) -> list[Event] | None:
-    """The events of the text's one document (None when it is empty), read by libyaml if possible.
+_Read = tuple[Any, Positions, list]
+"""A document's value, the offset of each of its elements, and its duplicate keys."""
+
+
+def _read(text: str, spans: list[tuple[int, int]] | None) -> _Read | None:
+    """The text's one document (None when it is empty), read by libyaml if possible.
 
     libyaml and PyYAML's own parser disagree on a few texts. libyaml reads some valid YAML 1.1
     that PyYAML refuses: a tab between tokens, `?` inside a plain scalar in a flow collection
@@ -79,37 +83,58 @@ def _events(text: str) -> list[Event] | None:
     refused and errors read as before. Two kinds of text go to PyYAML directly: a block scalar
     header followed by `#` with no space (`|#`), invalid YAML that libyaml reads, and a byte
     order mark (U+FEFF), which libyaml drops at the start of any line and PyYAML keeps as text.
+    `spans` (when given) receives the (start, end) offsets of every scalar, for waivers.
     """
     if _LibyamlParser is not None and "\ufeff" not in text and not _HEADER_COMMENT.search(text):
         Reader(text)  # an unprintable character (NUL...) is reported first, as PyYAML does
         try:
-            return _read_document(_LibyamlParser(text))
+            return _read_document(_LibyamlParser(text), spans)
         except yaml.YAMLError:
-            pass
-    return _read_document(_PythonParser(text))
+            if spans is not None:
+                spans.clear()
+    return _read_document(_PythonParser(text), spans)
 
 
-def _read_document(parser: Any) -> list[Event] | None:
-    """The events of the one document in the stream (None when empty), refusing what is not data.
+def _read_document(parser: Any, spans: list[tuple[int, int]] | None) -> _Read | None:
+    """The one document in the stream (None when empty), its value built as its events arrive.
 
-    Refused here, in the order they come: aliases, nesting deeper than MAX_DEPTH, an anchor
-    defined twice, and a second document.
+    The events are never all held (a 2 MB config is 190,000 of them, each with two marks:
+    most of `check`'s memory at 2,000 principals, issue 17). What is not data is refused as
+    before they were streamed: first whatever is wrong with the stream's structure, in the
+    order it comes (aliases, nesting deeper than MAX_DEPTH, an anchor defined twice, a second
+    document, a syntax error), then what is wrong with a value (a tag, a key that is not a
+    string): a value's problem waits until the rest of the stream has been read without one.
     """
     try:
-        return _document_events(parser)
+        parser.get_event()  # stream start
+        if isinstance(parser.get_event(), StreamEndEvent):
+            return None
+        events = _document_events(parser, spans)
+        root = next(events)
+        positions: Positions = {(): root.start_mark.index}
+        duplicates: list = []
+        try:
+            value = _to_value(root, events, (), positions, duplicates)
+        except _NotPlainData:
+            for _ in events:  # a problem of the structure further on is reported first
+                pass
+            raise
+        for _ in events:  # the document's end, and whatever follows it
+            pass
+        return value, positions, duplicates
     finally:
         parser.dispose()
 
 
-def _document_events(parser: Any) -> list[Event] | None:
-    parser.get_event()  # stream start
-    if isinstance(parser.get_event(), StreamEndEvent):
-        return None
-    events: list[Event] = []
+def _document_events(parser: Any, spans: list[tuple[int, int]] | None) -> Iterator[Event]:
+    """The events of the document's nodes, refusing aliases, deep nesting, an anchor defined
+    twice and a second document as they come."""
     anchors: dict[str, Any] = {}
     depth = 0
+    first = None
     while True:
         event = parser.get_event()
+        first = first or event
         kind = type(event)
         if kind is DocumentEndEvent:
             break
@@ -129,6 +154,8 @@ def _document_events(parser: Any) -> list[Event] | None:
                         f"the document nests deeper than {MAX_DEPTH} levels (a policy needs 6)",
                         event.start_mark,
                     )
+            elif spans is not None:
+                spans.append((event.start_mark.index, event.end_mark.index))
             anchor = event.anchor
             if anchor is not None:
                 if anchor in anchors:
@@ -139,16 +166,15 @@ def _document_events(parser: Any) -> list[Event] | None:
                         event.start_mark,
                     )
                 anchors[anchor] = event.start_mark
-        events.append(event)
+        yield event
     following = parser.get_event()
     if not isinstance(following, StreamEndEvent):
         raise ComposerError(
             "expected a single document in the stream",
-            events[0].start_mark,
+            first.start_mark,
             "but found another document",
             following.start_mark,
         )
-    return events
 
 
 _RESOLVER = Resolver()
@@ -232,18 +258,15 @@ def _to_value(
 def load_yaml(text: str, source: str) -> Document:
     """Parse one YAML document into a Document; every problem becomes a finding."""
     document = Document(source=source, text=text, yaml=True)
-    positions: Positions = {}
-    duplicates: list = []
+    spans: list[tuple[int, int]] | None = [] if MARKER in text else None
     try:
-        events = _events(text)
-        if events is None:
+        read = _read(text, spans)
+        if read is None:
             document.findings.append(
                 document.finding_at("JSON_SYNTAX", "the file is empty; expected a YAML mapping", 1, 1)
             )
             return document
-        positions[()] = events[0].start_mark.index
-        stream = iter(events)
-        value = _to_value(next(stream), stream, (), positions, duplicates)
+        value, positions, duplicates = read
     except _NotPlainData as error:
         message, mark = error.args
         document.findings.append(document.finding_at("JSON_SYNTAX", message, mark.line + 1, mark.column + 1))
@@ -274,8 +297,7 @@ def load_yaml(text: str, source: str) -> Document:
         return document
     document.value, document.parsed = value, True
     document.index_positions = lambda: (positions, 0)
-    if MARKER in text:
-        spans = [(e.start_mark.index, e.end_mark.index) for e in events if isinstance(e, ScalarEvent)]
+    if spans is not None:
         document.waivers = yaml_waivers(text, source, spans)
     for path, mark, first in duplicates:
         first_line, _ = document.line_column(first)

@@ -7,7 +7,7 @@ probe: the verdict, then labelled lines. audit: per principal, each attached pol
 finding count, then the findings.
 
 Every string from a file, the command line or a server goes through `printable` where it is
-put into a line, and every report through `terminal_text` before it is returned, so nothing
+put into a line, and every report through `terminal_lines` before it is returned, so nothing
 but this module's own newlines and colours acts on the terminal (report/escape.py).
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from policycheck.findings import Finding, summarize
 from policycheck.model import Condition, format_path
-from policycheck.report.escape import printable, terminal_text
+from policycheck.report.escape import printable, terminal_lines
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
@@ -83,7 +83,7 @@ def lint_report(result: LintResult, color: bool) -> str:
     if lines:
         lines.append("")
     lines.append(_summary(findings, result.checked, result.failed, result.fail_on, color))
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)
 
 
 _VERDICT_COLORS = {"allowed": "32", "denied": "31"}
@@ -197,7 +197,7 @@ def probe_report(result: ProbeResult, color: bool) -> str:
         lines += [f"  output   {p(url)}" for url in job.outputs[:MAX_RESULT_ITEMS]]
     if result.recommend and result.verdict != "allowed":
         lines.append(f"  more     {p(result.recommend)}")
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)
 
 
 def audit_report(report: AuditReport, color: bool) -> str:
@@ -255,7 +255,7 @@ def audit_report(report: AuditReport, color: bool) -> str:
     if not result.complete:
         summary += "; incomplete: some of the account could not be read"
     lines += ["", summary + "."]
-    text = terminal_text("\n".join(lines) + "\n", color)
+    text = terminal_lines(lines, color)
     return text if report.checked is None else text + "\n" + check_report(report.checked, color)
 
 
@@ -382,7 +382,7 @@ def explain_report(explanation: Explanation, color: bool) -> str:
             lines.append(
                 f"{paint(word, '32' if possibility.exhaustive else '33', color)}  {p(possibility.reason)}"
             )
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)
 
 
 LIVE_MARKS = {"confirmed": ("✓", "32"), "mismatch": ("✗", "31"), "inconclusive": ("?", "35")}
@@ -467,6 +467,7 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         f"{plural(expectations, 'expectation')} ({plural(len(report.results), 'check')})",
         *(f"note: {p(note)}" for note in report.notes),
     ]
+    done: list[str] = []
     by_principal = {name: [] for name in report.principals}
     for result in report.results:
         by_principal[result.expectation.principal].append(result)
@@ -484,6 +485,10 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
             lines.append(f"  note: {p(principal.control.describe())}")
         for expectation, group in groupby(results, key=lambda r: r.expectation):
             lines += _group(expectation, list(group), outcome.quiet, color)
+        # A principal at a time into text: 100,000 checks are 500,000 lines, and holding them
+        # all next to the text they make was most of `check`'s peak memory (issue 17).
+        done.append(terminal_lines(lines, color))
+        lines = []
     if report.absent:
         lines += ["", f"Not in the account, not checked: {p(', '.join(report.absent))}"]
     live_shown = [c for c in outcome.live if not outcome.quiet or c.status != "confirmed"]
@@ -517,7 +522,8 @@ def check_report(outcome: CheckOutcome, color: bool) -> str:
         f"{plural(len(report.results), 'check')} of {plural(expectations, 'expectation')}: "
         f"{', '.join(parts)}. Check {paint(verdict, '31' if outcome.failed else '32', color)}.",
     ]
-    return terminal_text("\n".join(lines) + "\n", color)
+    done.append(terminal_lines(lines, color))
+    return "".join(done)
 
 
 def system_policies_report(listing: LibraryListing, color: bool) -> str:
@@ -528,7 +534,7 @@ def system_policies_report(listing: LibraryListing, color: bool) -> str:
     ]
     count = len(listing.policies)
     lines.append(f"{count} System {'policy' if count == 1 else 'policies'}.")
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)
 
 
 def refresh_report(report: RefreshReport, color: bool) -> str:
@@ -540,7 +546,7 @@ def refresh_report(report: RefreshReport, color: bool) -> str:
     if report.errors:
         lines.append(f"{len(report.errors)} could not be read or break the policy grammar:")
         lines += [f"  {paint(printable(problem), '31', color)}" for problem in report.errors]
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)
 
 
 def diff_report(report: DiffReport, color: bool = False) -> str:
@@ -582,4 +588,4 @@ def diff_report(report: DiffReport, color: bool = False) -> str:
         lines.append(paint(f"Diff: {counted}: {verdict}.", "31", color))
     else:
         lines.append(paint(f"Diff: {counted}: no new access.", "32", color))
-    return terminal_text("\n".join(lines) + "\n", color)
+    return terminal_lines(lines, color)

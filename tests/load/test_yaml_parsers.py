@@ -1,7 +1,7 @@
 """libyaml and PyYAML's own parser read policycheck's YAML the same way, or libyaml reads more.
 
 The loader reads with libyaml when PyYAML has it and hands whatever libyaml refuses to PyYAML's
-parser (policycheck.load.yaml_source._events). These tests pin that contract: a text PyYAML's
+parser (policycheck.load.yaml_source._read). These tests pin that contract: a text PyYAML's
 parser reads gives the same value, positions and findings either way; a text it refuses is
 refused with its words, unless libyaml reads it (valid YAML 1.1 PyYAML does not accept).
 """

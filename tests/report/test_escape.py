@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policycheck.report.escape import json_text, printable, terminal_text, xml_text
+from policycheck.report.escape import json_text, printable, terminal_lines, xml_text
 
 HOSTILE = (
     "\x1b[2J\x1b[H"  # erase the screen, cursor home
@@ -70,11 +70,23 @@ def test_xml_text_is_always_well_formed_xml_and_keeps_lines(text):
     assert all(unicodedata.category(c) not in ("Cc", "Cf", "Cs") for c in parsed.get("message"))
 
 
-def test_terminal_text_keeps_the_reporters_colours_and_nothing_else():
-    report = "\x1b[31merror\x1b[0m a\x1b[2Jb\x1b]52;c;x\x07\nnext \u202e line\n"
-    assert terminal_text(report, color=True) == (
+def test_terminal_lines_keeps_the_reporters_colours_and_nothing_else():
+    lines = ["\x1b[31merror\x1b[0m a\x1b[2Jb\x1b]52;c;x\x07", "next \u202e line"]
+    assert terminal_lines(lines, color=True) == (
         "\x1b[31merror\x1b[0m a\\x1b[2Jb\\x1b]52;c;x\\x07\nnext \\u202e line\n"
     )
-    assert terminal_text(report, color=False) == (
+    assert terminal_lines(lines, color=False) == (
         "\\x1b[31merror\\x1b[0m a\\x1b[2Jb\\x1b]52;c;x\\x07\nnext \\u202e line\n"
     )
+
+
+@given(st.lists(st.text(), min_size=1), st.booleans())
+def test_terminal_lines_is_the_joined_report_checked_line_by_line(lines, color):
+    """A line holding newlines is as many lines, each checked; blocks of lines concatenate."""
+    text = terminal_lines(lines, color)
+    assert text.count("\n") == sum(line.count("\n") + 1 for line in lines)
+    assert text == terminal_lines("\n".join(lines).split("\n"), color)
+    half = len(lines) // 2
+    if half:
+        assert terminal_lines(lines[:half], color) + terminal_lines(lines[half:], color) == text
+    assert all(inert(line, "\x1b" if color else "") for line in text.split("\n"))
