@@ -9,6 +9,7 @@ no answer may be undecided.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from evaluate_support import operation_level
 from hypothesis import given
@@ -25,6 +26,7 @@ from test_properties import (
 
 from policycheck.evaluate import Evaluator, PolicySet, Request
 from policycheck.evaluate.difference import PROVED, difference
+from policycheck.model import Policy, Statement
 from policycheck.patterns import fold, glob_match
 
 SETTINGS = PROPERTY_SETTINGS
@@ -84,3 +86,48 @@ def test_difference_is_sound_and_complete(base, head, seed):
             assert action_class(union, action) in reported["added"], request
         if base_allows and not head_allows:
             assert action_class(union, action) in reported["removed"], request
+
+
+def _rewritten(policies: PolicySet, rng: random.Random) -> PolicySet:
+    """The same permissions written differently: Action and Resource lists split into one
+    statement each, actions in another case, statements shuffled (and identity statements spread
+    over new documents)."""
+
+    def split(statement: Statement) -> list[Statement]:
+        actions = [(a,) for a in statement.actions] if not statement.not_action else [statement.actions]
+        resources = (
+            [(r,) for r in statement.resources] if not statement.not_resource else [statement.resources]
+        )
+        return [
+            replace(statement, actions=tuple(a.swapcase() for a in action), resources=resource)
+            for action in actions
+            for resource in resources
+        ]
+
+    def layer(given: tuple[Policy, ...], documents: int) -> tuple[Policy, ...]:
+        pieces = [piece for policy in given for statement in policy.statements for piece in split(statement)]
+        rng.shuffle(pieces)
+        spread: list[list[Statement]] = [[] for _ in range(documents)]
+        for index, piece in enumerate(pieces):
+            spread[index % documents].append(piece)
+        return tuple(
+            replace(
+                given[0],
+                source=f"r{i}.json",
+                statements=tuple(replace(s, index=n) for n, s in enumerate(part)),
+            )
+            for i, part in enumerate(spread)
+            if part
+        )
+
+    session = layer((policies.session,), 1)[0] if policies.session else None
+    control = layer(policies.control, 1) if policies.control else ()
+    return PolicySet(layer(policies.identity, rng.randint(1, 3)), control, session)
+
+
+@SETTINGS
+@given(policy_sets(), st.integers(0, 2**32))
+def test_an_equivalent_rewrite_makes_no_difference(policies, seed):
+    rewritten = _rewritten(policies, random.Random(seed))
+    found = difference(policies, rewritten, names=IceCatalog(), operation_level=operation_level)
+    assert found.added == () and found.removed == ()
