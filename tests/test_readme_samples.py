@@ -18,6 +18,7 @@ KEPT_AS_WRITTEN = {
     "policycheck check --probe --endpoint http://127.0.0.1:8765",
     "policycheck catalog refresh-system-policies sp/ --endpoint http://127.0.0.1:8765   # demo world, auditor's keys",
     "policycheck lint typo.json",
+    "policycheck diff --base HEAD",  # regenerated in a temporary repository by tests/cli/test_diff_cli.py
 }
 """The samples that cannot run from the repository (the emulator, the reader's own files), each
 marked in the README with why; a new sample is generated unless it is added here too."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
+from policycheck.evaluate import scope
 from policycheck.evaluate.actions import ActionNames, CatalogNames, distinct_actions
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget, BudgetExhausted
 from policycheck.evaluate.engine import Compilation, Decision, Evaluator, Match, PolicySet, Request
@@ -138,12 +139,22 @@ class _Direction:
         return None if theirs.allowed else (mine, theirs)
 
     def _readable(self, witness: Request) -> Request:
-        """The witness on resource `*` (as `explain` requests by default) when that is allowed by
-        one side and not the other too: `x`, the shortest resource the search finds, says less."""
+        """The witness on a resource a reader recognises, when that request is allowed by one
+        side and not the other too: `*` (as `explain` requests by default), else a granting
+        statement's own pattern filled in with example values (`acs:oss:cn-hangzhou:
+        1234567890123456:media/example`). The search's shortest resource (`x`, `acs:oss:::media/`)
+        is kept when neither verifies."""
         if self.allowing.operation_level(witness.action):
             return witness  # its resource is the account-scoped ARN, which says where
-        starred = replace(witness, resource="*")
-        return starred if self.verified(starred) is not None else witness
+        decision = self.allowing.evaluate(witness)
+        patterns = [
+            r for m in decision.matched if not m.statement.not_resource for r in m.statement.resources
+        ]
+        for resource in ("*", *dict.fromkeys(map(_example, patterns))):
+            tried = replace(witness, resource=resource)
+            if resource != witness.resource and self.verified(tried) is not None:
+                return tried
+        return witness
 
     def ask(
         self, action: str, steps: int, region: str | None, account: str | None
@@ -166,6 +177,23 @@ class _Direction:
             elif not answer.exhaustive:
                 undecided = undecided or answer.reason.removeprefix("undecided: ")
         return (UNKNOWN, None, undecided) if undecided else ("", None, "")
+
+
+def _example(pattern: str) -> str:
+    """A resource matching `pattern`, with example values: a region and an account id in an
+    ARN's fields, `example` for any other `*`, `x` for `?`.
+
+    >>> _example("acs:oss:*:*:media/*")
+    'acs:oss:cn-hangzhou:1234567890123456:media/example'
+    >>> _example("acs:ecs:cn-*:*:instance/i-??")
+    'acs:ecs:cn-example:1234567890123456:instance/i-xx'
+    """
+    fields = pattern.split(":", 4)
+    if len(fields) == 5 and fields[0] == "acs":
+        fields[2] = scope.EXAMPLES[scope.REGION] if fields[2] == "*" else fields[2]
+        fields[3] = scope.EXAMPLES[scope.ACCOUNT] if fields[3] == "*" else fields[3]
+        pattern = ":".join(fields)
+    return pattern.replace("*", "example").replace("?", "x")
 
 
 def _catalogued_candidates(allowing: PolicySet, names: ActionNames) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from policycheck.evaluate import Evaluator, PolicySet, Request
 from policycheck.load.sources import load_policies
-from tests.conftest import policy, run_cli
+from tests.conftest import REPO, policy, run_cli
 
 WORKER = policy(
     {"Effect": "Allow", "Action": "ice:Get*", "Resource": "*"},
@@ -330,3 +330,27 @@ def test_base_with_an_unknown_revision_exits_2(tmp_path):
     _git(tmp_path, "init", "-q")
     run = run_cli("diff", "--base", "no-such-branch", cwd=tmp_path)
     assert run.code == 2 and "no-such-branch" in run.err and "Traceback" not in run.err
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_readme_s_base_sample_is_real_output(tmp_path):
+    """The README's `diff --base HEAD` sample, run again on the change it describes: the
+    repository's example policies committed, then a new action and a new corporate network."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "policies", repo / "policies", ignore=shutil.ignore_patterns("examples-bad"))
+    shutil.copy(REPO / "policycheck.yaml", repo)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    query = repo / "policies" / "ice-iproduction-query.json"
+    document = json.loads(query.read_text())
+    document["Statement"][0]["Action"] = ["ice:QueryIProductionJob", "ice:SubmitIProductionJob"]
+    query.write_text(json.dumps(document, indent=2) + "\n")
+    network = repo / "policies" / "deny-outside-corporate-network.json"
+    document = json.loads(network.read_text())
+    document["Statement"][0]["Condition"]["NotIpAddress"]["acs:SourceIp"].append("172.16.0.0/12")
+    network.write_text(json.dumps(document, indent=2) + "\n")
+    run = run_cli("diff", "--base", "HEAD", cwd=repo, env={"NO_COLOR": "1"})
+    assert run.code == 1
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"```console\n$ policycheck diff --base HEAD\n{run.out}```\n" in readme
