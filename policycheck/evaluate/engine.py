@@ -423,6 +423,8 @@ class Compilation:
         self._globs: dict[tuple[str, ...], Matcher] = {}
         self._explorations: dict[tuple, Recording] = {}
         self.answers: dict[tuple, object] = {}
+        self.solved: dict[tuple, tuple[int, object]] = {}
+        """Per-key context solutions (possible._Context), with the steps each took."""
 
     def statements(self, policy: Policy, layer: str) -> tuple[_Parts, ...]:
         """The policy's statements compiled for `layer`, once."""
