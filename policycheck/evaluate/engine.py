@@ -139,6 +139,16 @@ class Decision:
     def allowed(self) -> bool:
         return self.decision == ALLOW
 
+    @property
+    def settled(self) -> bool:
+        """An implicit deny that no context can turn into an allow: the layer that denied has
+        no Allow statement for this action and resource at all, conditions aside, and nothing
+        waits on an unknown region or account. ("Could it be allowed?" need not be asked.)"""
+        if self.decision != IMPLICIT_DENY or self._pending or self.missing_scope:
+            return False
+        layer = self.denied_by_layer
+        return not any(not s.deny and s.match.layer == layer for s in self._applicable)
+
     @cached_property
     def conditions(self) -> tuple[ConditionResult, ...]:
         results = []

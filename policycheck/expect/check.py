@@ -27,7 +27,16 @@ from typing import Protocol
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
 from policycheck.config import CheckSpec, Expectation
-from policycheck.evaluate import Evaluator, Match, PolicySet, Possibility, Request, could_allow, scope
+from policycheck.evaluate import (
+    Decision,
+    Evaluator,
+    Match,
+    PolicySet,
+    Possibility,
+    Request,
+    could_allow,
+    scope,
+)
 from policycheck.evaluate.budget import DEFAULT_STEPS, Budget
 from policycheck.evaluate.engine import Compilation
 from policycheck.evaluate.escalation import IMPOSSIBLE, POSSIBLE, UNDECIDED, Escalation, find_escalations
@@ -223,6 +232,8 @@ def check_allow(
             statements=decision.matched,
             **base,
         )
+    if decision.settled:
+        return _not_allowed(evaluator, principal, decision, action, base)
     possibility = could_allow(
         evaluator,
         action,
@@ -258,6 +269,13 @@ def check_allow(
             witness=witness,
             **base,
         )
+    return _not_allowed(evaluator, principal, decision, action, base)
+
+
+def _not_allowed(
+    evaluator: Evaluator, principal: ResolvedPrincipal, decision: Decision, action: str, base: dict
+) -> CheckResult:
+    """An allow expectation that no context makes hold: unknown, or violated and why."""
     if principal.unknowns:
         return CheckResult(
             status=UNKNOWN,
@@ -517,6 +535,7 @@ def run_check(
             warnings.extend(f"{where}: {problem}" for problem in unknown_keys(expectation.context))
     compilation = Compilation()  # each policy compiled once, whichever principals carry it
     evaluator, evaluated = None, None
+    answers: dict[tuple, CheckResult] = {}
     results = []
     for expectation in spec.expectations:
         if expectation.principal not in principals:
@@ -536,8 +555,25 @@ def run_check(
         if warning is not None:
             warnings.append(warning)
         decide = check_allow if expectation.effect == "allow" else check_deny
+        context = tuple(expectation.context.items()) if expectation.context is not None else None
+        where = (principal.spec.region, principal.spec.account)
+        alike = (decide, expectation.resource, context, expectation.conditional_ok, *where)
         for action in expand(spec, expectation):
-            results.append(decide(evaluator, principal, expectation, action, steps))
+            if principal.unknowns or patterns.has_wildcard(action):
+                results.append(decide(evaluator, principal, expectation, action, steps))
+                continue
+            # What decides the answer: the statements for the action (by identity) and the
+            # question. Thousands of principals share them (none, or only the control
+            # policies' for most actions), so each distinct question is worked out once.
+            key = (evaluator.action_key(action), evaluator.required, action, *alike)
+            found = answers.get(key)
+            if found is None:
+                if len(answers) >= Compilation.ANSWER_LIMIT:
+                    answers.clear()
+                found = answers[key] = decide(evaluator, principal, expectation, action, steps)
+            if found.expectation is not expectation:
+                found = replace(found, expectation=expectation)
+            results.append(found)
     return CheckReport(
         spec,
         principals,

@@ -154,3 +154,30 @@ def test_answers_are_reused_between_principals_with_the_same_statements(tmp_path
     answer = could_allow(first, "ice:GetMediaInfo")
     assert could_allow(second, "ice:GetMediaInfo") is answer
     assert could_allow(Evaluator(report.principals["p0"].policies), "ice:GetMediaInfo") is not answer
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_settled_decision_cannot_be_allowed_in_any_context(tmp_path, seed):
+    """`check` skips "could it be allowed?" after a settled implicit deny: that answer is no."""
+    from policycheck.evaluate import Request, could_allow
+    from policycheck.evaluate.keys import single_valued
+
+    config = load_config(generated(tmp_path, seed))
+    report = run_check(read_spec(config), config.lint)
+    settled = unsettled = 0
+    for principal in report.principals.values():
+        evaluator = Evaluator(principal.policies)
+        region, account = principal.spec.region, principal.spec.account
+        for action in (a for a in ACTIONS if "*" not in a):
+            for resource in ("*", "acs:ram::123456789012:user/team-1", "acs:ram::210987654321:user/x"):
+                decision = evaluator.evaluate(Request(action, resource, {}, region, account))
+                possible = could_allow(
+                    evaluator, action, resource, {}, any_resource=False, any_context=True,
+                    single_valued=single_valued, region=region, account=account,
+                ).possible  # fmt: skip
+                if decision.settled:
+                    settled += 1
+                    assert not possible and not decision.allowed, (action, resource, principal.spec.name)
+                elif not decision.allowed:
+                    unsettled += 1
+    assert settled > 50 and unsettled > 10, (settled, unsettled)
