@@ -32,7 +32,7 @@ from policycheck.evaluate.budget import DEFAULT_STEPS, Budget, BudgetExhausted
 from policycheck.evaluate.engine import Compilation, Decision, Evaluator, Match, PolicySet, Request
 from policycheck.evaluate.keys import single_valued
 from policycheck.evaluate.possible import could_allow
-from policycheck.model import Policy, format_path
+from policycheck.model import Policy, Statement, format_path
 from policycheck.patterns import fold, has_wildcard
 
 PROVED, UNKNOWN = "proved", "unknown"
@@ -71,10 +71,26 @@ class Difference:
     removed: tuple[Change, ...]
 
 
-def _flipped(policy: Policy, effect: str) -> Policy:
-    """The policy's statements of `effect`, with the other effect: the same applicability."""
+def _shape(statement: Statement) -> Hashable:
+    """What decides where a statement applies, order and spelling aside: two statements of one
+    shape apply to exactly the same requests (actions match case-insensitively, lists are sets)."""
+    conditions = frozenset((c.operator, fold(c.key), frozenset(c.values)) for c in statement.conditions)
+    return (
+        frozenset(map(fold, statement.actions)),
+        statement.not_action,
+        frozenset(statement.resources),
+        statement.not_resource,
+        conditions,
+    )
+
+
+def _flipped(policy: Policy, effect: str, skipped: frozenset | set = frozenset()) -> Policy:
+    """The policy's statements of `effect` (but those of a `skipped` shape), with the other
+    effect: they apply to the same requests."""
     other = "Deny" if effect == "Allow" else "Allow"
-    kept = tuple(replace(s, effect=other) for s in policy.statements if s.effect == effect)
+    kept = tuple(
+        replace(s, effect=other) for s in policy.statements if s.effect == effect and _shape(s) not in skipped
+    )
     return replace(policy, statements=kept)
 
 
@@ -126,9 +142,19 @@ class _Direction:
         for layer in self.other.required:
             dodged = tuple(_flipped(p, "Allow") for p in layers[layer])
             self.questions.append(build(replace(allowing, identity=(*allowing.identity, *dodged))))
-        denies = tuple(_flipped(p, "Deny") for p in _every_policy(other))
+        # A Deny of `other` that `allowing` has too (any layer: a Deny applies in every one)
+        # never applies where `allowing` allows; leaving it out of the guard changes no answer
+        # and spares the search the product of every unchanged Deny's resources.
+        kept = {_shape(s) for p in _every_policy(allowing) for s in p.statements if s.effect == "Deny"}
+        denies = tuple(_flipped(p, "Deny", kept) for p in _every_policy(other))
         if any(p.statements for p in denies):
             self.questions.append(build(allowing, tuple(p for p in denies if p.statements)))
+
+    def unchanged(self, action: str) -> bool:
+        """Whether both sides decide every request for `action` alike, read from the statements
+        alone: the same layers, and in each the same statements (by shape) apply to it. Most
+        actions of a change are so, and need no question at all."""
+        return _applying(self.allowing, action) == _applying(self.other, action)
 
     def verified(self, request: Request) -> tuple[Decision, Decision] | None:
         """Both sides' decisions when `request` is allowed by one and not the other, else None."""
@@ -177,6 +203,16 @@ class _Direction:
             elif not answer.exhaustive:
                 undecided = undecided or answer.reason.removeprefix("undecided: ")
         return (UNKNOWN, None, undecided) if undecided else ("", None, "")
+
+
+def _applying(evaluator: Evaluator, action: str) -> Hashable:
+    """The layers an evaluator requires, and the shapes of its statements that apply to
+    `action` by their Action part: each Allow with its layer, the Denies together (a Deny
+    applies in every layer)."""
+    found = evaluator.statements_for_action(action)
+    allows = frozenset((s.layer, _shape(s.match.statement)) for s in found if not s.deny)
+    denies = frozenset(_shape(s.match.statement) for s in found if s.deny)
+    return evaluator.required, allows, denies
 
 
 def _example(pattern: str) -> str:
@@ -286,6 +322,8 @@ def new_access(
     groups = [(members, False) for members in classes.values()]
     groups += [([action], fold(action) not in named) for action in outside]
     for group, (members, made_up) in enumerate(groups, start=1):
+        if direction.unchanged(members[0]):
+            continue
         status, witness, why = direction.ask(members[0], steps, region, account)
         if not status:
             continue
