@@ -317,7 +317,7 @@ def find_escalations(
             built.append(evaluator())
         return built[0]
 
-    unnamed: list[list[str]] = []
+    unnamed: list[tuple[list[str], str]] = []  # the patterns written, and a name none writes
 
     def shapes_of(step: Step) -> list[str]:
         if step.scope != UNNAMED:
@@ -327,9 +327,10 @@ def find_escalations(
                 written = [r for s in alone.statements for r in s.resources]
             else:
                 written = [r for s in evaluator_once().statements for r in s.match.statement.resources]
-            unnamed.append([*written, *((f"acs:ram::{account}:",) if account else ())])
-        written = unnamed[0]
-        return _unnamed_resources(step.resource, written, unnamed_name(written))
+            written += [f"acs:ram::{account}:"] if account else []
+            unnamed.append((written, unnamed_name(written)))  # once: an automaton over them all
+        written, name = unnamed[0]
+        return _unnamed_resources(step.resource, written, name)
 
     # Actions that the same statements apply to (same service, same per-operation reading) get
     # the same answer for the same shape: ram:* makes one question of ten.
