@@ -354,3 +354,24 @@ def test_the_readme_s_base_sample_is_real_output(tmp_path):
     assert run.code == 1
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"```console\n$ policycheck diff --base HEAD\n{run.out}```\n" in readme
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_base_reads_terraform_files_at_the_revision(tmp_path):
+    """A principal declared by Terraform (.tf as written) is compared too: its policies at the
+    revision come from the revision's main.tf."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "tests" / "data" / "terraform-config", repo)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    main_tf = repo / "main.tf"
+    main_tf.write_text(main_tf.read_text().replace('"ice:QueryIProductionJob"', '"ice:Query*"'))
+    run = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
+    assert run.code == 1, run.err
+    payload = run.json()
+    actions = {entry["action"] for entry in payload["added"]}
+    assert "ice:QueryMediaCensorJobDetail" in actions and "ice:QueryIProductionJob" not in actions
+    assert {entry["principal"] for entry in payload["added"]} == {"media-worker"}
+    assert {entry["statements"][0]["file"] for entry in payload["added"]} == {"main.tf"}
+    assert payload["removed"] == []
