@@ -375,3 +375,14 @@ def test_base_reads_terraform_files_at_the_revision(tmp_path):
     assert {entry["principal"] for entry in payload["added"]} == {"media-worker"}
     assert {entry["statements"][0]["file"] for entry in payload["added"]} == {"main.tf"}
     assert payload["removed"] == []
+
+
+def test_undecided_lines_say_which_way(tmp_path):
+    (tmp_path / "base.json").write_text(json.dumps(WORKER))
+    (tmp_path / "head.json").write_text(json.dumps(edited(WORKER, 0, Action="ice:Get*Job")))
+    run = run_cli("diff", "base.json", "head.json", "--budget", "2", cwd=tmp_path)
+    lines = run.out.splitlines()
+    assert run.code == 1
+    assert any(line.startswith("? ") and "may no longer be allowed: not decided" in line for line in lines)
+    assert any(line.startswith("? ") and "may be newly allowed: not decided" in line for line in lines)
+    assert lines[-1].endswith(": new access (undecided counts as new).")
