@@ -423,6 +423,8 @@ class Compilation:
         self._globs: dict[tuple[str, ...], Matcher] = {}
         self._explorations: dict[tuple, Recording] = {}
         self.answers: dict[tuple, object] = {}
+        self.solved: dict[tuple, tuple[int, object]] = {}
+        """Per-key context solutions (possible._Context), with the steps each took."""
 
     def statements(self, policy: Policy, layer: str) -> tuple[_Parts, ...]:
         """The policy's statements compiled for `layer`, once."""
@@ -514,6 +516,7 @@ class Evaluator:
         self.statements = tuple(compiled)
         self._index = _ActionIndex(self.statements, self.compilation.globs)
         self._plans: dict[str, _ActionPlan] = {}
+        self._keys: dict[str, tuple[int, ...]] = {}
 
     def _plan(self, action: str) -> _ActionPlan:
         folded = fold(action)
@@ -549,8 +552,18 @@ class Evaluator:
     def action_key(self, action: str) -> tuple[int, ...]:
         """Which compiled statements (of this Evaluator's Compilation) apply to the action, by
         identity: everything a question about one action reads of the policies, so Evaluators of
-        one Compilation with equal keys (and equal `required`) answer it alike."""
-        return self._plan(action).key
+        one Compilation with equal keys (and equal `required`) answer it alike. Without building
+        the action's plan: `check` asks it of every check and decides only the new questions."""
+        folded = fold(action)
+        plan = self._plans.get(folded)
+        if plan is not None:
+            return plan.key
+        key = self._keys.get(folded)
+        if key is None:
+            if len(self._keys) >= _CACHE_LIMIT:
+                self._keys.clear()
+            key = self._keys[folded] = tuple(id(s.match) for s in self._index.lookup(folded))
+        return key
 
     def evaluate(self, request: Request) -> Decision:
         """Decide a request: allow, explicit_deny or implicit_deny, with the evidence."""

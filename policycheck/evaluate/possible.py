@@ -62,6 +62,9 @@ class Possibility:
 _FREE = object()
 
 
+KEPT_SOLUTIONS = 1 << 14
+"""Per-key solutions a Compilation keeps before starting afresh (bounds memory)."""
+
 SingleValued = Callable[[str], bool]
 """Whether a (folded) condition key carries at most one value in a request."""
 
@@ -85,6 +88,7 @@ class _Context:
         single_valued: SingleValued,
         budget: Budget,
         memo: dict[tuple[frozenset[Literal], bool], KeyAnswer],
+        solved: dict[tuple, tuple[int, KeyAnswer]] | None = None,
     ) -> None:
         self.given = given
         self.original = original
@@ -92,6 +96,7 @@ class _Context:
         self.single_valued = single_valued
         self.budget = budget
         self.memo = memo
+        self.solved = solved if solved is not None else {}
 
     def pinned(self, key: str):
         if key in self.given:
@@ -103,9 +108,27 @@ class _Context:
         single = self.single_valued(key)
         cached = self.memo.get((literals, single))
         if cached is None:
-            cached = solve_key(literals, single, self.budget, _value_family(key))
+            cached = self._solved(literals, single, _value_family(key))
             self.memo[(literals, single)] = cached
         return cached
+
+    def _solved(self, literals: frozenset[Literal], single: bool, family: str | None) -> KeyAnswer:
+        """solve_key, once per distinct set of conditions across questions (`check` asks the
+        same conditions of thousands of principals): a kept answer spends the steps it took, so
+        every question's budget runs out where it would have (solving never reads the budget
+        left, only spends it)."""
+        key = (literals, single, family)
+        kept = self.solved.get(key)
+        if kept is not None:
+            steps, answer = kept
+            self.budget.spend(steps)
+            return answer
+        before = self.budget.used
+        answer = solve_key(literals, single, self.budget, family)
+        if len(self.solved) >= KEPT_SOLUTIONS:
+            self.solved.clear()
+        self.solved[key] = (self.budget.used - before, answer)
+        return answer
 
 
 def _shown(values: tuple[str, ...]) -> str:
@@ -616,7 +639,13 @@ class _Question:
                 for chosen in itertools.product(*per_layer):
                     budget.spend()
                     problem = _Context(
-                        given, self.context, not any_context, self.single_valued, budget, self.memo
+                        given,
+                        self.context,
+                        not any_context,
+                        self.single_valued,
+                        budget,
+                        self.memo,
+                        evaluator.compilation.solved,
                     )
                     status, found_context, why = _solve_context(chosen, applying_denies, problem)
                     if status == SAT:

@@ -81,6 +81,24 @@ class CheckResult:
     missing_scope: tuple[str, ...] = ()
     """For near misses: the fields (region, account) the request left unknown."""
 
+    def of(self, expectation: Expectation) -> CheckResult:
+        """The same outcome for another expectation asking the same question (run_check); by
+        hand, as dataclasses.replace is a third of the cost of a reused answer."""
+        return CheckResult(
+            expectation,
+            self.action,
+            self.resource,
+            self.status,
+            self.passed,
+            self.reason,
+            self.statements,
+            self.witness,
+            self.missing_context,
+            self.near_misses,
+            self.decided_resource,
+            self.missing_scope,
+        )
+
 
 @dataclass(frozen=True)
 class CheckReport(JudgedFindings):
@@ -571,9 +589,7 @@ def run_check(
                 if len(answers) >= Compilation.ANSWER_LIMIT:
                     answers.clear()
                 found = answers[key] = decide(evaluator, principal, expectation, action, steps)
-            if found.expectation is not expectation:
-                found = replace(found, expectation=expectation)
-            results.append(found)
+            results.append(found if found.expectation is expectation else found.of(expectation))
     return CheckReport(
         spec,
         principals,

@@ -348,3 +348,36 @@ def test_for_any_value_allow_needs_one_matching_value_among_several():
     )
     answer = check(ev, "ecs:CreateInstance")
     assert answer.possible and answer.witness.context == {"acs:TagKeys": ("owner",)}
+
+
+def test_a_kept_context_solution_spends_the_steps_it_took():
+    """Solutions per set of conditions are kept across questions (Compilation.solved): an answer
+    read from there is the one solving gives, and spends the same budget, so a question runs
+    out of budget exactly where it would have without it."""
+    from policycheck.evaluate import Evaluator, PolicySet
+    from policycheck.evaluate.engine import Compilation
+
+    guarded = statement(
+        action="ram:GetUser",
+        resource="acs:ram::*:user/*",
+        condition={"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}, "StringLike": {"acs:UserAgent": "*tool*"}},
+    )
+    # the same conditions in two documents: the second question reads other statements (no
+    # kept answer for the question), but the same conditions (a kept solution)
+    first = policy(guarded, source="a.json")
+    second = policy(guarded, statement(action="oss:GetObject"), source="b.json")
+
+    def asked(ev, steps=2_000_000):
+        budget = Budget(steps)
+        return could_allow(ev, "ram:GetUser", budget=budget), budget.used
+
+    shared = Compilation()
+    fresh, fresh_used = asked(Evaluator(PolicySet(identity=(second,))))
+    asked(Evaluator(PolicySet(identity=(first,)), compilation=shared))
+    assert shared.solved
+    kept, kept_used = asked(Evaluator(PolicySet(identity=(second,)), compilation=shared))
+    assert kept == fresh and kept.possible and kept_used == fresh_used
+    short, _ = asked(Evaluator(PolicySet(identity=(second,)), compilation=shared), fresh_used - 1)
+    assert not short.possible and not short.exhaustive
+    enough, _ = asked(Evaluator(PolicySet(identity=(second,)), compilation=shared), fresh_used)
+    assert enough == fresh
