@@ -169,6 +169,21 @@ def _relabelled(policies: PolicySet, folder: str, label: str) -> PolicySet:
     )
 
 
+def _at_revision(problem: UserError, folder: str, revision: str) -> UserError:
+    """A problem with the revision's files, said about `REVISION:path`, not the temporary copy."""
+    prefixes = sorted({folder + os.sep, os.path.relpath(folder) + os.sep}, key=len, reverse=True)
+
+    def shown(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix, f"{revision}:")
+        return text
+
+    message = shown(str(problem))
+    if message == str(problem):
+        message = f"at {revision}: {message}"  # it names no file: say where
+    return type(problem)(message, tuple(map(shown, problem.details)))
+
+
 def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
     import tempfile
 
@@ -191,7 +206,10 @@ def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
         export_tree(top, commit, folder, exported, timeout=60.0)
         base_config = os.path.join(exported, folder, os.path.basename(config_path))
         if os.path.isfile(base_config):
-            base = _principals(base_config, (exported, f"{args.base}:"))
+            try:
+                base = _principals(base_config, (exported, f"{args.base}:"))
+            except UserError as problem:
+                raise _at_revision(problem, exported, args.base) from None
         else:
             base = {}
             notes.append(

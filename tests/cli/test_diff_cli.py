@@ -386,3 +386,19 @@ def test_undecided_lines_say_which_way(tmp_path):
     assert any(line.startswith("? ") and "may no longer be allowed: not decided" in line for line in lines)
     assert any(line.startswith("? ") and "may be newly allowed: not decided" in line for line in lines)
     assert lines[-1].endswith(": new access (undecided counts as new).")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_broken_configuration_at_the_revision_is_named_there(tmp_path):
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "a.json").write_text(json.dumps(WORKER))
+    (tmp_path / "policycheck.yaml").write_text(
+        "policies: [policies/]\nprincipals:\n  w: {identity: [missing]}\n"
+    )
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "policycheck.yaml").write_text("policies: [policies/]\nprincipals:\n  w: {identity: [a]}\n")
+    run = run_cli("diff", "--base", "HEAD", cwd=tmp_path)
+    assert run.code == 2 and run.err.startswith("policycheck: error: HEAD:policycheck.yaml:3:")
+    assert "policycheck-base-" not in run.err and "Traceback" not in run.err
