@@ -189,6 +189,7 @@ def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
 
     from policycheck.config import find_config
     from policycheck.diff import DiffReport, compare
+    from policycheck.load import POLICY_SUFFIXES
     from policycheck.load.git import export_tree, repository_top, resolve_revision
 
     config_path = find_config(args.config)
@@ -203,7 +204,7 @@ def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="policycheck-base-") as temporary:
         exported = os.path.realpath(temporary)
-        export_tree(top, commit, folder, exported, timeout=60.0)
+        export_tree(top, commit, folder, exported, suffixes=(*POLICY_SUFFIXES, ".tf"))
         base_config = os.path.join(exported, folder, os.path.basename(config_path))
         if os.path.isfile(base_config):
             try:
