@@ -7,8 +7,8 @@ counts, and turns added access into findings at the HEAD statements that grant i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from policycheck.evaluate.budget import DEFAULT_STEPS
@@ -146,3 +146,31 @@ def compare(
         added = (*added, Change("*", UNKNOWN, None, (), "", why, group=-1))
     sources = tuple(dict.fromkeys(p.source for p in head.policies.identity))
     return PrincipalDiff(name, added, found.removed, sources)
+
+
+def _identity(side: Side | None) -> Hashable:
+    """What a principal's difference depends on, by the identity of its documents (a library
+    hands every principal that names a document the same Policy)."""
+    if side is None:
+        return None
+    policies = side.policies
+    layers = (policies.identity, policies.control, (policies.session,))
+    return (tuple(tuple(map(id, layer)) for layer in layers), side.region, side.account, side.unknowns)
+
+
+def compare_principals(
+    pairs: Mapping[str, tuple[Side | None, Side | None]],
+    steps: int = DEFAULT_STEPS,
+    region: str | None = None,
+    account: str | None = None,
+) -> tuple[PrincipalDiff, ...]:
+    """compare() for every principal (name: (base, head)); principals that carry the same
+    documents on both sides are worked out once."""
+    done: dict[Hashable, PrincipalDiff] = {}
+    out = []
+    for name, (base, head) in pairs.items():
+        key = (_identity(base), _identity(head))
+        if key not in done:
+            done[key] = compare(name, base, head, steps, region, account)
+        out.append(replace(done[key], name=name))
+    return tuple(out)

@@ -160,4 +160,43 @@ def test_a_hostile_input_is_data_not_a_command(workspace):
     code, log, _ = run_action(workspace, paths='"; touch pwned; echo "', format="github")
     assert code == 2 and not (copy / "pwned").exists()
     code, log, _ = run_action(workspace, command="rm -rf /")
-    assert code == 2 and "command must be lint or check" in log
+    assert code == 2 and "command must be lint, check or diff" in log
+
+
+def test_diff_annotates_the_access_a_change_adds(workspace):
+    """diff against a revision of a repository in the workspace (its own git repository, so the
+    copy of policycheck's tree stays as it was for the other tests)."""
+    copy, _ = workspace
+    demo = copy / "diffdemo"
+    try:
+        (demo / "policies").mkdir(parents=True)
+        worker = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:Get*", "Resource": "*"}]}
+        (demo / "policies" / "worker.json").write_text(json.dumps(worker, indent=2))
+        (demo / "policycheck.yaml").write_text(
+            "policies: [policies/]\nprincipals:\n  w: {identity: [worker]}\n"
+        )
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+            subprocess.run(
+                ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                cwd=demo,
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+        config = "diffdemo/policycheck.yaml"
+        code, log, outputs = run_action(
+            workspace, command="diff", base="HEAD", config=config, format="github"
+        )
+        assert code == 0 and outputs == {"exit-code": "0"}, log
+        assert "policycheck diff: 0 added, 0 removed, 0 undecided; no new access" in log
+        worker["Statement"][0]["Action"] = ["ice:Get*", "ice:SubmitIProductionJob"]
+        (demo / "policies" / "worker.json").write_text(json.dumps(worker, indent=2))
+        code, log, outputs = run_action(
+            workspace, command="diff", base="HEAD", config=config, format="github"
+        )
+        assert code == 1 and outputs == {"exit-code": "1"}, log
+        assert "file=diffdemo/policies/worker.json,line=4,col=1,title=NEW_ACCESS::w: newly allows" in log
+        code, log, _ = run_action(workspace, command="diff", config=config)
+        assert code == 2 and "diff needs base:" in log
+    finally:
+        shutil.rmtree(demo, ignore_errors=True)

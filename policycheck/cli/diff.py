@@ -147,19 +147,29 @@ def _principals(config_path: str | None, relabel: tuple[str, str] | None = None)
     spec = read_spec(config)
     library = Library(spec, config.lint)
     sides = {}
+    seen: dict[int, tuple[Policy, Policy]] = {}
     for name, principal in sorted(spec.principals.items()):
         resolved = library.resolve(principal)
-        policies = resolved.policies if relabel is None else _relabelled(resolved.policies, *relabel)
+        policies = resolved.policies if relabel is None else _relabelled(resolved.policies, *relabel, seen)
         sides[name] = Side(policies, principal.region, principal.account, resolved.unknowns)
     return sides
 
 
-def _relabelled(policies: PolicySet, folder: str, label: str) -> PolicySet:
+def _relabelled(
+    policies: PolicySet, folder: str, label: str, seen: dict[int, tuple[Policy, Policy]]
+) -> PolicySet:
+    """The policy set with the sources under `folder` shown under `label`; `seen` keeps one
+    relabelled copy per document (beside the document, so its id stays its own), so principals
+    sharing a document still share one Policy."""
+
     def one(policy: Policy) -> Policy:
-        where = os.path.realpath(policy.source)
-        if where.startswith(folder + os.sep):
-            return replace(policy, source=label + os.path.relpath(where, folder).replace(os.sep, "/"))
-        return policy
+        if id(policy) not in seen:
+            where = os.path.realpath(policy.source)
+            found = policy
+            if where.startswith(folder + os.sep):
+                found = replace(policy, source=label + os.path.relpath(where, folder).replace(os.sep, "/"))
+            seen[id(policy)] = (policy, found)
+        return seen[id(policy)][1]
 
     return replace(
         policies,
@@ -169,11 +179,27 @@ def _relabelled(policies: PolicySet, folder: str, label: str) -> PolicySet:
     )
 
 
+def _at_revision(problem: UserError, folder: str, revision: str) -> UserError:
+    """A problem with the revision's files, said about `REVISION:path`, not the temporary copy."""
+    prefixes = sorted({folder + os.sep, os.path.relpath(folder) + os.sep}, key=len, reverse=True)
+
+    def shown(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix, f"{revision}:")
+        return text
+
+    message = shown(str(problem))
+    if message == str(problem):
+        message = f"at {revision}: {message}"  # it names no file: say where
+    return type(problem)(message, tuple(map(shown, problem.details)))
+
+
 def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
     import tempfile
 
     from policycheck.config import find_config
-    from policycheck.diff import DiffReport, compare
+    from policycheck.diff import DiffReport, compare_principals
+    from policycheck.load import POLICY_SUFFIXES
     from policycheck.load.git import export_tree, repository_top, resolve_revision
 
     config_path = find_config(args.config)
@@ -188,10 +214,13 @@ def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="policycheck-base-") as temporary:
         exported = os.path.realpath(temporary)
-        export_tree(top, commit, folder, exported, timeout=60.0)
+        export_tree(top, commit, folder, exported, suffixes=(*POLICY_SUFFIXES, ".tf"))
         base_config = os.path.join(exported, folder, os.path.basename(config_path))
         if os.path.isfile(base_config):
-            base = _principals(base_config, (exported, f"{args.base}:"))
+            try:
+                base = _principals(base_config, (exported, f"{args.base}:"))
+            except UserError as problem:
+                raise _at_revision(problem, exported, args.base) from None
         else:
             base = {}
             notes.append(
@@ -202,8 +231,6 @@ def _against_revision(args: argparse.Namespace, steps: int) -> DiffReport:
     for name in sorted(set(head) - set(base)):
         if base:
             notes.append(f"principal {name} is new: all its access is added")
-    principals = tuple(
-        compare(name, base.get(name), head.get(name), steps, args.region, args.account)
-        for name in sorted(set(base) | set(head))
-    )
+    pairs = {name: (base.get(name), head.get(name)) for name in sorted(set(base) | set(head))}
+    principals = compare_principals(pairs, steps, args.region, args.account)
     return DiffReport(args.base, "working tree", principals, tuple(notes))

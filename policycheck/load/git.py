@@ -60,9 +60,19 @@ def resolve_revision(top: str, revision: str, timeout: float = GIT_TIMEOUT) -> s
     return found.decode("ascii").strip()
 
 
-def export_tree(top: str, commit: str, folder: str, destination: str, timeout: float = GIT_TIMEOUT) -> int:
+def export_tree(
+    top: str,
+    commit: str,
+    folder: str,
+    destination: str,
+    suffixes: tuple[str, ...] = (),
+    timeout: float = GIT_TIMEOUT,
+) -> int:
     """Write the files under `folder` (relative to `top`, "" for all) at `commit` into
-    `destination`, keeping their relative paths; returns how many. Links and submodules are skipped."""
+    `destination`, keeping their relative paths; returns how many. Only names ending in one of
+    `suffixes` (any case; all when empty) are read: a repository's other files are never copied.
+    Links and submodules are skipped."""
+    wanted = tuple(s.lower().encode() for s in suffixes)
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", folder or "."], top, timeout)
     entries = []
     for record in listing.split(b"\0"):
@@ -70,7 +80,11 @@ def export_tree(top: str, commit: str, folder: str, destination: str, timeout: f
             continue
         meta, _, path = record.partition(b"\t")
         mode, kind, object_id = meta.split(b" ")
-        if kind.decode() == _BLOB and mode.decode() != _LINK:
+        if (
+            kind.decode() == _BLOB
+            and mode.decode() != _LINK
+            and (not wanted or path.lower().endswith(wanted))
+        ):
             entries.append((object_id, path))
     if not entries:
         return 0

@@ -16,6 +16,7 @@ from policycheck.report.as_text import plural
 
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
+    from policycheck.diff import DiffReport
     from policycheck.expect.live import CheckOutcome
     from policycheck.lint import LintResult
 
@@ -94,3 +95,14 @@ def audit_report(report: AuditReport, color: bool = False) -> str:
     checked = report.checked.as_findings() if report.checked else []
     findings = report.result.findings + checked
     return _annotations(findings, f"policycheck audit: {_counts(findings)}")
+
+
+def diff_report(report: DiffReport, color: bool = False) -> str:
+    """Each class of added access as an annotation at the HEAD statement that grants it."""
+    summary = report.summary()
+    verdict = "new access" if report.failed else "no new access"
+    return _annotations(
+        report.as_findings(),
+        f"policycheck diff: {summary['added']} added, {summary['removed']} removed, "
+        f"{summary['unknown']} undecided; {verdict}",
+    )

@@ -31,6 +31,8 @@ def cell(text: str) -> str:
 
 def _row(row: Row) -> str:
     kind = {"+": "added", "-": "removed", "?": "undecided (counts as added)"}[row.sign]
+    if row.sign == "?" and row.removed:
+        kind = "undecided removal"
     actions = cell(row.action_text().rstrip(","))
     if len(row.actions) > 1:
         listed = ", ".join(cell(a) for a in row.actions[:LISTED_IN_DETAILS])

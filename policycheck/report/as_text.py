@@ -565,7 +565,8 @@ def diff_report(report: DiffReport, color: bool = False) -> str:
         for row in shown:
             if row.sign == "?":
                 why = printable(row.reason)
-                text = f"? {printable(row.action_text())} may be newly allowed: not decided ({why})"
+                way = "no longer be allowed" if row.removed else "be newly allowed"
+                text = f"? {printable(row.action_text())} may {way}: not decided ({why})"
                 lines.append(paint(text, signs["?"], color))
                 continue
             text = f"{row.sign} {printable(row.action_text())} on {json.dumps(printable(row.resource))}"

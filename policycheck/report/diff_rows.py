@@ -18,7 +18,8 @@ NAMED = 3
 
 @dataclass(frozen=True)
 class Row:
-    """`sign`: + added, - removed, ? added access that could not be ruled out."""
+    """`sign`: + added, - removed, ? not decided (`removed` tells which way: access that may be
+    new, which counts as added, or access that may be gone)."""
 
     sign: str
     actions: tuple[str, ...]
@@ -28,6 +29,7 @@ class Row:
     other: str
     reason: str
     uncatalogued: bool
+    removed: bool = False
 
     def action_text(self) -> str:
         if len(self.actions) == 1:
@@ -49,6 +51,7 @@ def _row(sign: str, changes: list[Change]) -> Row:
         first.other,
         first.reason,
         first.uncatalogued,
+        sign == "-",
     )
 
 

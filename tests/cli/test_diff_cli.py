@@ -354,3 +354,51 @@ def test_the_readme_s_base_sample_is_real_output(tmp_path):
     assert run.code == 1
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"```console\n$ policycheck diff --base HEAD\n{run.out}```\n" in readme
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_base_reads_terraform_files_at_the_revision(tmp_path):
+    """A principal declared by Terraform (.tf as written) is compared too: its policies at the
+    revision come from the revision's main.tf."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "tests" / "data" / "terraform-config", repo)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    main_tf = repo / "main.tf"
+    main_tf.write_text(main_tf.read_text().replace('"ice:QueryIProductionJob"', '"ice:Query*"'))
+    run = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
+    assert run.code == 1, run.err
+    payload = run.json()
+    actions = {entry["action"] for entry in payload["added"]}
+    assert "ice:QueryMediaCensorJobDetail" in actions and "ice:QueryIProductionJob" not in actions
+    assert {entry["principal"] for entry in payload["added"]} == {"media-worker"}
+    assert {entry["statements"][0]["file"] for entry in payload["added"]} == {"main.tf"}
+    assert payload["removed"] == []
+
+
+def test_undecided_lines_say_which_way(tmp_path):
+    (tmp_path / "base.json").write_text(json.dumps(WORKER))
+    (tmp_path / "head.json").write_text(json.dumps(edited(WORKER, 0, Action="ice:Get*Job")))
+    run = run_cli("diff", "base.json", "head.json", "--budget", "2", cwd=tmp_path)
+    lines = run.out.splitlines()
+    assert run.code == 1
+    assert any(line.startswith("? ") and "may no longer be allowed: not decided" in line for line in lines)
+    assert any(line.startswith("? ") and "may be newly allowed: not decided" in line for line in lines)
+    assert lines[-1].endswith(": new access (undecided counts as new).")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_broken_configuration_at_the_revision_is_named_there(tmp_path):
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "a.json").write_text(json.dumps(WORKER))
+    (tmp_path / "policycheck.yaml").write_text(
+        "policies: [policies/]\nprincipals:\n  w: {identity: [missing]}\n"
+    )
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "policycheck.yaml").write_text("policies: [policies/]\nprincipals:\n  w: {identity: [a]}\n")
+    run = run_cli("diff", "--base", "HEAD", cwd=tmp_path)
+    assert run.code == 2 and run.err.startswith("policycheck: error: HEAD:policycheck.yaml:3:")
+    assert "policycheck-base-" not in run.err and "Traceback" not in run.err

@@ -19,7 +19,7 @@ FORMATS = {
     "check": ("text", "github", "json", "junit", "sarif"),
     "probe": ("text", "json"),
     "audit": ("text", "github", "json", "sarif"),
-    "diff": ("text", "json", "markdown", "sarif"),
+    "diff": ("text", "github", "json", "markdown", "sarif"),
 }
 
 
