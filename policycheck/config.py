@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck import DOCS_URL
 from policycheck.catalog import CatalogExtension
@@ -20,6 +19,9 @@ from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
 from policycheck.load import load_file
 from policycheck.load.document import Document
 from policycheck.schema import validate
+
+if TYPE_CHECKING:
+    from datetime import date
 
 MAX_CONFIG_BYTES = 16 << 20
 """16 MiB: a config lists principals and expectations, far more text than one policy
@@ -86,6 +88,8 @@ def _expiry(document: Document, rule: dict[str, Any], path: tuple, today: date) 
     expires = rule.get("expires")
     if expires is None:
         return None, False
+    from datetime import date
+
     try:
         day = date.fromisoformat(expires)
     except ValueError:
@@ -101,7 +105,10 @@ def _lint_settings(
     today: date | None = None,
     account: str | None = None,
 ) -> LintSettings:
-    today = today or date.today()
+    if today is None:
+        from datetime import date  # here: only a config's lint section needs it (start-up)
+
+        today = date.today()
     ignore = []
     for index, rule in enumerate(section.get("ignore", [])):
         path = ("lint", "ignore", index)
