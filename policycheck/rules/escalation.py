@@ -19,7 +19,6 @@ from policycheck.evaluate.escalation import (
     UNDECIDED,
     Escalation,
     find_escalations,
-    may_grant,
     touches,
 )
 from policycheck.rules import Rule, RuleContext
@@ -38,7 +37,8 @@ def _granting_statement(escalation: Escalation) -> int:
 
 def check_escalation(context: RuleContext) -> None:
     statements = context.policy.statements
-    candidates = [s for s in statements if may_grant(s)]
+    touching = [s for s in statements if touches(s)]
+    candidates = [s for s in touching if s.effect == "Allow"]  # may_grant, without asking twice
     if not candidates:
         return
     from policycheck.evaluate.budget import Budget
@@ -48,7 +48,7 @@ def check_escalation(context: RuleContext) -> None:
     policy = context.policy
     # Statements no capability action can match change no answer: the evaluator leaves them out
     # (compiling their patterns is most of its cost). Their Statement.index stays as written.
-    relevant = replace(policy, statements=tuple(s for s in statements if touches(s)))
+    relevant = replace(policy, statements=tuple(touching))
     found = find_escalations(
         lambda: Evaluator(PolicySet(identity=(relevant,))),
         Budget(),
