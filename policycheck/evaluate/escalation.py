@@ -50,8 +50,8 @@ class Step:
     actions: tuple[str, ...]
     resource: str
     scope: str
-    folded: frozenset[str] = field(compare=False, repr=False)
-    """`actions` folded, as statements' patterns are matched: worked out once, asked per policy."""
+    folded: tuple[str, ...] = field(compare=False, repr=False)
+    """`actions` folded, in order, as statements' patterns are matched: folded once, not per policy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def capabilities() -> tuple[Capability, ...]:
             entry["id"],
             entry["title"],
             tuple(
-                Step(tuple(s["actions"]), s["resource"], s["scope"], frozenset(map(fold, s["actions"])))
+                Step(tuple(s["actions"]), s["resource"], s["scope"], tuple(map(fold, s["actions"])))
                 for s in entry["requires"]
             ),
             entry["source"],
@@ -314,7 +314,7 @@ def _renamed(asked: str, answer: Possibility, action: str) -> Possibility:
 
     Built field by field, not with dataclasses.replace: `ram:*` renames ten answers per policy.
     """
-    from policycheck.evaluate.engine import Request
+    from policycheck.evaluate.engine import Request  # loaded already: answers come from it
     from policycheck.evaluate.possible import Possibility
 
     if asked == action:
@@ -359,8 +359,6 @@ def find_escalations(
     unnamed: list[tuple[list[str], str]] = []  # the patterns written, and a name none writes
 
     def shapes_of(step: Step) -> list[str]:
-        if step.scope != UNNAMED:
-            return [step.resource]
         if not unnamed:
             if alone is not None:
                 written = [r for s in alone.statements for r in s.resources]
@@ -389,10 +387,10 @@ def find_escalations(
             for folded in applies:
                 named_for.setdefault(folded, []).append(statement)
 
-    def ask(action: str, shape: str, any_resource: bool) -> Possibility:
+    def ask(action: str, folded: str, shape: str, any_resource: bool) -> Possibility:
         named: Sequence[Statement] = ()
         if alone is not None:
-            named = named_for.get(fold(action), ())
+            named = named_for.get(folded, ())
             signature: tuple = tuple(s.index for s in named)
         else:
             signature = evaluator_once().action_signature(action)
@@ -429,19 +427,17 @@ def find_escalations(
         asked[key] = (action, answer)
         return answer
 
-    found = []
-    for capability in capabilities() if wanted is None else wanted:
+    def decide(capability: Capability) -> Escalation:
         steps: list[Possibility] = []
         status, reason = POSSIBLE, ""
-        for step in capability.requires:
+        for position, step in enumerate(capability.requires):
             if granted.isdisjoint(step.folded):
-                # No Allow statement names any action of the step: nothing to search.
-                status, reason = IMPOSSIBLE, f"no Allow statement matches {' or '.join(step.actions)}"
-                break
+                return _named_by_no_allow(capability, position)  # nothing to search
             answers = []
-            for action in step.actions:
-                for shape in shapes_of(step):
-                    answers.append(ask(action, shape, step.scope != UNNAMED))
+            shapes = shapes_of(step) if step.scope == UNNAMED else (step.resource,)
+            for action, folded in zip(step.actions, step.folded, strict=True):
+                for shape in shapes:
+                    answers.append(ask(action, folded, shape, step.scope != UNNAMED))
                     if answers[-1].possible:
                         break
                 if answers[-1].possible:
@@ -453,7 +449,23 @@ def find_escalations(
             if undecided:
                 status, reason = UNDECIDED, undecided[0].reason.removeprefix("undecided: ")
                 continue  # a later step may still be impossible, which settles it
-            status, reason = IMPOSSIBLE, "; ".join(dict.fromkeys(a.reason for a in answers))
-            break
-        found.append(Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason))
+            return Escalation(capability, IMPOSSIBLE, (), "; ".join(dict.fromkeys(a.reason for a in answers)))
+        return Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason)
+
+    return [decide(capability) for capability in (capabilities() if wanted is None else wanted)]
+
+
+_NAMED_BY_NO_ALLOW: dict[tuple[str, int], Escalation] = {}
+
+
+def _named_by_no_allow(capability: Capability, position: int) -> Escalation:
+    """The capability is impossible since no Allow statement names an action of this step: the
+    same answer for every policy, made once (most capabilities end here for most policies)."""
+    found = _NAMED_BY_NO_ALLOW.get((capability.id, position))
+    if found is None or found.capability is not capability:
+        step = capability.requires[position]
+        found = Escalation(
+            capability, IMPOSSIBLE, (), f"no Allow statement matches {' or '.join(step.actions)}"
+        )
+        _NAMED_BY_NO_ALLOW[(capability.id, position)] = found
     return found
