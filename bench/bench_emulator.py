@@ -10,6 +10,7 @@ Loopback only; bounded by --requests and --seconds, whichever ends first.
     .venv/bin/python bench/bench_emulator.py --baseline       # the same client, a do-nothing server
     .venv/bin/python bench/bench_emulator.py --json           # one JSON line (bench/run.py)
     .venv/bin/python bench/bench_emulator.py --source /tmp/old  # the server from another tree
+    .venv/bin/python bench/bench_emulator.py --client light   # a client that costs the server's CPU little
 
 Prints one table: requests, errors, requests/second, latency p50/p99/max, and the emulator
 process's CPU time per request (client and server share the machine). No thresholds here:
@@ -20,6 +21,11 @@ place of the emulator (no signature check, no authorization, no database: a fixe
 QueryIProductionJob answer), so `emulator / baseline` is the share of the client's ceiling on
 this machine that the emulator's own work leaves. The server's peak memory comes from wait4.
 
+--client light signs v1 requests itself (HMAC-SHA1 over the sorted, percent-encoded
+parameters, as sdk-core does) and sends them over one keep-alive http.client connection per
+thread: about a tenth of the SDK's CPU per call, so the server's own cost decides more of the
+throughput than it can with the SDK clients on the same cores.
+
 --source DIR runs the server from another source tree (e.g. `git archive` of an older
 commit), so bench/run.py can measure a change before and after in the same run.
 """
@@ -27,6 +33,10 @@ commit), so bench/run.py can measure a change before and after in the same run.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
+import http.client
 import json
 import os
 import resource
@@ -36,7 +46,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from common import emit
 
@@ -122,11 +135,68 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
 
 
-def drive(host: str, key: tuple[str, str], requests: int, concurrency: int, seconds: float) -> dict:
+def _encode(text: str) -> str:
+    return quote(text, safe="-_.~")
+
+
+def light_caller(host: str, key: tuple[str, str]) -> Callable[[], str | None]:
+    """One keep-alive connection; each call a freshly signed v1 QueryIProductionJob (POST, query
+    parameters, as sdk-core sends it). Returns None or the error code."""
+    connection = http.client.HTTPConnection(host, timeout=30)
+
+    def call() -> str | None:
+        params = {
+            "Action": "QueryIProductionJob",
+            "Version": "2020-11-09",
+            "Format": "JSON",
+            "RegionId": "cn-shanghai",
+            "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureType": "",
+            "SignatureVersion": "1.0",
+            "SignatureNonce": uuid.uuid4().hex,
+            "AccessKeyId": key[0],
+            "JobId": DEMO_JOB,
+        }
+        canonical = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items()))
+        to_sign = f"POST&%2F&{_encode(canonical)}"
+        digest = hmac.new(f"{key[1]}&".encode(), to_sign.encode(), hashlib.sha1).digest()
+        params["Signature"] = base64.b64encode(digest).decode()
+        connection.request("POST", "/?" + urlencode(params), headers={"Host": host})
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        return None if body.get("Status") == "Success" else str(body.get("Code", "unexpected body"))
+
+    return call
+
+
+def sdk_caller(host: str, key: tuple[str, str]) -> Callable[[], str | None]:
+    """One aliyun-python-sdk-core client, as users call; returns None or the error code."""
     from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
     from aliyunsdkcore.client import AcsClient
     from aliyunsdkcore.request import CommonRequest
 
+    client = AcsClient(key[0], key[1], "cn-shanghai", auto_retry=False, proxy={"http": None, "https": None})
+
+    def call() -> str | None:
+        request = CommonRequest(domain=host, version="2020-11-09", action_name="QueryIProductionJob")
+        request.set_method("POST")
+        request.add_query_param("JobId", DEMO_JOB)
+        try:
+            body = json.loads(client.do_action_with_exception(request))
+        except (ClientException, ServerException) as error:
+            return error.get_error_code()
+        return None if body.get("Status") == "Success" else "unexpected body"
+
+    return call
+
+
+CLIENTS = {"sdk": sdk_caller, "light": light_caller}
+
+
+def drive(
+    host: str, key: tuple[str, str], requests: int, concurrency: int, seconds: float, client: str = "sdk"
+) -> dict:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
@@ -142,20 +212,15 @@ def drive(host: str, key: tuple[str, str], requests: int, concurrency: int, seco
             return True
 
     def worker() -> None:
-        client = AcsClient(
-            key[0], key[1], "cn-shanghai", auto_retry=False, proxy={"http": None, "https": None}
-        )
+        call = CLIENTS[client](host, key)
         mine: list[float] = []
         while take():
-            request = CommonRequest(domain=host, version="2020-11-09", action_name="QueryIProductionJob")
-            request.set_method("POST")
-            request.add_query_param("JobId", DEMO_JOB)
             started = time.perf_counter()
             try:
-                body = json.loads(client.do_action_with_exception(request))
-                failure = None if body.get("Status") == "Success" else "unexpected body"
-            except (ClientException, ServerException) as error:
-                failure = error.get_error_code()
+                failure = call()
+            except (OSError, http.client.HTTPException, ValueError) as error:
+                failure = type(error).__name__
+                call = CLIENTS[client](host, key)  # a fresh connection for the next call
             elapsed = time.perf_counter() - started
             with lock:
                 if failure:
@@ -193,6 +258,9 @@ def main() -> int:
     parser.add_argument("--baseline", action="store_true", help="a do-nothing server instead of the emulator")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--source", metavar="DIR", help="run the server from this source tree")
+    parser.add_argument(
+        "--client", choices=sorted(CLIENTS), default="sdk", help="how calls are made (default sdk)"
+    )
     args = parser.parse_args()
     environment = dict(os.environ)
     if args.source:
@@ -219,7 +287,12 @@ def main() -> int:
             url = first_line(server).split()[-1]
             before = cpu_seconds(server.pid)
             result = drive(
-                url.split("://", 1)[1], KEYS[args.key], args.requests, args.concurrency, args.seconds
+                url.split("://", 1)[1],
+                KEYS[args.key],
+                args.requests,
+                args.concurrency,
+                args.seconds,
+                args.client,
             )
             after = cpu_seconds(server.pid)
         finally:
@@ -233,6 +306,7 @@ def main() -> int:
                 **result,
                 "server": "stub" if args.baseline else "emulator",
                 "source": args.source,
+                "client": args.client,
                 "concurrency": args.concurrency,
                 "server_cpu_ms": server_cpu,
                 "server_peak_mb": round(server_peak, 1),
@@ -241,7 +315,7 @@ def main() -> int:
         return 0
     print(
         f"{'stub server' if args.baseline else 'emulator'}, signed QueryIProductionJob via "
-        f"aliyun-python-sdk-core, key={args.key}, "
+        f"{'aliyun-python-sdk-core' if args.client == 'sdk' else 'a light v1 client'}, key={args.key}, "
         f"concurrency={args.concurrency}, {os.cpu_count()} CPUs"
     )
     server_cpu = "n/a" if server_cpu is None else f"{server_cpu:.2f}"

@@ -6,7 +6,8 @@
 
 Every request to the emulator records its signature nonce (Store.remember_nonce) before it
 is answered; this isolates that step from signing, HTTP and authorization, which share the
-machine's CPU with it in bench_emulator.py. Prints nonces/second and per-call p50/p99.
+machine's CPU with it in bench_emulator.py. Prints nonces/second, the process's CPU time per
+nonce (every thread's, the database's work included) and per-call p50/p99.
 """
 
 from __future__ import annotations
@@ -48,18 +49,19 @@ def main() -> int:
                 latencies.extend(mine)
 
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(args.threads)]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         store.close()
     latencies.sort()
     result = {
         "nonces": len(latencies),
         "threads": args.threads,
         "per_s": len(latencies) / wall,
+        "cpu_us": cpu / len(latencies) * 1e6,
         "p50_ms": latencies[len(latencies) // 2] * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
         "source": args.source,
@@ -69,6 +71,7 @@ def main() -> int:
     else:
         print(
             f"{result['nonces']:,} nonces from {args.threads} threads: {result['per_s']:,.0f}/s, "
+            f"CPU {result['cpu_us']:.0f} us each, "
             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms"
         )
     return 0

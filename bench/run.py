@@ -23,6 +23,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 from common import run_bounded
 
@@ -322,67 +323,112 @@ def source_tree(commit: str, folder: str) -> str:
     return folder
 
 
+EMULATOR_ROUNDS = 5
+"""Rounds of the emulator rows; every round runs each server once, in alternating order."""
+
+
+def _paired(cases: dict[str, list[str]], rounds: int) -> dict[str, list[dict]]:
+    """Each case once per round, the order reversed every other round, so drift in the
+    machine's speed falls on both sides alike."""
+    names = list(cases)
+    results: dict[str, list[dict]] = {name: [] for name in names}
+    for index in range(rounds):
+        for name in names if index % 2 == 0 else reversed(names):
+            results[name].append(run_case(*cases[name]))
+    return results
+
+
+def _versus(name: str, now: list[dict], before: list[dict], client: str) -> Row:
+    """Median throughput now against NONCE_BASELINE's, with every round's ratio and both
+    servers' CPU per request (less at the mercy of the machine's load than throughput)."""
+    rps_now, rps_before = median([r["rps"] for r in now]), median([r["rps"] for r in before])
+    cpu_now = median([r["server_cpu_ms"] for r in now])
+    cpu_before = median([r["server_cpu_ms"] for r in before])
+    p99_now, p99_before = median([r["p99_ms"] for r in now]), median([r["p99_ms"] for r in before])
+    each = ", ".join(f"{n['rps'] / b['rps']:.2f}" for n, b in zip(now, before, strict=True))
+    errors = sum(r["errors"] for r in now) + sum(r["errors"] for r in before)
+    return Row(
+        name,
+        f"{rps_now:,.0f} req/s, p99 {p99_now:.1f} ms, server CPU {cpu_now:.2f} ms/req",
+        f"{NONCE_BASELINE[:7]} {rps_before:,.0f} req/s, p99 {p99_before:.1f} ms, CPU {cpu_before:.2f} ms/req",
+        f"{rps_now / rps_before:.2f}x",
+        "> 1x, 0 errors",
+        mark(rps_now > rps_before and errors == 0),
+        f"{median([r['server_peak_mb'] for r in now]):.0f} MB "
+        f"(before {median([r['server_peak_mb'] for r in before]):.0f} MB)",
+        f"{client}, {now[0]['concurrency']} client threads, {now[0]['requests']:,} signed "
+        f"QueryIProductionJob per run; this tree and commit {NONCE_BASELINE[:7]} (each request "
+        f"committing its nonce in its own write transaction) alternating, {len(now)} rounds, "
+        f"medians; per-round ratios {each}; "
+        f"server CPU {cpu_now / cpu_before:.2f}x; {errors} errors",
+    )
+
+
 def emulator_row(raw: dict) -> list[Row]:
-    """The emulator now and at NONCE_BASELINE, alternating twice; the better of each pair."""
-    arguments = ("--requests", "3000", "--json")
+    """The emulator now against NONCE_BASELINE (and a stub server), paired in alternating rounds."""
+    sdk = ("bench_emulator.py", "--requests", "3000", "--json")
+    light = ("bench_emulator.py", "--client", "light", "--requests", "5000", "--json")
     with tempfile.TemporaryDirectory(prefix="bench-emulator-before-") as folder:
         before_tree = source_tree(NONCE_BASELINE, folder)
-        stores = [
-            (
-                run_case("bench_nonces.py", "--json", "--source", before_tree),
-                run_case("bench_nonces.py", "--json"),
-            )
-            for _ in range(3)
-        ]
-        runs = [
-            (
-                run_case("bench_emulator.py", *arguments, "--source", before_tree),
-                run_case("bench_emulator.py", *arguments),
-            )
-            for _ in range(2)
-        ]
-    store_before = raw["nonces_before"] = max((pair[0] for pair in stores), key=lambda r: r["per_s"])
-    store_now = raw["nonces"] = max((pair[1] for pair in stores), key=lambda r: r["per_s"])
-    before = raw["emulator_before"] = max((pair[0] for pair in runs), key=lambda r: r["rps"])
-    emulator = raw["emulator"] = max((pair[1] for pair in runs), key=lambda r: r["rps"])
-    stub = raw["emulator_stub"] = run_case("bench_emulator.py", "--requests", "3000", "--baseline", "--json")
-    ok = emulator["rps"] >= 300 and emulator["errors"] == 0 and emulator["requests"] == 3000
+        stores = _paired(
+            {
+                "before": ["bench_nonces.py", "--json", "--source", before_tree],
+                "now": ["bench_nonces.py", "--json"],
+            },
+            EMULATOR_ROUNDS,
+        )
+        ends = _paired(
+            {"before": [*sdk, "--source", before_tree], "now": list(sdk), "stub": [*sdk, "--baseline"]},
+            EMULATOR_ROUNDS,
+        )
+        lights = _paired({"before": [*light, "--source", before_tree], "now": list(light)}, EMULATOR_ROUNDS)
+    raw["nonces_before"], raw["nonces"] = stores["before"], stores["now"]
+    raw["emulator_before"], raw["emulator"], raw["emulator_stub"] = ends["before"], ends["now"], ends["stub"]
+    raw["emulator_light_before"], raw["emulator_light"] = lights["before"], lights["now"]
+    now, stub = ends["now"], ends["stub"]
+    rps, stub_rps = median([r["rps"] for r in now]), median([r["rps"] for r in stub])
+    errors = sum(r["errors"] for r in now)
+    ok = rps >= 300 and errors == 0 and all(r["requests"] == 3000 for r in now)
+    store_now, store_before = stores["now"], stores["before"]
+    per_s = median([r["per_s"] for r in store_now])
+    per_s_before = median([r["per_s"] for r in store_before])
+    cpu = median([r["cpu_us"] for r in store_now])
+    cpu_before = median([r["cpu_us"] for r in store_before])
     return [
         Row(
             "emulator",
-            f"{emulator['rps']:,.0f} req/s, p50 {emulator['p50_ms']:.1f} ms, p99 {emulator['p99_ms']:.1f} ms",
-            f"stub server {stub['rps']:,.0f} req/s, p50 {stub['p50_ms']:.1f} ms",
-            f"{emulator['rps'] / stub['rps']:.2f}x",
+            f"{rps:,.0f} req/s, p50 {median([r['p50_ms'] for r in now]):.1f} ms, "
+            f"p99 {median([r['p99_ms'] for r in now]):.1f} ms",
+            f"stub server {stub_rps:,.0f} req/s, p50 {median([r['p50_ms'] for r in stub]):.1f} ms",
+            f"{rps / stub_rps:.2f}x",
             ">= 300/s, 0 errors",
             mark(ok),
-            f"{emulator['server_peak_mb']:.0f} MB (server)",
+            f"{median([r['server_peak_mb'] for r in now]):.0f} MB (server)",
             f"signed, authorized QueryIProductionJob through aliyun-python-sdk-core on 127.0.0.1, "
-            f"{emulator['concurrency']} client threads, {emulator['requests']:,} requests, "
-            f"{emulator['errors']} errors; server CPU {emulator['server_cpu_ms']:.2f} ms/request; "
-            "baseline: the same server class with a stub handler",
+            f"{now[0]['concurrency']} client threads, {now[0]['requests']:,} requests per run, "
+            f"{errors} errors; server CPU {median([r['server_cpu_ms'] for r in now]):.2f} ms/request "
+            f"(stub {median([r['server_cpu_ms'] for r in stub]):.2f}); baseline: the same server class "
+            f"with a stub handler; medians of {len(now)} rounds alternating with the rows below",
         ),
-        Row(
-            "emulator vs before nonce writer",
-            f"{emulator['rps']:,.0f} req/s, p99 {emulator['p99_ms']:.1f} ms",
-            f"{NONCE_BASELINE[:7]} {before['rps']:,.0f} req/s, p99 {before['p99_ms']:.1f} ms",
-            f"{emulator['rps'] / before['rps']:.2f}x",
-            "> 1x",
-            mark(emulator["rps"] > before["rps"] and emulator["errors"] == 0),
-            f"{before['server_peak_mb']:.0f} MB (before)",
-            f"the same load on the server of commit {NONCE_BASELINE[:7]} (each request commits its nonce "
-            "under SQLite's write lock) and of this tree (nonces group-committed by one writer); "
-            f"alternating, 2 runs each, the better of each; before: {before['errors']} errors",
-        ),
+        _versus("emulator vs before, SDK clients", now, ends["before"], "aliyun-python-sdk-core clients"),
+        _versus("emulator vs before, light client", lights["now"], lights["before"], "light v1 clients"),
         Row(
             "emulator nonce store",
-            f"{store_now['per_s']:,.0f} nonces/s, p99 {store_now['p99_ms']:.1f} ms",
-            f"{NONCE_BASELINE[:7]} {store_before['per_s']:,.0f}/s, p99 {store_before['p99_ms']:.1f} ms",
-            f"{store_now['per_s'] / store_before['per_s']:.2f}x",
+            f"{per_s:,.0f} nonces/s, CPU {cpu:.0f} us/nonce, "
+            f"p99 {median([r['p99_ms'] for r in store_now]):.1f} ms",
+            f"{NONCE_BASELINE[:7]} {per_s_before:,.0f}/s, CPU {cpu_before:.0f} us/nonce, "
+            f"p99 {median([r['p99_ms'] for r in store_before]):.1f} ms",
+            f"{per_s / per_s_before:.2f}x",
             "> 1x",
-            mark(store_now["per_s"] > store_before["per_s"]),
+            mark(per_s > per_s_before),
             "-",
-            f"bench_nonces.py: Store.remember_nonce alone, {store_now['threads']} threads, "
-            f"{store_now['nonces']:,} fresh nonces; alternating, 3 runs each, the better of each",
+            f"bench_nonces.py: Store.remember_nonce alone, {store_now[0]['threads']} threads, "
+            f"{store_now[0]['nonces']:,} fresh nonces per run; alternating, {len(store_now)} rounds, "
+            "medians; "
+            "per-round ratios "
+            + ", ".join(
+                f"{n['per_s'] / b['per_s']:.2f}" for n, b in zip(store_now, store_before, strict=True)
+            ),
         ),
     ]
 

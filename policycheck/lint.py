@@ -7,14 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from policycheck.comment_waivers import apply_comment_waivers
 from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.lint_outcome import FileOutcome, FileToLint
 from policycheck.load import POLICY_SUFFIXES, is_yaml, load_bytes, load_file, read_bytes, read_stdin
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
-from policycheck.load.waivers import CommentWaiver
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -22,6 +20,7 @@ from policycheck.schema import validate
 if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
     from policycheck.lint_cache import LintCache
+    from policycheck.load.waivers import CommentWaiver
 
 CONFIG_NAME = "policycheck.yaml"
 TERRAFORM_SUFFIX = ".tf"
@@ -437,6 +436,8 @@ def _apply_comment_waivers(
     """Drop the findings `policycheck:ignore` comments waive (comment_waivers.py), once every rule ran."""
     if not any(waivers.values()):
         return
+    from policycheck.comment_waivers import apply_comment_waivers  # here: JSON has no comments
+
     groups = [*(linted.findings for linted in result.files), result.extra]
     kept, reports = apply_comment_waivers(groups, waivers)
     for linted, findings in zip(result.files, kept[:-1], strict=True):

@@ -30,7 +30,6 @@ from typing import Any
 from policycheck import __version__
 from policycheck.findings import Finding
 from policycheck.lint_outcome import FileOutcome
-from policycheck.load.waivers import CommentWaiver
 
 CACHE_FORMAT = 1
 """Bump when the layout of an entry changes."""
@@ -211,10 +210,14 @@ def _encode(outcome: FileOutcome) -> list:
 
 def _decode(raw: list) -> FileOutcome:
     documents, extra, waivers, skipped, template = raw
+    if waivers:  # only YAML and .tf files have them; a JSON-only run never imports the module
+        from policycheck.load.waivers import CommentWaiver
+
+        waivers = tuple(CommentWaiver(*waiver) for waiver in waivers)
     return FileOutcome(
         documents=tuple(tuple(map(_finding, document)) for document in documents),
         extra=tuple(map(_finding, extra)),
-        waivers=tuple(CommentWaiver(*waiver) for waiver in waivers),
+        waivers=tuple(waivers),
         skipped=skipped,
         template=bool(template),
     )

@@ -4,11 +4,13 @@ processes (lint_workers.py) and keeps between runs (lint_cache.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck.findings import Finding
 from policycheck.load.document import Document
-from policycheck.load.waivers import CommentWaiver
+
+if TYPE_CHECKING:
+    from policycheck.load.waivers import CommentWaiver
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,21 @@ def run_cli(
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def modules_loaded_after(code: str, prefixes: tuple[str, ...], cwd: Path = REPO) -> list[str]:
+    """The modules named by `prefixes` that a fresh interpreter has loaded after running `code`
+    (in `cwd`): what a command imports, which is most of what its start-up costs."""
+    listing = f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}\n{listing}"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return eval(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(autouse=True)
 def lint_cache_folder(tmp_path_factory, monkeypatch) -> Path:
     """Every test's lint cache in a temporary folder, never in the repository or a test's tree

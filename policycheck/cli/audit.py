@@ -158,7 +158,8 @@ def _load_expectations(path: str):
     """The spec, lint settings and System policy library of a policycheck.yaml, checked before
     any call is made."""
     from policycheck.catalog.system import library
-    from policycheck.config import load_config, read_spec
+    from policycheck.config import load_config
+    from policycheck.expect.spec import read_spec
 
     config = load_config(path)
     return read_spec(config), config.lint, library(config.system_policies)

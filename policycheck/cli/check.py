@@ -20,9 +20,9 @@ from policycheck.cli import (
 )
 
 if TYPE_CHECKING:
-    from policycheck.config import CheckSpec
     from policycheck.expect.check import CheckReport
     from policycheck.expect.live import CheckOutcome
+    from policycheck.expect.spec import CheckSpec
 
 DESCRIPTION = """\
 Read policycheck.yaml (or --config FILE): the principals, the policies that apply to each, and
@@ -94,10 +94,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policycheck.config import load_config, read_spec
+    from policycheck.config import load_config
     from policycheck.evaluate.budget import DEFAULT_STEPS
     from policycheck.expect.check import run_check
     from policycheck.expect.live import CheckOutcome
+    from policycheck.expect.spec import read_spec
 
     if args.endpoint and not args.probe:
         # Not implied: --probe makes live calls with real credentials, which a flag meant for

@@ -139,9 +139,10 @@ def _between_paths(args: argparse.Namespace, steps: int) -> DiffReport:
 def _principals(config_path: str | None, relabel: tuple[str, str] | None = None) -> dict[str, Side]:
     """Every principal of a policycheck.yaml, resolved as `check` resolves it; with `relabel`
     (folder, label), the sources of documents under folder are shown under label instead."""
-    from policycheck.config import load_config, read_spec
+    from policycheck.config import load_config
     from policycheck.diff import Side
     from policycheck.expect.library import Library
+    from policycheck.expect.spec import read_spec
 
     config = load_config(config_path)
     spec = read_spec(config)

@@ -14,7 +14,7 @@ from policycheck.cloud.credentials import (
     resolve_credentials,
 )
 from policycheck.cloud.probe import AUTH_FAILED, ProbeResult, probe, probe_action
-from policycheck.config import ProbePrincipal, ProbeSpec
+from policycheck.expect.spec import ProbePrincipal, ProbeSpec
 
 
 def credentials_for(probed: ProbePrincipal, environ: Mapping[str, str]) -> Credentials | RoleToAssume:

@@ -412,8 +412,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
 
     def setup(self) -> None:
-        """No Nagle delay: headers and body go out in two writes, and waiting for the client's
-        delayed ACK of the first would add 40 ms to every answer."""
+        """No Nagle delay: an answer is written at once, never held back until the client's
+        delayed ACK of an earlier write (40 ms)."""
         self.timeout = self.server.idle_seconds
         self.served = 0
         super().setup()
@@ -516,9 +516,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-acs-request-id", response.request_id)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # end_headers() would write the head alone and the body after it: one write instead
+        # (one system call, and one release of the GIL, per answer rather than two)
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
 
 def _peer(client_address: Any) -> str:

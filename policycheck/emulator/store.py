@@ -5,16 +5,22 @@ threads: every write runs in a `BEGIN IMMEDIATE` transaction, and primary keys m
 second writer of the same job, token or nonce fail instead of silently winning.
 Connections are pooled: one per concurrently running request, reused afterwards.
 
-Nonces, written by every request, do not take that lock one request at a time (the
-handlers spent ~80% of their time waiting for it): a request claims its nonce in memory,
-then one writer thread commits all waiting nonces in one transaction (group commit) and
-each request is answered only once its nonce is durable, so a replay is refused after a
-restart and by another emulator sharing the database, exactly as before.
+Writes of one process take turns behind a threading lock before they ask SQLite for its
+write lock: a writer that finds SQLite's lock taken sleeps in SQLite's busy handler (1, 2,
+5 ... 100 ms), which is where handlers spent ~80% of their time when every request wrote
+its nonce that way; a threading lock hands over as soon as it is free. SQLite's lock still
+orders this process against other emulators sharing the file.
+
+Nonces, written by every request: a replay within this process is refused from memory;
+a fresh nonce is one autocommit upsert (no transaction of its own, no per-request DELETE:
+expired rows are swept once a minute), committed before the request is answered, so a
+replay is refused after a restart and by another emulator sharing the database.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import queue
 import sqlite3
 import threading
@@ -103,22 +109,23 @@ class Transaction:
         )
 
 
-@dataclass(slots=True)
-class _NonceWrite:
-    """One nonce waiting for the writer; `done` is set once `fresh` (or `error`) is known."""
+NONCE_SWEEP_SECONDS = 60.0
+"""How often (in request time) a scope's expired nonces are deleted from the database."""
 
-    scope: str
-    access_key_id: str
-    nonce: str
-    now: float
-    expires_at: float
-    done: threading.Event
-    fresh: bool = False
-    error: BaseException | None = None
+NONCE_MEMORY = 4096
+"""In-memory nonces kept before the expired ones are dropped (the bound then doubles with the live ones)."""
 
+WRITE_WAIT_SECONDS = 60.0
+"""The longest a write waits for this process's other writes; then the request is refused (503)."""
 
-NONCE_BATCH = 512
-"""The most nonces one commit writes; more wait for the next one."""
+_UPSERT_NONCE = (
+    "INSERT INTO signature_nonces VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (scope, access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at"
+    " WHERE signature_nonces.expires_at < ?"
+)
+"""A new nonce, or an expired row taken over: one changed row. A live nonce: none."""
+
+_SWEEP_NONCES = "DELETE FROM signature_nonces WHERE scope = ? AND expires_at < ?"
 
 
 class Store:
@@ -129,14 +136,17 @@ class Store:
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
+        """Held by this process's one writer at a time (see the module docstring)."""
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
         self._claimed: dict[tuple[str, str, str], float] = {}
         """Nonces this process accepted, with their expiry: a replay is refused without SQLite."""
+        self._memory_bound = NONCE_MEMORY
         self._claims = threading.Lock()
-        self._pending: queue.SimpleQueue[_NonceWrite | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._nonce_db: sqlite3.Connection | None = None
+        self._next_sweep: dict[str, float] = {}
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -159,10 +169,20 @@ class Store:
             self._idle.put(db)
 
     @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's write turn; ServiceUnavailable after WRITE_WAIT_SECONDS."""
+        if not self._writing.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise ApiError("ServiceUnavailable")
+        try:
+            yield
+        finally:
+            self._writing.release()
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so two
         read-then-write transactions cannot both read the old state."""
-        with self._connection() as db:
+        with self._turn(), self._connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -172,12 +192,9 @@ class Store:
             db.execute("COMMIT")
 
     def close(self) -> None:
-        """Write the nonces still waiting, then close every connection."""
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            self._pending.put(None)
-            writer.join()
+        """Close every connection (every write was committed before its caller returned)."""
         with self._lock:
+            self._nonce_db = None
             for db in self._all:
                 db.close()
             self._all.clear()
@@ -191,64 +208,29 @@ class Store:
         one still needs: each row carries the expiry its writer chose.
         """
         key = (scope, access_key_id, nonce)
+        expires_at = now + keep
         with self._claims:
-            expires_at = self._claimed.get(key)
-            if expires_at is not None and expires_at >= now:
+            claimed = self._claimed.get(key)
+            if claimed is not None and claimed >= now:
                 return False
-            self._claimed[key] = now + keep
-            if len(self._claimed) > 4 * NONCE_BATCH and len(self._claimed) % NONCE_BATCH == 0:
+            self._claimed[key] = expires_at
+            if len(self._claimed) > self._memory_bound:
                 self._claimed = {k: e for k, e in self._claimed.items() if e >= now}
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_nonces, name="policycheck-nonces", daemon=True
-                )
-                self._writer.start()
-        write = _NonceWrite(scope, access_key_id, nonce, now, now + keep, threading.Event())
-        self._pending.put(write)
-        write.done.wait()
-        if write.error is not None:
-            raise write.error
-        return write.fresh
-
-    def _write_nonces(self) -> None:
-        """The one nonce writer: each commit takes every nonce waiting (up to NONCE_BATCH)."""
-        stopping = False
-        while not stopping:
-            first = self._pending.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < NONCE_BATCH:
-                try:
-                    more = self._pending.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-            try:
-                with self._write() as db:
-                    expired: dict[str, float] = {}
-                    for write in batch:
-                        expired[write.scope] = max(expired.get(write.scope, write.now), write.now)
-                    for scope, now in expired.items():
-                        db.execute(
-                            "DELETE FROM signature_nonces WHERE scope = ? AND expires_at < ?", (scope, now)
-                        )
-                    for write in batch:
-                        write.fresh = (
-                            db.execute(
-                                "INSERT OR IGNORE INTO signature_nonces VALUES (?, ?, ?, ?)",
-                                (write.scope, write.access_key_id, write.nonce, write.expires_at),
-                            ).rowcount
-                            == 1
-                        )
-            except Exception as error:  # noqa: BLE001 - every waiting request gets the failure
-                for write in batch:
-                    write.error = error
-            for write in batch:
-                write.done.set()
+                self._memory_bound = max(NONCE_MEMORY, 2 * len(self._claimed))
+        try:
+            with self._turn():
+                if self._nonce_db is None:
+                    self._nonce_db = self._open()
+                db = self._nonce_db
+                if now >= self._next_sweep.get(scope, -math.inf):
+                    db.execute(_SWEEP_NONCES, (scope, now))
+                    self._next_sweep[scope] = now + NONCE_SWEEP_SECONDS
+                return db.execute(_UPSERT_NONCE, (scope, access_key_id, nonce, expires_at, now)).rowcount == 1
+        except BaseException:
+            with self._claims:  # not recorded: the client may retry with this nonce
+                if self._claimed.get(key) == expires_at:
+                    del self._claimed[key]
+            raise
 
     def seed_job(self, job: StoredJob) -> None:
         """Add a job of the world file unless the database already has it (a restart)."""

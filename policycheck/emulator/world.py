@@ -11,9 +11,11 @@ import calendar
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from policycheck.errors import UserError
@@ -38,8 +40,24 @@ class WorldError(UserError):
     """A world file the emulator cannot serve; the message is one line starting with file:line."""
 
 
+_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z", re.ASCII)
+
+
 def parse_time(text: str) -> float:
-    """`yyyy-MM-ddTHH:mm:ssZ` (UTC) -> seconds since the epoch; ValueError when malformed."""
+    """`yyyy-MM-ddTHH:mm:ssZ` (UTC) -> seconds since the epoch; ValueError when malformed.
+
+    Every request's timestamp comes here: the form clients send is read without strptime
+    (a fifth of a request's parsing); anything else, and leap seconds, strptime decides.
+
+    >>> parse_time("2024-02-29T23:59:59Z") == parse_time("2024-2-29T23:59:59Z") == 1709251199.0
+    True
+    """
+    match = _TIME.fullmatch(text)
+    if match is not None:
+        try:
+            return datetime(*map(int, match.groups()), tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            pass
     return float(calendar.timegm(time.strptime(text, TIME_FORMAT)))
 
 

@@ -26,7 +26,6 @@ from typing import Protocol
 
 from policycheck import catalog, patterns
 from policycheck.catalog.system import SystemPolicy
-from policycheck.config import CheckSpec, Expectation
 from policycheck.evaluate import (
     Decision,
     Evaluator,
@@ -44,6 +43,7 @@ from policycheck.evaluate.explanation import NearMiss, near_misses
 from policycheck.evaluate.keys import single_valued
 from policycheck.expect.library import Library, ResolvedPrincipal
 from policycheck.expect.names import unknown_action, unknown_keys
+from policycheck.expect.spec import CheckSpec, Expectation
 from policycheck.findings import Finding, JudgedFindings
 from policycheck.lint import LintSettings
 from policycheck.model import Policy, build_policy

@@ -12,9 +12,9 @@ from functools import cached_property
 
 from policycheck.catalog.system import LibraryError, SystemLibrary, SystemPolicy, system_policy_model
 from policycheck.comment_waivers import apply_comment_waivers
-from policycheck.config import CheckSpec, PrincipalSpec
 from policycheck.evaluate import PolicySet
 from policycheck.evaluate.control import ControlLayer, control_layer
+from policycheck.expect.spec import CheckSpec, PrincipalSpec
 from policycheck.findings import Finding
 from policycheck.lint import LintedFile, LintSettings, apply_by_file, lint_embedded, lint_file, lint_loaded
 from policycheck.load import load_file

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from policycheck.config import ProbePrincipal
 from policycheck.evaluate import Evaluator, Request, could_allow
 from policycheck.expect.check import CheckReport
+from policycheck.expect.spec import ProbePrincipal
 from policycheck.findings import Finding
 from policycheck.verdict import ProbeResult, explain_denial
 

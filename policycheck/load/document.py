@@ -5,11 +5,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policycheck.findings import Finding, default_severity
-from policycheck.load.waivers import CommentWaiver
 from policycheck.model import JsonPath, format_path
+
+if TYPE_CHECKING:  # read only from YAML and .tf comments: a JSON-only run never imports it
+    from policycheck.load.waivers import CommentWaiver
 
 Positions = dict[JsonPath, int]
 """JSON path -> character offset in the text; for object members, the offset of the key."""

@@ -24,11 +24,11 @@ from policycheck.report.escape import printable, terminal_lines
 if TYPE_CHECKING:
     from policycheck.account import AuditReport
     from policycheck.catalog.system import LibraryListing, RefreshReport
-    from policycheck.config import Expectation
     from policycheck.diff import DiffReport
     from policycheck.evaluate import ConditionResult, Explanation, Match, NearMiss
     from policycheck.expect.check import CheckResult
     from policycheck.expect.live import CheckOutcome
+    from policycheck.expect.spec import Expectation
     from policycheck.job_result import ChannelQuality, Span
     from policycheck.lint import LintResult
     from policycheck.verdict import JobSummary, ProbeResult

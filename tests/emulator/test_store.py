@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from policycheck.emulator import store as store_module
 from policycheck.emulator.errors import ApiError
 from policycheck.emulator.store import Store, StoredJob
 
@@ -139,3 +140,46 @@ def test_many_nonces_at_once_are_each_accepted_and_kept(tmp_path):
     reopened = Store(path)
     assert not any(reopened.remember_nonce("w", "ak", f"n{i}", now=1001.0, keep=60.0) for i in range(64))
     reopened.close()
+
+
+def _rows(path: str, scope: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM signature_nonces WHERE scope = ?", (scope,)).fetchone()[0]
+
+
+def test_expired_nonces_leave_the_database_at_the_next_sweep(tmp_path):
+    path = str(tmp_path / "s.db")
+    store = Store(path)
+    assert store.remember_nonce("w", "ak", "n1", now=1000.0, keep=10.0)
+    assert store.remember_nonce("w", "ak", "n2", now=1020.0, keep=10.0)  # n1 expired, not yet swept
+    assert _rows(path, "w") == 2
+    assert store.remember_nonce("w", "ak", "n3", now=1000.0 + store_module.NONCE_SWEEP_SECONDS, keep=10.0)
+    assert _rows(path, "w") == 1
+    store.close()
+
+
+def test_nonces_kept_in_memory_stay_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "NONCE_MEMORY", 8)
+    store = Store(str(tmp_path / "s.db"))
+    for index in range(200):
+        assert store.remember_nonce("w", "ak", f"n{index}", now=1000.0 + index, keep=2.0)
+    assert len(store._claimed) <= 16
+    assert not store.remember_nonce("w", "ak", "n199", now=1199.5, keep=2.0)  # live ones stay
+    store.close()
+
+
+def test_a_write_that_cannot_get_its_turn_is_refused_and_its_nonce_stays_usable(tmp_path, monkeypatch):
+    """Every wait has a bound: a writer stuck behind another for WRITE_WAIT_SECONDS answers 503
+    (which clients retry), and the nonce it could not record is not burnt."""
+    monkeypatch.setattr(store_module, "WRITE_WAIT_SECONDS", 0.05)
+    store = Store(str(tmp_path / "s.db"))
+    with store._turn():
+        with pytest.raises(ApiError, match="ServiceUnavailable"):
+            store.remember_nonce("w", "ak", "n1", now=1000.0, keep=60.0)
+        with pytest.raises(ApiError, match="ServiceUnavailable"):
+            store.once("1", "Submit", None, "fp", lambda txn: {})
+    assert store.remember_nonce("w", "ak", "n1", now=1000.0, keep=60.0)
+    assert not store.remember_nonce("w", "ak", "n1", now=1001.0, keep=60.0)
+    store.close()

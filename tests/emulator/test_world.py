@@ -198,3 +198,36 @@ def test_the_shipped_demo_world_inlines_the_repository_policies_unchanged():
         text = (REPO / file).read_text()
         expected = json.loads(text) if file.endswith(".json") else yaml.safe_load(text)
         assert json.loads(inline) == expected, file
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-01-01T00:00:00Z",
+        "2024-02-29T23:59:59Z",
+        "1999-12-31T23:59:60Z",  # a leap second: strptime's reading
+        "2024-1-1T0:0:0Z",  # unpadded: strptime reads it, so the emulator does
+        "2023-02-29T00:00:00Z",
+        "2024-13-01T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T00:00:00",
+        "2024-01-01 00:00:00Z",
+        "٢٠٢٤-01-01T00:00:00Z",  # Arabic-Indic digits
+        "",
+    ],
+)
+def test_timestamps_read_as_strptime_reads_them(text):
+    import calendar
+    import time
+
+    from policycheck.emulator.world import TIME_FORMAT, parse_time
+
+    try:
+        expected: float | str = float(calendar.timegm(time.strptime(text, TIME_FORMAT)))
+    except ValueError:
+        expected = "ValueError"
+    try:
+        got: float | str = parse_time(text)
+    except ValueError:
+        got = "ValueError"
+    assert got == expected

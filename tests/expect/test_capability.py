@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from policycheck.config import load_config, read_spec
+from policycheck.config import load_config
 from policycheck.expect.check import run_check
+from policycheck.expect.spec import read_spec
 from tests.conftest import REPO
 
 ADMIN = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:*", "Resource": "*"}]}

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from policycheck.config import ProbePrincipal
 from policycheck.emulator.server import running_emulator
 from policycheck.emulator.world import load_world
 from policycheck.expect.live import CONFIRMED, INCONCLUSIVE, MISMATCH, compare
+from policycheck.expect.spec import ProbePrincipal
 from policycheck.verdict import Denial, ProbeResult
 from tests.conftest import REPO
 

@@ -13,9 +13,10 @@ import random
 
 import pytest
 
-from policycheck.config import load_config, read_spec
+from policycheck.config import load_config
 from policycheck.evaluate import Evaluator
 from policycheck.expect.check import check_allow, check_deny, expand, run_check
+from policycheck.expect.spec import read_spec
 
 POLICIES = {
     "read-media": [{"Effect": "Allow", "Action": ["ice:Get*", "ice:List*"], "Resource": "*"}],

@@ -1,0 +1,22 @@
+"""A one-file `lint` of JSON loads only what linting JSON needs: start-up is most of its time
+(issue 17: under 3x `python -c "import json"`; bench/bench_startup.py measures it the same way,
+in a folder without a policycheck.yaml)."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.conftest import REPO, modules_loaded_after
+
+LINT_ONE_JSON = "from policycheck.cli import main\nmain(['lint', 'ice-iproduction-query.json'])"
+
+
+def test_linting_json_leaves_out_check_specs_comment_waivers_dates_and_yaml(tmp_path):
+    shutil.copy(REPO / "policies" / "ice-iproduction-query.json", tmp_path)
+    code = f"sys.path.insert(0, {str(REPO)!r})\n{LINT_ONE_JSON}"
+    loaded = modules_loaded_after(
+        code,
+        ("policycheck.expect", "policycheck.comment_waivers", "policycheck.load.waivers", "datetime", "yaml"),
+        cwd=tmp_path,
+    )
+    assert loaded == []
