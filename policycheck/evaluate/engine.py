@@ -412,18 +412,21 @@ class Compilation:
     many principals whose statements for the action are the same is worked out once.
     It keeps every policy it compiled, so the ids it keys on stay theirs; drop it with its
     Evaluators. An Evaluator built without one has its own.
+
+    `solved` (per-key context solutions, keyed by the conditions' text alone) may be shared
+    between Compilations: lint builds one per policy, and policies repeat their conditions.
     """
 
     ANSWER_LIMIT = 1 << 16
     """Kept answers before the store starts afresh (bounds memory on endless inputs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, solved: dict[tuple, tuple[int, object]] | None = None) -> None:
         self._policies: dict[tuple[int, str], tuple[Policy, tuple[_Parts, ...]]] = {}
         self._tests: dict[tuple, Callable[[tuple[str, ...]], bool]] = {}
         self._globs: dict[tuple[str, ...], Matcher] = {}
         self._explorations: dict[tuple, Recording] = {}
         self.answers: dict[tuple, object] = {}
-        self.solved: dict[tuple, tuple[int, object]] = {}
+        self.solved: dict[tuple, tuple[int, object]] = solved if solved is not None else {}
         """Per-key context solutions (possible._Context), with the steps each took."""
 
     def statements(self, policy: Policy, layer: str) -> tuple[_Parts, ...]:

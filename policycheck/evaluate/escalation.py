@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,8 @@ class Step:
     actions: tuple[str, ...]
     resource: str
     scope: str
+    folded: tuple[str, ...] = field(compare=False, repr=False)
+    """`actions` folded, in order, as statements' patterns are matched: folded once, not per policy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,10 @@ def capabilities() -> tuple[Capability, ...]:
         Capability(
             entry["id"],
             entry["title"],
-            tuple(Step(tuple(s["actions"]), s["resource"], s["scope"]) for s in entry["requires"]),
+            tuple(
+                Step(tuple(s["actions"]), s["resource"], s["scope"], tuple(map(fold, s["actions"])))
+                for s in entry["requires"]
+            ),
             entry["source"],
         )
         for entry in raw["capabilities"]
@@ -107,6 +112,14 @@ def _wanted() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
         service = action.partition(":")[0]
         by_service[service] = (*by_service.get(service, ()), action)
     return actions, by_service
+
+
+@cache
+def _operation_level(action: str) -> bool:
+    """catalog.is_operation_level of a capability action (a handful), asked once each."""
+    from policycheck.catalog import is_operation_level
+
+    return is_operation_level(action)
 
 
 @lru_cache(maxsize=4096)
@@ -154,10 +167,14 @@ def may_grant(statement: Statement) -> bool:
 
 
 def unnamed_name(patterns: Iterable[str]) -> str:
-    """A name no pattern writes: one character that none of them names (`x`, else another)."""
-    from policycheck.evaluate.automaton import fresh_char, glob_tokens
+    """A name no pattern writes: one character that none of them names (`x`, else another).
 
-    return fresh_char([glob_tokens(p) for p in patterns])
+    fresh_char reads only which characters the patterns name, so all of them are given as one
+    token (the wildcards `*` and `?` are never a fresh character), not a token per character.
+    """
+    from policycheck.evaluate.automaton import fresh_char
+
+    return fresh_char([(frozenset("".join(patterns)),)])
 
 
 _ACCOUNT_FIELD = re.compile(r"acs:[^:]*:[^:]*:([0-9]+):")
@@ -176,11 +193,6 @@ def _unnamed_resources(shape: str, written: Sequence[str], name: str) -> list[st
     return [f"acs:{service}::{account}:{relative.removesuffix('*')}{name}" for account in accounts]
 
 
-def _matches(statement: Statement, action: str) -> bool:
-    """Whether the statement's Action (or NotAction) applies to a capability action."""
-    return fold(action) in _capability_actions(statement.actions, statement.not_action)
-
-
 def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]] | None:
     """A context in which all these conditions hold, from their own values, or None.
 
@@ -191,11 +203,23 @@ def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]
     """
     if not conditions:
         return {}
+    found = _plain_context_of(tuple((c.operator, c.key, c.values) for c in conditions))
+    return None if found is None else dict(found)
+
+
+@lru_cache(maxsize=4096)
+def _plain_context_of(
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """_plain_context of (operator, key, values) triples, worked out once: a corpus of policies
+    repeats its conditions, and compiling them is most of the cost."""
     from policycheck.catalog import global_condition_key
     from policycheck.evaluate.operators import compile_condition
+    from policycheck.model import Condition
 
     by_key: dict[str, list[CompiledCondition]] = {}
-    for condition in map(compile_condition, conditions):
+    for operator, key, values in conditions:
+        condition = compile_condition(Condition(operator, key, values, ()))
         by_key.setdefault(condition.key, []).append(condition)
     context: dict[str, tuple[str, ...]] = {}
     for group in by_key.values():
@@ -210,7 +234,7 @@ def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]
                 break
         else:
             return None
-    return context
+    return tuple(context.items())
 
 
 def _is_address(text: str) -> bool:
@@ -244,9 +268,10 @@ def _from_text(
     Allow that names it, whose conditions its own values satisfy (_plain_context), with a
     Resource pattern matching some resource of the `shape`, allows it (the witness is that
     pattern, or the shape, with its wildcards filled with `fill`, in that context); when no Allow
-    names the action, or every one that does has only literal resources off the shape, nothing
-    allows it. Otherwise a resource to try first (an Allow's pattern, filled, on the shape: a
-    search on one resource needs no automaton), or None.
+    names the action, or every one that does has only resources off the shape (literal ones; any
+    pattern when the shape is one resource, as an unnamed step's are), nothing allows it.
+    Otherwise a resource to try first (an Allow's pattern, filled, on the shape: a search on one
+    resource needs no automaton), or None.
     """
     from policycheck.evaluate.engine import Match, Request
     from policycheck.evaluate.possible import Possibility
@@ -255,6 +280,8 @@ def _from_text(
     denied = any(s.effect != "Allow" for s in named)
     on_shape = _matcher(shape)
     filled_shape = shape.replace("*", fill)
+    # A shape without wildcards is one resource: a pattern that does not match it is settled.
+    literal_shape = not has_wildcard(shape)
     settled, first = True, None
     for statement in sorted(named, key=lambda s: bool(s.conditions)):  # unconditional grants first
         if statement.effect != "Allow" or statement.not_resource:
@@ -273,8 +300,8 @@ def _from_text(
                     request = Request(action, resource, context)
                     return Possibility(True, request, (match,), "", tuple(sorted(context)))
                 settled, first = False, first or resource
-            elif has_wildcard(written):
-                settled = False
+            elif has_wildcard(written) and not literal_shape:
+                settled = False  # a pattern may still meet the shape elsewhere: search
     if not settled or denied:
         return first
     if not named:
@@ -283,10 +310,23 @@ def _from_text(
 
 
 def _renamed(asked: str, answer: Possibility, action: str) -> Possibility:
-    """The answer found for `asked`, said of `action` (the same statements apply to both)."""
-    if answer.witness is None:
-        return replace(answer, reason=answer.reason.replace(asked, action))
-    return replace(answer, witness=replace(answer.witness, action=action))
+    """The answer found for `asked`, said of `action` (the same statements apply to both).
+
+    Built field by field, not with dataclasses.replace: `ram:*` renames ten answers per policy.
+    """
+    from policycheck.evaluate.engine import Request  # loaded already: answers come from it
+    from policycheck.evaluate.possible import Possibility
+
+    if asked == action:
+        return answer
+    witness, reason = answer.witness, answer.reason
+    if witness is None:
+        reason = reason.replace(asked, action)
+    else:
+        witness = Request(action, witness.resource, witness.context, witness.region, witness.account)
+    return Possibility(
+        answer.possible, witness, answer.granted_by, reason, answer.conditional_keys, answer.exhaustive
+    )
 
 
 def find_escalations(
@@ -307,7 +347,6 @@ def find_escalations(
     and `account` are passed to could_allow.
     """
     # The evaluator's half of the package is imported only here, by callers that need it.
-    from policycheck.catalog import is_operation_level
     from policycheck.evaluate.possible import could_allow
 
     built: list[Evaluator] = []
@@ -320,8 +359,6 @@ def find_escalations(
     unnamed: list[tuple[list[str], str]] = []  # the patterns written, and a name none writes
 
     def shapes_of(step: Step) -> list[str]:
-        if step.scope != UNNAMED:
-            return [step.resource]
         if not unnamed:
             if alone is not None:
                 written = [r for s in alone.statements for r in s.resources]
@@ -339,21 +376,25 @@ def find_escalations(
     statements = (
         alone.statements if alone is not None else [s.match.statement for s in evaluator_once().statements]
     )
-    granted = frozenset().union(
-        *(_capability_actions(s.actions, s.not_action) for s in statements if s.effect == "Allow")
-    )
-    named_for: dict[str, tuple[Statement, ...]] = {}
-
-    def ask(action: str, shape: str, any_resource: bool) -> Possibility:
-        named: tuple[Statement, ...] = ()
+    # The statements whose Action part applies, per capability action (folded), in their order.
+    named_for: dict[str, list[Statement]] = {}
+    granted: set[str] = set()
+    for statement in statements:
+        applies = _capability_actions(statement.actions, statement.not_action)
+        if statement.effect == "Allow":
+            granted.update(applies)
         if alone is not None:
-            named = named_for.get(action) or named_for.setdefault(
-                action, tuple(s for s in alone.statements if _matches(s, action))
-            )
+            for folded in applies:
+                named_for.setdefault(folded, []).append(statement)
+
+    def ask(action: str, folded: str, shape: str, any_resource: bool) -> Possibility:
+        named: Sequence[Statement] = ()
+        if alone is not None:
+            named = named_for.get(folded, ())
             signature: tuple = tuple(s.index for s in named)
         else:
             signature = evaluator_once().action_signature(action)
-        level = is_operation_level(action)
+        level = _operation_level(action)
         key = (signature, level, action.partition(":")[0], shape)
         if key in asked:
             return _renamed(*asked[key], action)
@@ -386,19 +427,17 @@ def find_escalations(
         asked[key] = (action, answer)
         return answer
 
-    found = []
-    for capability in capabilities() if wanted is None else wanted:
+    def decide(capability: Capability) -> Escalation:
         steps: list[Possibility] = []
         status, reason = POSSIBLE, ""
-        for step in capability.requires:
-            if not any(fold(action) in granted for action in step.actions):
-                # No Allow statement names any action of the step: nothing to search.
-                status, reason = IMPOSSIBLE, f"no Allow statement matches {' or '.join(step.actions)}"
-                break
+        for position, step in enumerate(capability.requires):
+            if granted.isdisjoint(step.folded):
+                return _named_by_no_allow(capability, position)  # nothing to search
             answers = []
-            for action in step.actions:
-                for shape in shapes_of(step):
-                    answers.append(ask(action, shape, step.scope != UNNAMED))
+            shapes = shapes_of(step) if step.scope == UNNAMED else (step.resource,)
+            for action, folded in zip(step.actions, step.folded, strict=True):
+                for shape in shapes:
+                    answers.append(ask(action, folded, shape, step.scope != UNNAMED))
                     if answers[-1].possible:
                         break
                 if answers[-1].possible:
@@ -410,7 +449,23 @@ def find_escalations(
             if undecided:
                 status, reason = UNDECIDED, undecided[0].reason.removeprefix("undecided: ")
                 continue  # a later step may still be impossible, which settles it
-            status, reason = IMPOSSIBLE, "; ".join(dict.fromkeys(a.reason for a in answers))
-            break
-        found.append(Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason))
+            return Escalation(capability, IMPOSSIBLE, (), "; ".join(dict.fromkeys(a.reason for a in answers)))
+        return Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason)
+
+    return [decide(capability) for capability in (capabilities() if wanted is None else wanted)]
+
+
+_NAMED_BY_NO_ALLOW: dict[tuple[str, int], Escalation] = {}
+
+
+def _named_by_no_allow(capability: Capability, position: int) -> Escalation:
+    """The capability is impossible since no Allow statement names an action of this step: the
+    same answer for every policy, made once (most capabilities end here for most policies)."""
+    found = _NAMED_BY_NO_ALLOW.get((capability.id, position))
+    if found is None or found.capability is not capability:
+        step = capability.requires[position]
+        found = Escalation(
+            capability, IMPOSSIBLE, (), f"no Allow statement matches {' or '.join(step.actions)}"
+        )
+        _NAMED_BY_NO_ALLOW[(capability.id, position)] = found
     return found

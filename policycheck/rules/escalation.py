@@ -19,7 +19,6 @@ from policycheck.evaluate.escalation import (
     UNDECIDED,
     Escalation,
     find_escalations,
-    may_grant,
     touches,
 )
 from policycheck.rules import Rule, RuleContext
@@ -30,6 +29,11 @@ _DESCRIBED = 4
 GRANTING_KINDS = frozenset({"identity", "session"})
 """A control policy only bounds what identities may be granted: it escalates nothing itself."""
 
+_SOLVED: dict[tuple, tuple[int, object]] = {}
+"""Per-key context solutions shared by the policies of one process (Compilation's `solved`):
+each is a pure function of its conditions' text and replays the steps it took, so sharing
+changes no answer; a corpus repeats its conditions (a date bound in hundreds of policies)."""
+
 
 def _granting_statement(escalation: Escalation) -> int:
     """The statement of this document that grants the first step (its lowest index)."""
@@ -38,19 +42,20 @@ def _granting_statement(escalation: Escalation) -> int:
 
 def check_escalation(context: RuleContext) -> None:
     statements = context.policy.statements
-    candidates = [s for s in statements if may_grant(s)]
+    touching = [s for s in statements if touches(s)]
+    candidates = [s for s in touching if s.effect == "Allow"]  # may_grant, without asking twice
     if not candidates:
         return
     from policycheck.evaluate.budget import Budget
-    from policycheck.evaluate.engine import Evaluator, PolicySet
+    from policycheck.evaluate.engine import Compilation, Evaluator, PolicySet
     from policycheck.evaluate.keys import single_valued
 
     policy = context.policy
     # Statements no capability action can match change no answer: the evaluator leaves them out
     # (compiling their patterns is most of its cost). Their Statement.index stays as written.
-    relevant = replace(policy, statements=tuple(s for s in statements if touches(s)))
+    relevant = replace(policy, statements=tuple(touching))
     found = find_escalations(
-        lambda: Evaluator(PolicySet(identity=(relevant,))),
+        lambda: Evaluator(PolicySet(identity=(relevant,)), compilation=Compilation(_SOLVED)),
         Budget(),
         single_valued=single_valued,
         alone=relevant,

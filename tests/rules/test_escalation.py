@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policycheck.evaluate import Evaluator, PolicySet
 from policycheck.evaluate.budget import Budget
@@ -14,6 +16,7 @@ from policycheck.evaluate.escalation import (
     UNDECIDED,
     capabilities,
     find_escalations,
+    may_grant,
 )
 from policycheck.evaluate.keys import single_valued
 from policycheck.model import build_policy
@@ -227,3 +230,166 @@ def test_through_the_cli(cli, tmp_path):
     assert flagged == {"attach.json", "not-oss.json", "ram-all.json"}
     text = cli("lint", "attach.json", cwd=tmp_path).out
     assert "security_warning PRIVILEGE_ESCALATION allows privilege escalation: attach-policy-to-user" in text
+
+
+# The pre-filter (may_grant: patterns only) must never skip a statement that can take a step:
+# every spelling below grants a capability action, and the rule must see it.
+GRANTING_SPELLINGS = [
+    ("Action", "*"),
+    ("Action", "*:*"),
+    ("Action", "r*:*"),
+    ("Action", "ra?:*"),
+    ("Action", "ram:Attach*"),
+    ("Action", "ram:*Policy*"),
+    ("Action", "*:AttachPolicyToUser"),
+    ("Action", "RAM:attachpolicytouser"),
+    ("Action", "Ram:ATTACHPOLICYTOUSER"),
+    ("Action", "ram:AttachPolicyTo????"),
+    ("Action", "sts:Assume*"),
+    ("Action", "*Role"),
+    ("Action", "ecs:*Command"),
+    ("NotAction", "oss:*"),
+    ("NotAction", "ram:Get*"),
+    ("NotAction", ["ram:*", "ecs:*", "fc:*", "ros:*"]),  # still allows sts:AssumeRole
+]
+
+
+@pytest.mark.parametrize(("key", "action"), GRANTING_SPELLINGS, ids=lambda v: str(v))
+def test_the_pre_filter_never_skips_a_grant(key, action):
+    document = policy({key: action})
+    built = build_policy(document, "p.json", "identity")
+    assert may_grant(built.statements[0])
+    assert capability_ids(document), "the spelling grants a capability"
+    assert escalations(document), "and the rule reports it"
+
+
+@pytest.mark.parametrize(
+    ("key", "action"),
+    [("Action", "ram:Get*"), ("Action", "ram:Attach"), ("Action", "xram:*"), ("NotAction", "*")],
+)
+def test_the_pre_filter_skips_what_names_no_capability_action(key, action):
+    built = build_policy(policy({key: action}), "p.json", "identity")
+    assert not may_grant(built.statements[0])
+
+
+_PIECES = st.sampled_from(
+    [
+        "*",
+        "?",
+        "ram",
+        "RAM",
+        "sts",
+        "ecs",
+        "fc",
+        "ros",
+        "oss",
+        ":",
+        "Attach",
+        "attach",
+        "Policy",
+        "To",
+        "User",
+        "Role",
+        "Assume",
+        "Create",
+        "AccessKey",
+        "Pass",
+        "Run",
+        "Command",
+        "Instances",
+        "Login",
+        "Profile",
+        "Update",
+        "Group",
+        "Add",
+        "Version",
+        "Default",
+        "Set",
+        "Stack",
+        "Function",
+        "Get",
+    ]
+)
+_PATTERNS = st.lists(_PIECES, min_size=1, max_size=6).map("".join)
+
+
+def _any_capability_action_allowed(built) -> bool:
+    """The search alone, with no pre-filter: can any capability action be allowed at all?"""
+    from policycheck.evaluate.possible import could_allow
+
+    evaluator = Evaluator(PolicySet(identity=(built,)))
+    actions = {a for c in capabilities() for s in c.requires for a in s.actions}
+    return any(could_allow(evaluator, action, "*", budget=Budget()).possible for action in sorted(actions))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.lists(_PATTERNS, min_size=1, max_size=3)), min_size=1, max_size=3)
+)
+def test_a_policy_the_pre_filter_skips_allows_no_capability_action(statements):
+    """Property: if no statement passes may_grant, the evaluator allows no capability action."""
+    document = {
+        "Version": "1",
+        "Statement": [
+            {"Effect": "Allow", ("NotAction" if negated else "Action"): actions, "Resource": "*"}
+            for negated, actions in statements
+        ],
+    }
+    built = build_policy(document, "p.json", "identity")
+    if not any(may_grant(s) for s in built.statements):
+        assert not _any_capability_action_allowed(built)
+        assert escalations(document) == []
+
+
+_RESOURCES = st.sampled_from(
+    [
+        "*",
+        "acs:ram:*:*:user/*",
+        "acs:ram::1:user/*",
+        "acs:ram::1:user/x*",
+        "acs:ram::1:user/?",
+        "acs:ram::*:user/a",
+        "acs:ram:*:1:*",
+        "acs:ram::000000000000:user/*",
+        "acs:ram::1:role/*",
+        "acs:ram:*:*:role/y?",
+        "acs:*:*:*:*",
+        "acs:ram::1:*x",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Allow", "Allow", "Deny"]),
+            st.sampled_from(["ram:CreateAccessKey", "ram:*LoginProfile", "sts:AssumeRole", "ram:*"]),
+            st.lists(_RESOURCES, min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_unnamed_steps_read_from_the_text_agree_with_the_search(statements):
+    """The one-resource questions of unnamed steps settled from the text (a pattern that does not
+    match the resource cannot allow it) give the search's answers."""
+    document = {
+        "Version": "1",
+        "Statement": [
+            {"Effect": effect, "Action": action, "Resource": resources}
+            for effect, action, resources in statements
+        ],
+    }
+    built = build_policy(document, "p.json", "identity")
+
+    evaluator = Evaluator(PolicySet(identity=(built,)))
+
+    def decide(alone):
+        found = find_escalations(lambda: evaluator, Budget(), single_valued, alone=alone)
+        for escalation in found:
+            for step in escalation.steps:
+                assert evaluator.evaluate(step.witness).allowed
+        return {e.capability.id: e.status for e in found}
+
+    assert decide(built) == decide(None)
