@@ -1,8 +1,8 @@
 """The emulator's state in SQLite: jobs, ClientToken answers and seen signature nonces.
 
 SQLite (standard library, WAL) so the state survives restarts and stays right under many
-threads: every write runs in a `BEGIN IMMEDIATE` transaction, and primary keys make a
-second writer of the same job, token or nonce fail instead of silently winning.
+threads: every read-then-write runs in a `BEGIN IMMEDIATE` transaction, and primary keys
+make a second writer of the same job, token or nonce fail instead of silently winning.
 Connections are pooled: one per concurrently running request, reused afterwards.
 
 Writes of one process take turns behind a threading lock before they ask SQLite for its
@@ -11,10 +11,11 @@ write lock: a writer that finds SQLite's lock taken sleeps in SQLite's busy hand
 its nonce that way; a threading lock hands over as soon as it is free. SQLite's lock still
 orders this process against other emulators sharing the file.
 
-Nonces, written by every request: a replay within this process is refused from memory;
-a fresh nonce is one autocommit upsert (no transaction of its own, no per-request DELETE:
-expired rows are swept once a minute), committed before the request is answered, so a
-replay is refused after a restart and by another emulator sharing the database.
+Nonces, written by every request: a replay within this process is refused from memory; a
+fresh nonce is one autocommit upsert (one statement, atomic on its own: no BEGIN and COMMIT
+round trips, no per-request DELETE: expired rows are swept once a minute), committed before
+the request is answered, so a replay is refused after a restart and by another emulator
+sharing the database.
 """
 
 from __future__ import annotations
