@@ -235,3 +235,46 @@ def test_sdk_timestamps_are_accepted_within_the_window(endpoint):
     # sdk-core signs with its own clock; a fresh client each time must always pass.
     for _ in range(3):
         assert call(endpoint, ROOT, "QueryIProductionJob", JobId=SEEDED_JOB)["JobId"] == SEEDED_JOB
+
+
+def test_parameters_are_read_as_parse_qsl_reads_them():
+    """The emulator's own reader of query strings and form bodies against the standard
+    library's, on random text over the characters that matter (separators, escapes, bad
+    UTF-8, repeated names), down to which error comes first."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from policycheck.emulator.errors import ApiError, invalid
+    from policycheck.emulator.server import MAX_PARAMS, _parse_params
+
+    def reference(text: str) -> dict[str, str] | str:
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
+        except UnicodeDecodeError:
+            return "The request parameters are not valid UTF-8."
+        except ValueError:
+            return "The request has too many parameters."
+        into: dict[str, str] = {}
+        for name, value in pairs:
+            if name in into:
+                return invalid(name).message
+            into[name] = value
+        return into
+
+    def ours(text: str) -> dict[str, str] | str:
+        into: dict[str, str] = {}
+        try:
+            _parse_params(text, into)
+        except ApiError as error:
+            assert error.code == "InvalidParameter"
+            return error.message
+        return into
+
+    pieces = ["a", "b", "=", "&", "+", "%20", "%2B", "%26", "%3D", "%C3%BC", "%FF", "%", "%2", "ü", " ", ""]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 12)))
+        assert ours(text) == reference(text), text
+    for fields in (MAX_PARAMS, MAX_PARAMS + 1):
+        text = "&".join(f"p{index}=1" for index in range(fields))
+        assert ours(text) == reference(text)
