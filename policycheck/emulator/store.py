@@ -19,6 +19,7 @@ replay is refused after a restart and by another emulator sharing the database.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import queue
@@ -113,7 +114,10 @@ NONCE_SWEEP_SECONDS = 60.0
 """How often (in request time) a scope's expired nonces are deleted from the database."""
 
 NONCE_MEMORY = 4096
-"""In-memory nonces kept before the expired ones are dropped (the bound then doubles with the live ones)."""
+NONCE_MEMORY_MAX = 100_000
+"""In-memory nonces kept before the expired ones are dropped (the bound then doubles with the live
+ones, up to NONCE_MEMORY_MAX; past that the oldest are dropped too). Memory only spares SQLite the
+replays: every fresh-looking nonce is still checked by the database's upsert."""
 
 WRITE_WAIT_SECONDS = 60.0
 """The longest a write waits for this process's other writes; then the request is refused (503)."""
@@ -215,8 +219,11 @@ class Store:
                 return False
             self._claimed[key] = expires_at
             if len(self._claimed) > self._memory_bound:
-                self._claimed = {k: e for k, e in self._claimed.items() if e >= now}
-                self._memory_bound = max(NONCE_MEMORY, 2 * len(self._claimed))
+                live = {k: e for k, e in self._claimed.items() if e >= now}
+                if len(live) > NONCE_MEMORY_MAX // 2:  # the oldest go; the database still refuses them
+                    live = dict(itertools.islice(live.items(), len(live) - NONCE_MEMORY_MAX // 2, None))
+                self._claimed = live
+                self._memory_bound = min(max(NONCE_MEMORY, 2 * len(live)), NONCE_MEMORY_MAX)
         try:
             with self._turn():
                 if self._nonce_db is None:

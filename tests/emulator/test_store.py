@@ -162,11 +162,16 @@ def test_expired_nonces_leave_the_database_at_the_next_sweep(tmp_path):
 
 def test_nonces_kept_in_memory_stay_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "NONCE_MEMORY", 8)
+    monkeypatch.setattr(store_module, "NONCE_MEMORY_MAX", 32)
     store = Store(str(tmp_path / "s.db"))
-    for index in range(200):
+    for index in range(200):  # expiring as fast as they come
         assert store.remember_nonce("w", "ak", f"n{index}", now=1000.0 + index, keep=2.0)
     assert len(store._claimed) <= 16
     assert not store.remember_nonce("w", "ak", "n199", now=1199.5, keep=2.0)  # live ones stay
+    for index in range(200):  # all alive: memory drops the oldest, the database still refuses them
+        assert store.remember_nonce("w", "long", f"n{index}", now=2000.0, keep=600.0)
+    assert len(store._claimed) <= 33
+    assert not any(store.remember_nonce("w", "long", f"n{i}", now=2001.0, keep=600.0) for i in range(200))
     store.close()
 
 
