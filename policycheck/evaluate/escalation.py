@@ -122,26 +122,30 @@ def _operation_level(action: str) -> bool:
     return is_operation_level(action)
 
 
-@lru_cache(maxsize=4096)
-def _capability_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[str]:
-    """The capability actions (folded) an Action (or NotAction) list applies to: worked out once
-    per list, and policies repeat their lists."""
+@lru_cache(maxsize=1 << 14)
+def _pattern_actions(pattern: str) -> frozenset[str]:
+    """The capability actions (folded) one Action pattern matches, as RAM matches actions
+    (ASCII case-insensitively): worked out once per pattern, which policies repeat far more
+    than whole lists."""
     wanted, by_service = _wanted()
+    folded = fold(pattern)
+    if not has_wildcard(folded):
+        return wanted & {folded}
+    service = folded.partition(":")[0]
+    candidates = wanted if has_wildcard(service) else by_service.get(service, ())
+    if not candidates:
+        return frozenset()
+    regex = wildcard_regex(folded)
+    return frozenset(a for a in candidates if regex.fullmatch(a))
+
+
+def _capability_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[str]:
+    """The capability actions (folded) an Action (or NotAction) list applies to."""
     if not_action:
-        excluded = [wildcard_regex(p) for p in actions]
-        return frozenset(a for a in wanted if not any(r.fullmatch(a) for r in excluded))
-    found = set()
-    for pattern in actions:
-        folded = fold(pattern)
-        if not has_wildcard(folded):
-            if folded in wanted:
-                found.add(folded)
-            continue
-        service = folded.partition(":")[0]
-        candidates = wanted if has_wildcard(service) else by_service.get(service, ())
-        if candidates:
-            found.update(a for a in candidates if wildcard_regex(folded).fullmatch(a))
-    return frozenset(found)
+        return _wanted()[0].difference(*map(_pattern_actions, actions))
+    if len(actions) == 1:
+        return _pattern_actions(actions[0])
+    return frozenset().union(*map(_pattern_actions, actions))
 
 
 def touches(statement: Statement) -> bool:

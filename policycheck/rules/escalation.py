@@ -53,7 +53,7 @@ def check_escalation(context: RuleContext) -> None:
     policy = context.policy
     # Statements no capability action can match change no answer: the evaluator leaves them out
     # (compiling their patterns is most of its cost). Their Statement.index stays as written.
-    relevant = replace(policy, statements=tuple(touching))
+    relevant = policy if len(touching) == len(statements) else replace(policy, statements=tuple(touching))
     found = find_escalations(
         lambda: Evaluator(PolicySet(identity=(relevant,)), compilation=Compilation(_SOLVED)),
         Budget(),
