@@ -6,8 +6,11 @@ in the same document counts. Each finding sits at the statement that grants the 
 and names the capabilities with the actions and, when a condition must hold, the context. An
 analysis that runs out of its budget says so (a finding): it never passes silently.
 
-Cost: the pattern pre-filter (may_grant) runs on every Allow statement; the evaluator is built,
-once per policy, only when some statement passes it.
+Cost: the pattern pre-filter (may_grant, per Action pattern) runs on every statement, and a
+policy none of whose Allows passes it costs nothing more. For the others, questions the text
+settles (an unconditional grant, a resource no pattern matches) are answered from it; the
+evaluator is built, once per policy, only for a question it does not settle (a condition the
+solver must satisfy, a Deny), and context solutions are shared between policies.
 """
 
 from __future__ import annotations
