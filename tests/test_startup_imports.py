@@ -11,12 +11,19 @@ from tests.conftest import REPO, modules_loaded_after
 LINT_ONE_JSON = "from policycheck.cli import main\nmain(['lint', 'ice-iproduction-query.json'])"
 
 
-def test_linting_json_leaves_out_check_specs_comment_waivers_dates_and_yaml(tmp_path):
+def test_linting_json_leaves_out_check_specs_comment_waivers_escalation_proofs_dates_and_yaml(tmp_path):
     shutil.copy(REPO / "policies" / "ice-iproduction-query.json", tmp_path)
     code = f"sys.path.insert(0, {str(REPO)!r})\n{LINT_ONE_JSON}"
     loaded = modules_loaded_after(
         code,
-        ("policycheck.expect", "policycheck.comment_waivers", "policycheck.load.waivers", "datetime", "yaml"),
+        (
+            "policycheck.expect",
+            "policycheck.comment_waivers",
+            "policycheck.load.waivers",
+            "policycheck.evaluate.escalation",
+            "datetime",
+            "yaml",
+        ),
         cwd=tmp_path,
     )
     assert loaded == []

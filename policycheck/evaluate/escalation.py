@@ -10,21 +10,20 @@ conditions count as RAM counts them, and a possible step comes with a witness re
 context says under which conditions). Steps are asked one by one: two API calls, each with its
 own request.
 
-`may_grant` is the cheap pattern test that runs first: a statement whose Action patterns meet
-no capability action (most statements) needs no analysis at all. It imports nothing heavy, so
-`lint` pays for the evaluator only on the policies that need it.
+The cheap pattern test that runs first (may_grant, in capability_actions.py) needs none of
+this module: a statement whose Action patterns meet no capability action (most statements)
+needs no analysis at all, and `lint` imports this module only for a policy that does.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from policycheck import data
+from policycheck.evaluate.capability_actions import capability_actions, capability_data
 from policycheck.patterns import fold, has_wildcard, wildcard_regex
 
 if TYPE_CHECKING:
@@ -88,7 +87,6 @@ def _step_text(possibility: Possibility) -> str:
 @cache
 def capabilities() -> tuple[Capability, ...]:
     """The shipped capability set (validated against schemas/escalation.schema.json by a test)."""
-    raw = json.loads(data.read_text(data.__file__, "escalation.json"))
     return tuple(
         Capability(
             entry["id"],
@@ -99,19 +97,8 @@ def capabilities() -> tuple[Capability, ...]:
             ),
             entry["source"],
         )
-        for entry in raw["capabilities"]
+        for entry in capability_data()["capabilities"]
     )
-
-
-@cache
-def _wanted() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-    """Every capability action, folded, and the same grouped by service."""
-    actions = frozenset(fold(a) for c in capabilities() for s in c.requires for a in s.actions)
-    by_service: dict[str, tuple[str, ...]] = {}
-    for action in sorted(actions):
-        service = action.partition(":")[0]
-        by_service[service] = (*by_service.get(service, ()), action)
-    return actions, by_service
 
 
 @cache
@@ -120,54 +107,6 @@ def _operation_level(action: str) -> bool:
     from policycheck.catalog import is_operation_level
 
     return is_operation_level(action)
-
-
-@lru_cache(maxsize=1 << 14)
-def _pattern_actions(pattern: str) -> frozenset[str]:
-    """The capability actions (folded) one Action pattern matches, as RAM matches actions
-    (ASCII case-insensitively): worked out once per pattern, which policies repeat far more
-    than whole lists."""
-    wanted, by_service = _wanted()
-    folded = fold(pattern)
-    if not has_wildcard(folded):
-        return wanted & {folded}
-    service = folded.partition(":")[0]
-    candidates = wanted if has_wildcard(service) else by_service.get(service, ())
-    if not candidates:
-        return frozenset()
-    regex = wildcard_regex(folded)
-    return frozenset(a for a in candidates if regex.fullmatch(a))
-
-
-def _capability_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[str]:
-    """The capability actions (folded) an Action (or NotAction) list applies to."""
-    if not_action:
-        return _wanted()[0].difference(*map(_pattern_actions, actions))
-    if len(actions) == 1:
-        return _pattern_actions(actions[0])
-    return frozenset().union(*map(_pattern_actions, actions))
-
-
-def touches(statement: Statement) -> bool:
-    """Whether the statement's Action (or NotAction) can match any capability action, whatever
-    its effect: a statement that cannot is irrelevant to every capability question."""
-    return bool(_capability_actions(statement.actions, statement.not_action))
-
-
-def may_grant(statement: Statement) -> bool:
-    """Whether an Allow statement's Action (or NotAction) can match any capability action.
-
-    Patterns only: no resource, no condition, no Deny. False means the statement cannot take
-    any step of any capability, so a policy whose statements all say False needs no analysis.
-
-    >>> from policycheck.model import build_policy
-    >>> def first(action, key="Action"):
-    ...     doc = {"Version": "1", "Statement": [{"Effect": "Allow", key: action, "Resource": "*"}]}
-    ...     return may_grant(build_policy(doc, "p.json", "identity").statements[0])
-    >>> first("ram:Attach*"), first("ram:Get*"), first("oss:*"), first("oss:*", "NotAction"), first("*")
-    (True, False, False, True, True)
-    """
-    return statement.effect == "Allow" and touches(statement)
 
 
 def unnamed_name(patterns: Iterable[str]) -> str:
@@ -384,7 +323,7 @@ def find_escalations(
     named_for: dict[str, list[Statement]] = {}
     granted: set[str] = set()
     for statement in statements:
-        applies = _capability_actions(statement.actions, statement.not_action)
+        applies = capability_actions(statement.actions, statement.not_action)
         if statement.effect == "Allow":
             granted.update(applies)
         if alone is not None:

@@ -6,7 +6,7 @@ in the same document counts. Each finding sits at the statement that grants the 
 and names the capabilities with the actions and, when a condition must hold, the context. An
 analysis that runs out of its budget says so (a finding): it never passes silently.
 
-Cost: the pattern pre-filter (may_grant, per Action pattern) runs on every statement, and a
+Cost: the pattern pre-filter (capability_actions.py, per Action pattern) runs on every statement, and a
 policy none of whose Allows passes it costs nothing more. For the others, questions the text
 settles (an unconditional grant, a resource no pattern matches) are answered from it; the
 evaluator is built, once per policy, only for a question it does not settle (a condition the
@@ -16,15 +16,13 @@ solver must satisfy, a Deny), and context solutions are shared between policies.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from policycheck.evaluate.escalation import (
-    POSSIBLE,
-    UNDECIDED,
-    Escalation,
-    find_escalations,
-    touches,
-)
+from policycheck.evaluate.capability_actions import touches
 from policycheck.rules import Rule, RuleContext
+
+if TYPE_CHECKING:
+    from policycheck.evaluate.escalation import Escalation
 
 _DESCRIBED = 4
 """Capabilities shown with their actions in one finding; the others by name only."""
@@ -51,6 +49,7 @@ def check_escalation(context: RuleContext) -> None:
         return
     from policycheck.evaluate.budget import Budget
     from policycheck.evaluate.engine import Compilation, Evaluator, PolicySet
+    from policycheck.evaluate.escalation import POSSIBLE, UNDECIDED, find_escalations
     from policycheck.evaluate.keys import single_valued
 
     policy = context.policy

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from policycheck.evaluate import Evaluator, PolicySet
 from policycheck.evaluate.budget import Budget
+from policycheck.evaluate.capability_actions import may_grant
 from policycheck.evaluate.escalation import (
     IMPOSSIBLE,
     POSSIBLE,
     UNDECIDED,
     capabilities,
     find_escalations,
-    may_grant,
 )
 from policycheck.evaluate.keys import single_valued
 from policycheck.model import build_policy
