@@ -42,6 +42,17 @@ def run_cli(
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def git(cwd: Path | str, *args: str) -> None:
+    """Run git in `cwd` as a test's throwaway repository needs it (an author, no output)."""
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def modules_loaded_after(code: str, prefixes: tuple[str, ...], cwd: Path = REPO) -> list[str]:
     """The modules named by `prefixes` that a fresh interpreter has loaded after running `code`
     (in `cwd`): what a command imports, which is most of what its start-up costs."""

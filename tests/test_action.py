@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, git
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
@@ -176,13 +176,7 @@ def test_diff_annotates_the_access_a_change_adds(workspace):
             "policies: [policies/]\nprincipals:\n  w: {identity: [worker]}\n"
         )
         for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
-            subprocess.run(
-                ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-                cwd=demo,
-                check=True,
-                capture_output=True,
-                timeout=60,
-            )
+            git(demo, *args)
         config = "diffdemo/policycheck.yaml"
         code, log, outputs = run_action(
             workspace, command="diff", base="HEAD", config=config, format="github"

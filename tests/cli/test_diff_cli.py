@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from policycheck.evaluate import Evaluator, PolicySet, Request
 from policycheck.load.sources import load_policies
-from tests.conftest import REPO, policy, run_cli
+from tests.conftest import REPO, git, policy, run_cli
 
 WORKER = policy(
     {"Effect": "Allow", "Action": "ice:Get*", "Resource": "*"},
@@ -255,16 +254,6 @@ def test_help_teaches_with_examples_and_exit_codes():
     assert "policycheck diff --base origin/main" in run.out and "exit codes: 0 no new access" in run.out
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_base_compares_every_principal_with_a_git_revision(tmp_path):
     repo = tmp_path / "repo"
@@ -285,9 +274,9 @@ def test_base_compares_every_principal_with_a_git_revision(tmp_path):
         "  auditor:\n    type: user\n    identity: [worker]\n"
     )
     (repo / "policycheck.yaml").write_text(config)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
     unchanged = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
     assert unchanged.code == 0, unchanged.err
     assert unchanged.json()["added"] == [] and unchanged.json()["removed"] == []
@@ -327,7 +316,7 @@ def test_base_compares_every_principal_with_a_git_revision(tmp_path):
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_base_with_an_unknown_revision_exits_2(tmp_path):
     (tmp_path / "policycheck.yaml").write_text("principals: {}\n")
-    _git(tmp_path, "init", "-q")
+    git(tmp_path, "init", "-q")
     run = run_cli("diff", "--base", "no-such-branch", cwd=tmp_path)
     assert run.code == 2 and "no-such-branch" in run.err and "Traceback" not in run.err
 
@@ -339,9 +328,9 @@ def test_the_readme_s_base_sample_is_real_output(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "policies", repo / "policies", ignore=shutil.ignore_patterns("examples-bad"))
     shutil.copy(REPO / "policycheck.yaml", repo)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
     query = repo / "policies" / "ice-iproduction-query.json"
     document = json.loads(query.read_text())
     document["Statement"][0]["Action"] = ["ice:QueryIProductionJob", "ice:SubmitIProductionJob"]
@@ -362,9 +351,9 @@ def test_base_reads_terraform_files_at_the_revision(tmp_path):
     revision come from the revision's main.tf."""
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "tests" / "data" / "terraform-config", repo)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
     main_tf = repo / "main.tf"
     main_tf.write_text(main_tf.read_text().replace('"ice:QueryIProductionJob"', '"ice:Query*"'))
     run = run_cli("diff", "--base", "HEAD", "--format", "json", cwd=repo)
@@ -395,9 +384,9 @@ def test_a_broken_configuration_at_the_revision_is_named_there(tmp_path):
     (tmp_path / "policycheck.yaml").write_text(
         "policies: [policies/]\nprincipals:\n  w: {identity: [missing]}\n"
     )
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-qm", "base")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "base")
     (tmp_path / "policycheck.yaml").write_text("policies: [policies/]\nprincipals:\n  w: {identity: [a]}\n")
     run = run_cli("diff", "--base", "HEAD", cwd=tmp_path)
     assert run.code == 2 and run.err.startswith("policycheck: error: HEAD:policycheck.yaml:3:")
