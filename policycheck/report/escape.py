@@ -10,10 +10,11 @@ newlines and colours are added around it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from policycheck.report.indented_json import indented
 
 _OWN_COLOUR = re.compile(r"(\x1b\[[0-9;]*m)")
 """The only escape sequence a text report writes itself: SGR colour (as_text.paint)."""
@@ -105,5 +106,7 @@ def json_text(value: Any) -> str:
     json.dumps escapes C0 controls itself, but with ensure_ascii=False it writes DEL, C1, bidi
     overrides, zero-width characters and lone surrogates (undecodable file names) as they are.
     """
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    text = indented(value)
+    if text.isascii() and "\x7f" not in text:  # nothing to look at (two passes in C)
+        return text + "\n"
     return _BEYOND_ASCII.sub(_json_escape, text) + "\n"
