@@ -28,8 +28,16 @@ def display_path(path: str, cwd: str | None = None) -> str:
     """Paths in findings are relative to the working directory when under it, with / separators.
 
     A caller showing many paths passes `cwd` (os.getcwd() once): os.path.relpath alone asks
-    the system for it twice per path.
+    the system for it twice per path. A relative path without `.` or `..` parts (what a walk
+    of a folder named relatively gives) is shown as it is, which relpath would also give.
+
+    >>> display_path("policies/admin.json"), display_path("policies/./admin.json", "/repo")
+    ('policies/admin.json', 'policies/admin.json')
+    >>> display_path("/repo/policies/admin.json", "/repo"), display_path("/elsewhere/a.json", "/repo")
+    ('policies/admin.json', '/elsewhere/a.json')
     """
+    if not os.path.isabs(path) and not path.startswith("..") and os.path.normpath(path) == path:
+        return path.replace(os.sep, "/")  # already relative to the working directory, as found in it
     base = cwd or os.getcwd()
     absolute = os.path.normpath(os.path.join(base, path))
     relative = os.path.relpath(absolute, base)

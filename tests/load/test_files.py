@@ -3,8 +3,10 @@
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policycheck.load.files import PathNotFound, find_files, matches_any
+from policycheck.load.files import PathNotFound, display_path, find_files, matches_any
 
 
 def test_folders_globs_and_hidden_folders(tmp_path):
@@ -96,3 +98,16 @@ def test_stdin(cli):
 )
 def test_glob_matching(path, pattern, expected):
     assert matches_any(path, (pattern,)) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(["a", "b.json", ".", "..", "", "..x", "/", "c d"]), max_size=6),
+    absolute=st.booleans(),
+)
+def test_display_path_as_relpath_gives_it(parts, absolute):
+    """The shortcut for paths already relative (a walk's) gives what relpath from the cwd does."""
+    cwd = "/work/repo"
+    path = ("/" if absolute else "") + "/".join(parts)
+    expected = os.path.relpath(os.path.normpath(os.path.join(cwd, path)), cwd)
+    assert display_path(path, cwd) == (path if expected.startswith("..") else expected)
