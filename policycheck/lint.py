@@ -271,8 +271,8 @@ def lint_paths(
     on the command line is always linted.
 
     Policy files and templates the cache in `cache_dir` knows (same bytes, same settings:
-    lint_cache.py) are not linted again; the others are linted in `jobs` worker processes
-    (None: one process below PARALLEL_FROM files, else one per available CPU). The result is
+    lint_cache.py) are not linted again; the others are linted in `jobs` processes, this one
+    among them (None: one below PARALLEL_FROM files, else one per available CPU). The result is
     the same whichever way: outcomes are put back in file order. `keep_values` keeps each
     document's parsed value (for baseline fingerprints), which the cache does not hold, so
     such a run does not use it. .tf files are read as modules, a folder at a time, and not
@@ -325,7 +325,7 @@ CACHE_FROM = 50
 """Below this many policy files the cache is neither read nor written: its bookkeeping (a
 stat of the installed package's files, loading hashlib) costs more than linting them."""
 PARALLEL_FROM = 1000
-"""Below this many files to lint, one process: starting workers and sending them the bytes
+"""Below this many files to lint, one process: starting workers and warming each one's caches
 costs more than they save (a policy lints in about 0.1 ms)."""
 
 
@@ -336,36 +336,56 @@ def _outcomes(
     jobs: int | None,
     keep_values: bool,
 ) -> list[FileOutcome]:
-    """One FileOutcome per file, in order: from the cache, else linted here or by workers."""
+    """One FileOutcome per file, in order: from the cache, else linted here or by workers.
+
+    Without a cache nothing needs a file's bytes before it is linted, so each process reads
+    its own share (reading is a tenth of the work, and done here first it kept the workers
+    waiting); with one, the bytes are read here for the cache key and sent to the workers.
+    """
     cwd = os.getcwd()
+    if cache is None:
+        todo = [_read(item, cwd) if item.path == "-" else item for item in found]  # workers have no stdin
+        return _lint_all(todo, (settings, keep_values, cwd), jobs)
     outcomes: list[FileOutcome | None] = []
     pending: list[tuple[int, FileToLint]] = []
     keys: dict[int, str] = {}
     for index, item in enumerate(found):
-        source = display_path(item.path, cwd) if item.path != "-" else "<stdin>"
-        data = read_stdin() if item.path == "-" else read_bytes(item.path, source=source)
-        if cache is not None and isinstance(data, bytes):
-            keys[index] = key = cache.key(item.path, source, item.explicit, data)
+        todo = _read(item, cwd)
+        if isinstance(todo.data, bytes):
+            keys[index] = key = cache.key(item.path, todo.source, item.explicit, todo.data)
             cached = cache.get(key)
             if cached is not None:
                 outcomes.append(cached)
                 continue
         outcomes.append(None)
-        pending.append((index, FileToLint(item.path, source, item.explicit, data)))
-    workers = _worker_count(jobs, len(pending))
-    if workers > 1:
-        from policycheck.lint_workers import lint_in_workers
-
-        linted = lint_in_workers(lint_one, [todo for _, todo in pending], (settings, keep_values), workers)
-    else:
-        linted = [lint_one(todo, settings, keep_values) for _, todo in pending]
+        pending.append((index, todo))
+    linted = _lint_all([todo for _, todo in pending], (settings, keep_values, cwd), jobs)
     for (index, _), outcome in zip(pending, linted, strict=True):
         outcomes[index] = outcome
         if index in keys:
             cache.put(keys[index], outcome)
-    if cache is not None:
-        cache.save()
+    cache.save()
     return outcomes  # type: ignore[return-value]  # every None was filled above
+
+
+def _read(item: FoundFile, cwd: str) -> FileToLint:
+    """A found file's bytes (standard input's for "-"), and its path as findings show it."""
+    if item.path == "-":
+        return FileToLint(item.path, "<stdin>", item.explicit, read_stdin())
+    source = display_path(item.path, cwd)
+    return FileToLint(item.path, source, item.explicit, read_bytes(item.path, source=source))
+
+
+def _lint_all(
+    todo: list[FileToLint | FoundFile], arguments: tuple[Any, ...], jobs: int | None
+) -> list[FileOutcome]:
+    """lint_one of every file, in this process or shared with workers."""
+    workers = _worker_count(jobs, len(todo))
+    if workers > 1:
+        from policycheck.lint_workers import lint_in_workers
+
+        return lint_in_workers(lint_one, todo, arguments, workers)
+    return [lint_one(item, *arguments) for item in todo]
 
 
 def _worker_count(jobs: int | None, files: int) -> int:
@@ -381,8 +401,13 @@ def _worker_count(jobs: int | None, files: int) -> int:
     return max(1, min(cpus, files // (PARALLEL_FROM // 2)))
 
 
-def lint_one(todo: FileToLint, settings: LintSettings, keep_values: bool = False) -> FileOutcome:
-    """Findings of one policy file or ROS template, before settings.apply and comment waivers."""
+def lint_one(
+    todo: FileToLint | FoundFile, settings: LintSettings, keep_values: bool = False, cwd: str = "."
+) -> FileOutcome:
+    """Findings of one policy file or ROS template, before settings.apply and comment waivers;
+    a FoundFile is read first (`cwd`: the folder paths in findings are shown relative to)."""
+    if isinstance(todo, FoundFile):
+        todo = _read(todo, cwd)
     data = todo.data
     if isinstance(data, Document):
         document = data
