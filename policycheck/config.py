@@ -8,8 +8,7 @@ commands that use them, so `lint` neither fails on them nor imports their classe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policycheck import DOCS_URL
 from policycheck.catalog import CatalogExtension
@@ -32,12 +31,11 @@ class ConfigError(UserError):
     """A config file problem, worded as one line: `file:line:column: what is wrong`."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """The parsed configuration; `path` is None when there is no config file."""
 
     path: str | None = None
-    lint: LintSettings = field(default_factory=LintSettings)
+    lint: LintSettings = LintSettings()
     document: Document | None = None
     system_policies: str | None = None
     """The team's System policy folder (`system_policies:`), as an absolute path."""

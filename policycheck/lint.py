@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from policycheck.findings import Finding, JudgedFindings, default_severity
 from policycheck.lint_outcome import FileOutcome, FileToLint
@@ -35,8 +34,7 @@ SCHEMAS: dict[PolicyKind, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class IgnoreRule:
+class IgnoreRule(NamedTuple):
     """Drop findings of `codes` (all codes when empty) in files matching `paths` (all when empty).
 
     A waiver may carry `expires` (an ISO date, YYYY-MM-DD) and `owner`; `expired` is decided
@@ -76,8 +74,7 @@ class IgnoreRule:
         )
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(NamedTuple):
     """The `lint:` section of policycheck.yaml, with command-line flags laid over it.
 
     Globs match file paths relative to `root`, the folder of the config file.
@@ -86,7 +83,8 @@ class LintSettings:
     fail_on: str = "warning"
     exclude: tuple[str, ...] = ()
     ignore: tuple[IgnoreRule, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] | None = None
+    """Severity by finding code, overriding the defaults (lint.severity); None: no overrides."""
     kinds: tuple[tuple[str, PolicyKind], ...] = ()
     kind: PolicyKind | None = None
     root: str = "."
@@ -148,17 +146,17 @@ class LintSettings:
         if not self.ignore and not self.severity:
             return list(findings)
         relative = self.relative(path)
+        overrides = self.severity or {}
         kept = []
         for finding in findings:
             if any(rule.covers(finding, relative) for rule in self.ignore):
                 continue
-            severity = self.severity.get(finding.code)
-            kept.append(replace(finding, severity=severity) if severity else finding)
+            severity = overrides.get(finding.code)
+            kept.append(finding._replace(severity=severity) if severity else finding)
         return kept
 
 
-@dataclass
-class LintedFile:
+class LintedFile(NamedTuple):
     """One file after linting; `policy` is set when the document is valid enough to evaluate."""
 
     path: str
@@ -167,8 +165,7 @@ class LintedFile:
     policy: Policy | None
 
 
-@dataclass
-class FileFindings:
+class FileFindings(NamedTuple):
     """What lint_paths keeps of one linted document: its findings, not the Document (about
     7 KB each, 250 MB over 30,000 files); `value`, the parsed document, only when asked for
     (baseline fingerprints read the elements findings point at)."""
@@ -178,15 +175,13 @@ class FileFindings:
     value: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class SkippedFile:
+class SkippedFile(NamedTuple):
     """A file found in a folder that is not a policy (package.json, a CI workflow), and why."""
 
     path: str
     reason: str
 
 
-@dataclass
 class LintResult(JudgedFindings):
     """Linted documents (one per policy file, several per .tf folder or ROS template).
 
@@ -197,11 +192,23 @@ class LintResult(JudgedFindings):
 
     kind: ClassVar[str] = "lint"
 
-    files: list[FileFindings]
-    fail_on: str
-    extra: list[Finding] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    read: set[str] = field(default_factory=set)
+    def __init__(
+        self,
+        files: list[FileFindings],
+        fail_on: str,
+        extra: list[Finding] | None = None,
+        skipped: list[SkippedFile] | None = None,
+        read: set[str] | None = None,
+    ) -> None:
+        self.files = files
+        self.fail_on = fail_on
+        self.extra: list[Finding] = [] if extra is None else extra
+        self.skipped: list[SkippedFile] = [] if skipped is None else skipped
+        self.read: set[str] = set() if read is None else read
+
+    def with_files(self, files: list[FileFindings]) -> LintResult:
+        """The same result over other files' findings (a baseline leaves some out)."""
+        return LintResult(files, self.fail_on, self.extra, self.skipped, self.read)
 
     @property
     def checked(self) -> int:
@@ -465,8 +472,9 @@ def _apply_comment_waivers(
 
     groups = [*(linted.findings for linted in result.files), result.extra]
     kept, reports = apply_comment_waivers(groups, waivers)
-    for linted, findings in zip(result.files, kept[:-1], strict=True):
-        linted.findings = findings
+    result.files = [
+        linted._replace(findings=findings) for linted, findings in zip(result.files, kept[:-1], strict=True)
+    ]
     result.extra = kept[-1]
     for path, found in reports.items():
         result.extra.extend(settings.apply(found, path))

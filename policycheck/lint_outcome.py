@@ -3,8 +3,7 @@ processes (lint_workers.py) and keeps between runs (lint_cache.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policycheck.findings import Finding
 from policycheck.load.document import Document
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
     from policycheck.load.waivers import CommentWaiver
 
 
-@dataclass(frozen=True, slots=True)
-class FileToLint:
+class FileToLint(NamedTuple):
     """A policy file read: its bytes (or the Document saying why it could not be read), and
     its path as findings show it."""
 
@@ -24,8 +22,7 @@ class FileToLint:
     data: bytes | Document
 
 
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
+class FileOutcome(NamedTuple):
     """What linting one policy file or ROS template found, before the user's settings apply.
 
     The unit the cache stores (lint_cache.py) and a worker process returns: findings per

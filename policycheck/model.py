@@ -1,4 +1,4 @@
-"""The policy model: a schema-valid document normalised once into frozen objects.
+"""The policy model: a schema-valid document normalised once into immutable records.
 
 Every later stage (rules, evaluation, expectations) reads these objects and never the raw
 JSON again, so string-or-list elements, NotAction and friends are resolved in one place.
@@ -7,8 +7,7 @@ JSON again, so string-or-list elements, NotAction and friends are resolved in on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 PolicyKind = Literal["identity", "trust", "control", "session", "bucket"]
 POLICY_KINDS: tuple[PolicyKind, ...] = ("identity", "trust", "control", "session", "bucket")
@@ -38,8 +37,7 @@ def format_path(path: JsonPath) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     """One operator/key pair of a Condition block; any of `values` may match (OR)."""
 
     operator: str
@@ -48,8 +46,7 @@ class Condition:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """One statement with its string-or-list elements normalised to tuples.
 
     `actions` holds the values of Action or of NotAction (then `not_action` is true);
@@ -79,8 +76,7 @@ class Statement:
         return "NotResource" if self.not_resource else "Resource"
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """A policy document of one kind, with where it came from for messages.
 
     `locate` maps a path to (line, column) in `source`; it is computed lazily by the
@@ -91,7 +87,7 @@ class Policy:
     kind: PolicyKind
     statements: tuple[Statement, ...]
     name: str = ""
-    locate: Callable[[JsonPath], tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+    locate: Callable[[JsonPath], tuple[int, int]] | None = None
 
     def line_of(self, path: JsonPath) -> int:
         return self.locate(path)[0] if self.locate else 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -99,7 +98,7 @@ def test_a_changed_setting_is_not_answered_from_the_cache(tree: Path, tmp_path: 
     settings = LintSettings(root=str(tree))
     lint_paths([str(tree)], settings, cache_dir=str(cache))
     tamper(cache)
-    changed = replace(settings, **change)
+    changed = settings._replace(**change)
     assert messages(lint_paths([str(tree)], changed, cache_dir=str(cache))) == messages(
         lint_paths([str(tree)], changed)
     )

@@ -16,8 +16,8 @@ NotAction are generally not case-sensitive"), and `*` / `?` are RAM's only wildc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import policycheck.catalog.data as catalog_data
 from policycheck.data import list_files, read_text
@@ -31,8 +31,7 @@ ALL_RESOURCES: tuple[str, ...] = ("*",)
 """The resource types of an action that cannot be scoped to a resource ("All Resources")."""
 
 
-@dataclass(frozen=True, slots=True)
-class ActionInfo:
+class ActionInfo(NamedTuple):
     """One RAM action of a catalogued service, as its authorization table describes it."""
 
     service: str
@@ -51,33 +50,60 @@ class ActionInfo:
         return f"{self.service}:{self.name}"
 
 
-@dataclass(frozen=True)
 class ServiceCatalog:
-    """Every action of one service, with case-insensitive lookup and RAM wildcard matching."""
+    """Every action of one service, with case-insensitive lookup and RAM wildcard matching.
 
-    ram_code: str
-    service_code: str
-    name: str
-    api_version: str
-    granularity: str
-    actions: tuple[ActionInfo, ...]
-    generated_on: str = ""
-    """The day tools/build_catalogs.py (or update_ice_catalog.py) last wrote the file; "" if never."""
-    arn_forms: tuple[str, ...] = ()
-    """The service's ARN templates, e.g. acs:oss:*:{#accountId}:{#BucketName}/{#ObjectName}."""
-    action_names: str = "api"
-    """reviewed: checked against the service's RAM documentation; api: the SDK's API names."""
-    ram_code_source: str = "documented"
-    _by_folded_name: dict[str, ActionInfo] = field(init=False, repr=False, compare=False)
-    _folded_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _match_cache: dict[str, tuple[ActionInfo, ...]] = field(init=False, repr=False, compare=False)
+    A plain class (its look-up tables are built once, here), read-only by convention.
+    """
 
-    def __post_init__(self) -> None:
-        ordered = tuple(sorted(self.actions, key=lambda action: action.name))
-        object.__setattr__(self, "actions", ordered)
-        object.__setattr__(self, "_by_folded_name", {fold(a.name): a for a in ordered})
-        object.__setattr__(self, "_folded_names", tuple(self._by_folded_name))
-        object.__setattr__(self, "_match_cache", {})
+    __slots__ = (
+        "ram_code",
+        "service_code",
+        "name",
+        "api_version",
+        "granularity",
+        "actions",
+        "generated_on",
+        "arn_forms",
+        "action_names",
+        "ram_code_source",
+        "_by_folded_name",
+        "_folded_names",
+        "_match_cache",
+    )
+
+    def __init__(
+        self,
+        ram_code: str,
+        service_code: str,
+        name: str,
+        api_version: str,
+        granularity: str,
+        actions: tuple[ActionInfo, ...],
+        generated_on: str = "",
+        arn_forms: tuple[str, ...] = (),
+        action_names: str = "api",
+        ram_code_source: str = "documented",
+    ) -> None:
+        self.ram_code = ram_code
+        self.service_code = service_code
+        self.name = name
+        self.api_version = api_version
+        self.granularity = granularity
+        self.actions = tuple(sorted(actions, key=lambda action: action.name))
+        # the day tools/build_catalogs.py (or update_ice_catalog.py) last wrote the file; "" if never
+        self.generated_on = generated_on
+        # the service's ARN templates, e.g. acs:oss:*:{#accountId}:{#BucketName}/{#ObjectName}
+        self.arn_forms = arn_forms
+        # reviewed: checked against the service's RAM documentation; api: the SDK's API names
+        self.action_names = action_names
+        self.ram_code_source = ram_code_source
+        self._by_folded_name = {fold(a.name): a for a in self.actions}
+        self._folded_names = tuple(self._by_folded_name)
+        self._match_cache: dict[str, tuple[ActionInfo, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"ServiceCatalog({self.ram_code!r}, {len(self.actions)} actions)"
 
     def find(self, action_name: str) -> ActionInfo | None:
         """The action with this name (no service prefix), ignoring case; None if there is none."""
@@ -118,8 +144,7 @@ class ServiceCatalog:
         return tuple(self._by_folded_name[match].name for match in close)
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionKeyInfo:
+class ConditionKeyInfo(NamedTuple):
     """A global acs: condition key: the operator family its values need, and whether it is confirmed.
 
     `type` is one of String, Numeric, Date, Bool, IP. `confirmed` is False for keys no official
@@ -290,8 +315,7 @@ def granularity(ram_code: str) -> str | None:
     return catalog.granularity if catalog else None
 
 
-@dataclass(frozen=True)
-class CatalogExtension:
+class CatalogExtension(NamedTuple):
     """What a team's policycheck.yaml adds (`catalog:`): actions and condition keys, folded.
 
     Passed to the rules by the caller; the packaged catalog itself is never changed.
@@ -320,8 +344,7 @@ class CatalogExtension:
 NO_EXTENSION = CatalogExtension()
 
 
-@dataclass(frozen=True, slots=True)
-class _GlobalKeys:
+class _GlobalKeys(NamedTuple):
     exact: dict[str, ConditionKeyInfo]
     prefixes: tuple[tuple[str, str, ConditionKeyInfo], ...]
 

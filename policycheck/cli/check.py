@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--endpoint applies only to live calls: add --probe (check --probe --endpoint URL)")
     config = load_config(args.config)
     spec = read_spec(config)
-    settings = config.lint if not args.fail_on else replace(config.lint, fail_on=args.fail_on)
+    settings = config.lint if not args.fail_on else config.lint._replace(fail_on=args.fail_on)
     report = run_check(spec, settings, steps=args.budget or DEFAULT_STEPS)
     for message in report.warnings:
         warning(message)

@@ -168,7 +168,7 @@ def _relabelled(
             where = os.path.realpath(policy.source)
             found = policy
             if where.startswith(folder + os.sep):
-                found = replace(policy, source=label + os.path.relpath(where, folder).replace(os.sep, "/"))
+                found = policy._replace(source=label + os.path.relpath(where, folder).replace(os.sep, "/"))
             seen[id(policy)] = (policy, found)
         return seen[id(policy)][1]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -123,8 +122,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     settings = config.lint
     if args.fail_on or args.kind or args.force_exclude:
-        settings = replace(
-            settings,
+        settings = settings._replace(
             fail_on=args.fail_on or settings.fail_on,
             kind=args.kind,
             force_exclude=args.force_exclude,
@@ -191,11 +189,11 @@ def _without_baseline(result: LintResult, settings: LintSettings, path: str) -> 
     new, covered = split_new(_fingerprinted(result, settings), accepted)
     kept = set(map(id, new))
     files = [
-        replace(linted, findings=[f for f in linted.findings if id(f) in kept]) for linted in result.files
+        linted._replace(findings=[f for f in linted.findings if id(f) in kept]) for linted in result.files
     ]
     if covered:
         sys.stderr.write(f"policycheck: {_count(covered)} accepted by the baseline {path} not shown\n")
-    return replace(result, files=files)
+    return result.with_files(files)
 
 
 def _jobs(text: str) -> int:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
 from policycheck.evaluate.glob import compile_globs
@@ -109,8 +109,7 @@ def fresh_char(patterns: Sequence[Tokens]) -> str:
     return fresh
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     """Outcome key -> a shortest string reaching it; `complete` is False if the budget ran out."""
 
     found: dict[Hashable, str]

@@ -89,9 +89,9 @@ def _flipped(policy: Policy, effect: str, skipped: frozenset | set = frozenset()
     effect: they apply to the same requests."""
     other = "Deny" if effect == "Allow" else "Allow"
     kept = tuple(
-        replace(s, effect=other) for s in policy.statements if s.effect == effect and _shape(s) not in skipped
+        s._replace(effect=other) for s in policy.statements if s.effect == effect and _shape(s) not in skipped
     )
-    return replace(policy, statements=kept)
+    return policy._replace(statements=kept)
 
 
 def _layers(policies: PolicySet) -> dict[str, tuple[Policy, ...]]:

@@ -11,7 +11,7 @@ prefix, and work is shared between them. A property test holds the two to the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from policycheck.evaluate import scope
@@ -190,7 +190,7 @@ def _valid_resources(statement: Statement) -> Statement:
     both read patterns.resource_problem, so lint and evaluation agree on what a resource is.
     """
     valid = tuple(r for r in statement.resources if resource_problem(r) is None)
-    return statement if len(valid) == len(statement.resources) else replace(statement, resources=valid)
+    return statement if len(valid) == len(statement.resources) else statement._replace(resources=valid)
 
 
 def _resource_matcher(statement: Statement) -> Callable[[str], object]:

@@ -122,7 +122,7 @@ class Library:
             kind = linted.policy.kind if linted.policy else "identity"
             return self.linted.setdefault((path, kind), linted)
         if (path, kind) not in self.linted:
-            settings = LintSettings(**{**self.settings.__dict__, "kind": kind})
+            settings = self.settings._replace(kind=kind)
             self.linted[(path, kind)] = lint_file(path, settings)
         return self.linted[(path, kind)]
 

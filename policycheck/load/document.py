@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from policycheck.findings import Finding, default_severity
@@ -23,29 +22,58 @@ MAX_DEPTH = 32
 """Deeper than any policy needs (a policy nests 6 levels); bounds parsers' stacks too."""
 
 
-@dataclass
 class Document:
     """One file (or one document embedded in another file) after loading.
 
     `parsed` is false when the file could not be read as data; `findings` then says why.
     Positions are found on first use: most documents have no finding at all. A loader gives
     either `index_positions` (every position at once, with the nesting depth) or
-    `find_offset` (one path at a time, for JSON).
+    `find_offset` (one path at a time, for JSON). `waivers` are the `policycheck:ignore`
+    comments in the text, applied by lint after the rules ran.
     """
 
-    source: str
-    text: str
-    value: Any = None
-    parsed: bool = False
-    yaml: bool = False
-    findings: list[Finding] = field(default_factory=list)
-    waivers: tuple[CommentWaiver, ...] = ()
-    """`policycheck:ignore` comments in the text, applied by lint after the rules ran."""
-    index_positions: Callable[[], tuple[Positions, int]] | None = None
-    find_offset: Callable[[JsonPath], int] | None = None
-    _positions: Positions | None = None
-    _depth: int = 0
-    _line_starts: list[int] | None = None
+    __slots__ = (
+        "source",
+        "text",
+        "value",
+        "parsed",
+        "yaml",
+        "findings",
+        "waivers",
+        "index_positions",
+        "find_offset",
+        "_positions",
+        "_depth",
+        "_line_starts",
+    )
+
+    def __init__(
+        self,
+        source: str,
+        text: str,
+        value: Any = None,
+        parsed: bool = False,
+        yaml: bool = False,
+        findings: list[Finding] | None = None,
+        waivers: tuple[CommentWaiver, ...] = (),
+        index_positions: Callable[[], tuple[Positions, int]] | None = None,
+        find_offset: Callable[[JsonPath], int] | None = None,
+    ) -> None:
+        self.source = source
+        self.text = text
+        self.value = value
+        self.parsed = parsed
+        self.yaml = yaml
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.waivers = waivers
+        self.index_positions = index_positions
+        self.find_offset = find_offset
+        self._positions: Positions | None = None
+        self._depth = 0
+        self._line_starts: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Document({self.source!r}, parsed={self.parsed}, {len(self.findings)} findings)"
 
     @property
     def positions(self) -> Positions:

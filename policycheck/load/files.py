@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from policycheck.errors import UserError
 from policycheck.load import POLICY_SUFFIXES
@@ -16,8 +16,7 @@ class PathNotFound(UserError):
     """A path the user named does not exist (a usage error: exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FoundFile:
+class FoundFile(NamedTuple):
     """A file to read; `explicit` when the user named it, so exclusions do not apply to it."""
 
     path: str

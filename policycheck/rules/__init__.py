@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from policycheck.findings import Finding
 from policycheck.load.document import Document
@@ -37,8 +36,7 @@ PERMISSION_KINDS: frozenset[PolicyKind] = frozenset({"identity", "control", "ses
 """Kinds that grant or bound permissions, as opposed to trust policies that name who may assume a role."""
 
 
-@dataclass(frozen=True)
-class RuleOptions:
+class RuleOptions(NamedTuple):
     """Settings rules read: `accounts` are the team's own account ids (lint.accounts), `catalog`
     the actions and condition keys the team added to the packaged catalog (catalog:), `account`
     the account policycheck.yaml names at its top."""
@@ -49,16 +47,27 @@ class RuleOptions:
     """The top-level account: of policycheck.yaml, the team's own account like those of `accounts`."""
 
 
-@dataclass
 class RuleContext:
-    """What a rule sees: the policy, its document (for sizes and positions), options, and a sink."""
+    """What a rule sees: the policy, its document (for sizes and positions), options, and a sink.
 
-    policy: Policy
-    document: Document
-    options: RuleOptions = field(default_factory=RuleOptions)
-    findings: list[Finding] = field(default_factory=list)
-    codes: tuple[str, ...] = ()
-    """The running rule's declared codes: the only ones it may report."""
+    `codes` are the running rule's declared codes: the only ones it may report.
+    """
+
+    __slots__ = ("policy", "document", "options", "findings", "codes")
+
+    def __init__(
+        self,
+        policy: Policy,
+        document: Document,
+        options: RuleOptions | None = None,
+        findings: list[Finding] | None = None,
+        codes: tuple[str, ...] = (),
+    ) -> None:
+        self.policy = policy
+        self.document = document
+        self.options = options if options is not None else RuleOptions()
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.codes = codes
 
     def report(self, code: str, path: JsonPath, message: str, severity: str | None = None) -> None:
         if code not in self.codes:
@@ -73,8 +82,7 @@ class RuleContext:
         return (*statement.path, key) if isinstance(raw, str) else (*statement.path, key, index)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One check: the codes it may report (RuleContext.report refuses any other, and a test
     holds every rule's codes, with the loader's, Terraform's and the expectations', to
     data/codes.json) and the policy kinds it applies to."""

@@ -15,7 +15,6 @@ solver must satisfy, a Deny), and context solutions are shared between policies.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from policycheck.evaluate.capability_actions import touches
@@ -55,7 +54,7 @@ def check_escalation(context: RuleContext) -> None:
     policy = context.policy
     # Statements no capability action can match change no answer: the evaluator leaves them out
     # (compiling their patterns is most of its cost). Their Statement.index stays as written.
-    relevant = policy if len(touching) == len(statements) else replace(policy, statements=tuple(touching))
+    relevant = policy if len(touching) == len(statements) else policy._replace(statements=tuple(touching))
     found = find_escalations(
         lambda: Evaluator(PolicySet(identity=(relevant,)), compilation=Compilation(_SOLVED)),
         Budget(),

@@ -9,7 +9,6 @@ no answer may be undecided.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 from evaluate_support import operation_level
 from hypothesis import given
@@ -99,7 +98,7 @@ def _rewritten(policies: PolicySet, rng: random.Random) -> PolicySet:
             [(r,) for r in statement.resources] if not statement.not_resource else [statement.resources]
         )
         return [
-            replace(statement, actions=tuple(a.swapcase() for a in action), resources=resource)
+            statement._replace(actions=tuple(a.swapcase() for a in action), resources=resource)
             for action in actions
             for resource in resources
         ]
@@ -111,10 +110,9 @@ def _rewritten(policies: PolicySet, rng: random.Random) -> PolicySet:
         for index, piece in enumerate(pieces):
             spread[index % documents].append(piece)
         return tuple(
-            replace(
-                given[0],
+            given[0]._replace(
                 source=f"r{i}.json",
-                statements=tuple(replace(s, index=n) for n, s in enumerate(part)),
+                statements=tuple(s._replace(index=n) for n, s in enumerate(part)),
             )
             for i, part in enumerate(spread)
             if part
