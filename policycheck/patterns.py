@@ -33,6 +33,21 @@ def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
+def prefix_of(pattern: str) -> str | None:
+    """The literal start of a pattern that is one and ends in its only wildcard, `*`; else None.
+
+    Such a pattern (`acs:ram::123:role/*`, `ecs:Describe*`) matches exactly the strings that
+    start with it, which `str.startswith` tests without compiling a regular expression.
+
+    >>> prefix_of("acs:ram::123:role/*"), prefix_of("acs:*:role/*"), prefix_of("a?*"), prefix_of("ab")
+    ('acs:ram::123:role/', None, None, None)
+    """
+    head = pattern[:-1]
+    if pattern.endswith("*") and "*" not in head and "?" not in head:
+        return head
+    return None
+
+
 def glob_regex(pattern: str) -> str:
     """The regular expression (without anchors) a RAM pattern stands for.
 
@@ -85,6 +100,9 @@ def glob_match(pattern: str, text: str) -> bool:
     """
     if "*" not in pattern and "?" not in pattern:
         return pattern == text
+    prefix = prefix_of(pattern)
+    if prefix is not None:
+        return text.startswith(prefix)
     return wildcard_regex(pattern, ignore_case=False).fullmatch(text) is not None
 
 

@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from policycheck.evaluate.capability_actions import capability_actions, capability_data
-from policycheck.patterns import fold, has_wildcard, wildcard_regex
+from policycheck.patterns import fold, has_wildcard, prefix_of, wildcard_regex
 
 if TYPE_CHECKING:
     from policycheck.evaluate.budget import Budget
@@ -191,12 +191,15 @@ def _is_address(text: str) -> bool:
 
 
 def _matcher(pattern: str) -> Callable[[str], bool]:
-    """A Resource pattern's test (case-sensitive); `*` and literals without compiling a regex:
+    """A Resource pattern's test (case-sensitive); `*`, literals and `prefix*` without a regex:
     most patterns are one of them, and a corpus of policies has thousands of distinct ARNs."""
     if pattern == "*":
         return lambda _resource: True
     if not has_wildcard(pattern):
         return pattern.__eq__
+    prefix = prefix_of(pattern)
+    if prefix is not None:
+        return lambda resource: resource.startswith(prefix)
     regex = wildcard_regex(pattern, ignore_case=False)
     return lambda resource: regex.fullmatch(resource) is not None
 

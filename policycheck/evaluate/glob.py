@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 
-from policycheck.patterns import has_wildcard, linear_regex
+from policycheck.patterns import has_wildcard, linear_regex, prefix_of
 
 Matcher = Callable[[str], object]
 """Truthy when the string matches."""
@@ -21,6 +22,10 @@ def _always(_: str) -> bool:
 
 def _never(_: str) -> bool:
     return False
+
+
+def _named_or_starting(names: frozenset[str], starts: tuple[str, ...], text: str) -> bool:
+    return text in names or text.startswith(starts)
 
 
 def compile_globs(patterns: Iterable[str]) -> Matcher:
@@ -41,6 +46,18 @@ def compile_globs(patterns: Iterable[str]) -> Matcher:
         return _never
     if not any(map(has_wildcard, patterns)):
         return frozenset(patterns).__contains__
+    names: set[str] = set()
+    starts: list[str] = []
+    for pattern in patterns:
+        prefix = prefix_of(pattern)
+        if prefix is not None:
+            starts.append(prefix)
+        elif has_wildcard(pattern):
+            break
+        else:
+            names.add(pattern)
+    else:  # exact names and `prefix*` only (most Resource lists): no regex to compile
+        return partial(_named_or_starting, frozenset(names), tuple(starts))
     regexes = []
     group = 0
     for pattern in patterns:

@@ -21,7 +21,7 @@ from policycheck.evaluate.values import (
     parse_number,
 )
 from policycheck.expect import names
-from policycheck.patterns import glob_regex
+from policycheck.patterns import glob_match, glob_regex
 
 
 @pytest.mark.parametrize("module", [values, glob, actions, budget, keys, names])
@@ -101,6 +101,25 @@ def test_compile_globs_agrees_with_a_plain_regex(patterns, text):
     """Several patterns at once, many stars: the same answer as one backtracking regex each."""
     expected = any(re.fullmatch(glob_regex(p), text, re.DOTALL) for p in patterns)
     assert bool(compile_globs(patterns)(text)) == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="ab:\n", max_size=4), st.sampled_from(["", "*", "**", "?", "*?"])).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.text(alphabet="ab:\nx", max_size=8),
+)
+def test_names_and_prefixes_agree_with_a_plain_regex(patterns, text):
+    """Exact names and `prefix*` (matched without a regex) answer as the regex does, and
+    glob_match of each pattern too."""
+    expected = [bool(re.fullmatch(glob_regex(p), text, re.DOTALL)) for p in patterns]
+    assert bool(compile_globs(patterns)(text)) == any(expected)
+    assert [glob_match(p, text) for p in patterns] == expected
 
 
 def test_many_stars_do_not_backtrack():
