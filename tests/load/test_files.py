@@ -39,19 +39,17 @@ def test_missing_paths_raise(tmp_path):
 
 def test_unreadable_file_is_a_finding(write, monkeypatch):
     """Permission denied (simulated: the tests may run as root, who reads anything)."""
-    import builtins
-
     from policycheck.load import load_file
 
     path = write("secret.json", "{}")
-    real_open = builtins.open
+    real_open = os.open
 
     def denied(file, *args, **kwargs):
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     [finding] = load_file(str(path)).findings
     assert (finding.code, finding.message) == ("FILE_UNREADABLE", "cannot read: Permission denied")
 
