@@ -155,6 +155,8 @@ class _Interval:
                 integer += 1
             mid = high
             for _ in range(count):  # halvings towards `low`: all distinct, all strictly inside
+                if len(out) >= count:  # enough already: each halving is a division at 8,100 digits
+                    break
                 mid = (low + mid) / 2
                 add(mid)
         return out[:count]
