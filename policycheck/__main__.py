@@ -1,7 +1,5 @@
 """`python -m policycheck` runs the command-line tool."""
 
-import sys
+from policycheck.cli import entry
 
-from policycheck.cli import main
-
-sys.exit(main())
+entry()
