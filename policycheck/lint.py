@@ -213,7 +213,9 @@ class LintResult(JudgedFindings):
     @property
     def checked(self) -> int:
         """Files checked: policy files, templates and .tf files (not the documents in them)."""
-        return len({os.path.abspath(path) for path in self.read | {linted.path for linted in self.files}})
+        cwd = os.getcwd()  # once: os.path.abspath asks for it again for every path
+        paths = self.read | {linted.path for linted in self.files}
+        return len({os.path.normpath(os.path.join(cwd, path)) for path in paths})
 
     @property
     def findings(self) -> list[Finding]:
