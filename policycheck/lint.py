@@ -213,7 +213,7 @@ class LintResult(JudgedFindings):
     @property
     def checked(self) -> int:
         """Files checked: policy files, templates and .tf files (not the documents in them)."""
-        cwd = os.getcwd()  # once: os.path.abspath asks for it per path
+        cwd = os.getcwd()  # once: os.path.abspath asks for it again for every path
         paths = self.read | {linted.path for linted in self.files}
         return len({os.path.normpath(os.path.join(cwd, path)) for path in paths})
 
