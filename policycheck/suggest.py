@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class _Packed:
+class _Packed(NamedTuple):
     """Candidates laid end to end as the bits of one integer, each followed by a guard bit.
 
     `masks` has, per character, the bits where candidates hold it; `ones` every candidate bit;
