@@ -359,6 +359,12 @@ def _outcomes(
     pending: list[tuple[int, FileToLint]] = []
     keys: dict[int, str] = {}
     for index, item in enumerate(found):
+        if item.path != "-":
+            known = cache.known_key(item.path, display_path(item.path, cwd), item.explicit)
+            cached = cache.get(known) if known else None
+            if cached is not None:  # the file is as it was when it was hashed: not read again
+                outcomes.append(cached)
+                continue
         todo = _read(item, cwd)
         if isinstance(todo.data, bytes):
             keys[index] = key = cache.key(item.path, todo.source, item.explicit, todo.data)

@@ -5,10 +5,14 @@ An entry is one file's FileOutcome (findings per document, a template's own find
 `policycheck:ignore` comments, or why it was skipped), before the user's severity overrides,
 lint.ignore and comment waivers apply (those run on every run, from the config of the day).
 It is found by a hash of the file's bytes with its path, the path findings show and whether
-it was named on the command line. Everything else that changes the answer selects the cache
-file itself: policycheck's version, a signature of the installed package (every module and
-data file: rules, catalogs, schemas, codes), the Python version, and the settings linting
-reads (--kind, lint.kinds and the folder they are relative to, lint.accounts, catalog:).
+it was named on the command line. A file whose stat (device, inode, size, modification and
+change times) is what it was when its hash was last taken is not read again, as git trusts
+its index: unless either time is within RACY_NS of the start of that run, when a change in
+the same tick of a coarse clock could have left the stat as it was. Everything else that
+changes the answer selects the cache file itself: policycheck's version, a signature of the
+installed package (every module and data file: rules, catalogs, schemas, codes), the Python
+version, and the settings linting reads (--kind, lint.kinds and the folder they are relative
+to, lint.accounts, catalog:).
 
 The folder holds one file per such context, at most MAX_CACHE_FILES of them (the least
 recently written go first) and MAX_ENTRIES entries each (those not used for the longest go
@@ -25,19 +29,23 @@ import contextlib
 import json
 import os
 import sys
+import time
 from typing import Any
 
 from policycheck import __version__
 from policycheck.findings import Finding
 from policycheck.lint_outcome import FileOutcome
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the layout of an entry changes."""
 MAGIC = b"policycheck-lint-cache"
 MAX_ENTRIES = 200_000
 """Entries per cache file: a tree of that many policies, about 60 MB of cache."""
 MAX_CACHE_FILES = 8
 """Cache files per folder: eight sets of settings (or policycheck versions) at a time."""
+RACY_NS = 3_000_000_000
+"""A file changed this close to the run that took its stat is read again: a FAT clock ticks
+every 2 s, so a change in the same tick after the stat would leave the stat as it was."""
 DEFAULT_FOLDER = os.path.join(".policycheck", "cache")
 ENVIRONMENT = "POLICYCHECK_CACHE_DIR"
 
@@ -107,15 +115,40 @@ class LintCache:
     def __init__(self, folder: str, settings: dict[str, Any]) -> None:
         self.folder = folder
         self.path = os.path.join(folder, f"lint-{context_of(settings)[:24]}.json")
-        self._old = _read(self.path)
+        self._started = time.time_ns()
+        self._old, self._old_stats, self._old_started = _read(self.path)
         self._used: dict[str, list] = {}
+        self._stats: dict[str, list] = {}
         self._added = False
 
+    def known_key(self, path: str, source: str, explicit: bool) -> str | None:
+        """The key of a file whose stat is as it was when its bytes were last hashed, so its
+        bytes need no reading; None when they do (new, changed, or racy: RACY_NS)."""
+        name = _name(path, source, explicit)
+        recorded = self._old_stats.get(name)
+        if type(recorded) is not list or len(recorded) != 6:
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        stat = _stat_of(info)
+        if recorded[:-1] != stat or max(info.st_mtime_ns, info.st_ctime_ns) > self._old_started - RACY_NS:
+            return None
+        self._stats[name] = recorded
+        return recorded[-1]
+
     def key(self, path: str, source: str, explicit: bool, data: bytes) -> str:
+        """The key of a file read now; its stat, taken here, is kept with it for the next run."""
+        name = _name(path, source, explicit)
         digest = _hasher()
-        digest.update(f"{path}\0{source}\0{int(explicit)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(f"{name}\0".encode("utf-8", "surrogateescape"))
         digest.update(data)
-        return digest.hexdigest()
+        key = digest.hexdigest()
+        with contextlib.suppress(OSError):
+            self._stats[name] = [*_stat_of(os.stat(path)), key]
+            self._added = True  # the new stat (or the same one, no longer racy) is worth writing
+        return key
 
     def get(self, key: str) -> FileOutcome | None:
         raw = self._used.get(key) or self._old.get(key)
@@ -133,14 +166,19 @@ class LintCache:
         self._added = True
 
     def save(self) -> None:
-        """Write the entries used or added in this run, after older ones, if any were added."""
+        """Write the entries used or added in this run, after older ones, if any were added or a
+        file's bytes had to be read."""
         if not self._added:
             return
         kept = {key: raw for key, raw in self._old.items() if key not in self._used}
         kept.update(self._used)
         if len(kept) > MAX_ENTRIES:
             kept = dict(list(kept.items())[-MAX_ENTRIES:])
-        body = json.dumps(kept, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        stats = {name: stat for name, stat in self._old_stats.items() if name not in self._stats}
+        stats.update(self._stats)
+        stats = {name: stat for name, stat in stats.items() if stat[-1] in kept}
+        content = {"started": self._started, "entries": kept, "stats": stats}
+        body = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
         digest = _hasher()
         digest.update(body)
         header = MAGIC + b" %d %s\n" % (CACHE_FORMAT, digest.hexdigest().encode())
@@ -149,26 +187,40 @@ class LintCache:
             _prune(self.folder, keep=self.path)
 
 
-def _read(path: str) -> dict[str, list]:
-    """The entries of a cache file, or none when it is missing, damaged or of another format."""
+def _name(path: str, source: str, explicit: bool) -> str:
+    """What identifies a file besides its bytes: its path, the path findings show, whether named."""
+    return f"{path}\0{source}\0{int(explicit)}"
+
+
+def _stat_of(info: os.stat_result) -> list[int]:
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _read(path: str) -> tuple[dict[str, list], dict[str, list], int]:
+    """The entries of a cache file, the files' stats and when that run started; nothing when
+    it is missing, damaged or of another format."""
+    nothing: tuple[dict[str, list], dict[str, list], int] = ({}, {}, 0)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError:
-        return {}
+        return nothing
     header, _, body = data.partition(b"\n")
     expected = MAGIC + b" %d " % CACHE_FORMAT
     if not header.startswith(expected):
-        return {}
+        return nothing
     digest = _hasher()
     digest.update(body)
     if header[len(expected) :] != digest.hexdigest().encode():
-        return {}
+        return nothing
     try:
-        entries = json.loads(body.decode("utf-8", "surrogatepass"))
-    except ValueError:
-        return {}
-    return entries if isinstance(entries, dict) else {}
+        content = json.loads(body.decode("utf-8", "surrogatepass"))
+        entries, stats, started = content["entries"], content["stats"], content["started"]
+    except (ValueError, TypeError, KeyError):
+        return nothing
+    if not (isinstance(entries, dict) and isinstance(stats, dict) and isinstance(started, int)):
+        return nothing
+    return entries, stats, started
 
 
 def _write(folder: str, path: str, data: bytes) -> None:

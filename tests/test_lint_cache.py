@@ -43,13 +43,13 @@ def codes(result) -> list[tuple[str, str]]:
 def tamper(folder: Path) -> None:
     """Rewrite every cached finding's message, checksum and all: a run that uses the cache shows it."""
     [path] = folder.glob("lint-*.json")
-    entries = lint_cache._read(str(path))
-    assert entries, "the cache was written and reads back"
+    entries, stats, started = lint_cache._read(str(path))
+    assert entries and stats, "the cache was written and reads back"
     for documents, *_ in entries.values():
         for findings in documents:
             for finding in findings:
                 finding[2] = "FROM THE CACHE"
-    body = json.dumps(entries).encode()
+    body = json.dumps({"started": started, "entries": entries, "stats": stats}).encode()
     digest = lint_cache._hasher()
     digest.update(body)
     path.write_bytes(
@@ -81,6 +81,76 @@ def test_a_changed_file_is_linted_again(tree: Path, tmp_path: Path) -> None:
     (tree / "p009.json").write_text(json.dumps(TYPO, indent=2))
     found = codes(lint_paths([str(tree)], settings, cache_dir=cache))
     assert ("p007.json", "UNKNOWN_ACTION") not in found and ("p009.json", "UNKNOWN_ACTION") in found
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files lint reads from now on."""
+    import policycheck.lint as lint_module
+
+    read: list[str] = []
+    original = lint_module.read_bytes
+
+    def counting(path: str, *args, **kwargs):
+        read.append(os.path.basename(path))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "read_bytes", counting)
+    return read
+
+
+def test_a_file_whose_stat_is_unchanged_is_not_read_again(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = str(tmp_path / "cache")
+    settings = LintSettings(root=str(tree))
+    monkeypatch.setattr(lint_cache, "RACY_NS", 0)  # the files were written just before the run
+    cold = lint_paths([str(tree)], settings, cache_dir=cache)
+    read = reads(monkeypatch)
+    warm = lint_paths([str(tree)], settings, cache_dir=cache)
+    assert read == [] and warm.findings == cold.findings and warm.checked == cold.checked
+    (tree / "p009.json").write_text(json.dumps(TYPO, indent=2))
+    found = codes(lint_paths([str(tree)], settings, cache_dir=cache))
+    assert read == ["p009.json"] and ("p009.json", "UNKNOWN_ACTION") in found
+
+
+def test_a_file_rewritten_to_the_same_size_and_time_is_read_again(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its change time moves (nothing sets it back), so the stat differs: as git decides."""
+    cache = str(tmp_path / "cache")
+    settings = LintSettings(root=str(tree))
+    monkeypatch.setattr(lint_cache, "RACY_NS", -(10**18))  # no file is racy: the stat alone decides
+    assert ("p007.json", "UNKNOWN_ACTION") in codes(lint_paths([str(tree)], settings, cache_dir=cache))
+    target = tree / "p007.json"
+    before = target.stat()
+    good = json.dumps(GOOD).encode()
+    with open(target, "r+b") as handle:  # in place: the same inode
+        handle.write(good + b" " * (before.st_size - len(good)))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = target.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    read = reads(monkeypatch)
+    assert ("p007.json", "UNKNOWN_ACTION") not in codes(lint_paths([str(tree)], settings, cache_dir=cache))
+    assert read == ["p007.json"]
+
+
+def test_files_changed_close_to_the_run_that_hashed_them_are_read_again(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Racy: a change in the same tick of a coarse clock could leave the stat as it was."""
+    cache = str(tmp_path / "cache")
+    settings = LintSettings(root=str(tree))
+    cold = lint_paths([str(tree)], settings, cache_dir=cache)  # the files are seconds old at most
+    read = reads(monkeypatch)
+    again = lint_paths([str(tree)], settings, cache_dir=cache)
+    assert len(read) == CACHE_FROM + 10 and again.findings == cold.findings
+    monkeypatch.setattr(lint_cache, "RACY_NS", 0)  # later: the run just made took stats worth trusting
+    read.clear()
+    assert lint_paths([str(tree)], settings, cache_dir=cache).findings == cold.findings and read == []
 
 
 @pytest.mark.parametrize(
@@ -145,7 +215,7 @@ def test_a_damaged_cache_file_is_ignored(tree: Path, tmp_path: Path, damage: str
     path.write_bytes(damaged)
     again = lint_paths([str(tree)], settings, cache_dir=str(cache))
     assert again.findings == cold.findings
-    assert lint_cache._read(str(path)), "the damaged file was replaced by a good one"
+    assert lint_cache._read(str(path))[0], "the damaged file was replaced by a good one"
 
 
 def test_the_cache_keeps_a_bounded_number_of_files(tree: Path, tmp_path: Path) -> None:
