@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import os
 import pickle
 import struct
@@ -74,7 +73,7 @@ def _forked(
     The share numbers wait in one pipe, written before any worker starts; every process
     reads the next one when it is free (a read of 4 bytes from a pipe is whole), until none is
     left. A worker sends its outcomes back pickled through a pipe of its own, which this
-    process empties between its shares, and leaves with os._exit (nothing of this process's
+    process empties and unpickles between its shares, and leaves with os._exit (nothing of this process's
     exit, its buffers or handlers, runs twice). A worker that raises sends the exception,
     raised here; one that dies leaves shares without outcomes, an error here too.
     """
@@ -101,23 +100,18 @@ def _forked(
             received[reader] = bytearray()
         while (number := _take(numbers)) is not None:
             done[number] = _lint_share(lint_one, shares[number], arguments)
-            for reader in received:
-                _drain(reader, received[reader])
-        for reader in received:
+            for reader, buffer in received.items():
+                _drain(reader, buffer)
+                _unpack(buffer, done)
+        for reader, buffer in received.items():
             os.set_blocking(reader, True)
-            _drain(reader, received[reader])
+            _drain(reader, buffer)
+            _unpack(buffer, done)
     finally:
         os.close(numbers)
         for pid, reader in children.items():
             os.close(reader)
             os.waitpid(pid, 0)
-    for data in received.values():
-        stream = io.BytesIO(data)
-        while stream.tell() < len(data):
-            number, outcomes = pickle.load(stream)
-            if isinstance(outcomes, BaseException):
-                raise outcomes
-            done[number] = outcomes
     missing = [number for number in range(1, len(shares)) if number not in done]
     if missing:
         raise RuntimeError(f"a lint worker process stopped before it finished ({len(missing)} shares left)")
@@ -141,6 +135,23 @@ def _drain(reader: int, into: bytearray) -> None:
         into += data
 
 
+def _unpack(buffer: bytearray, done: dict[int, list[FileOutcome]]) -> None:
+    """Take the whole messages off the front of what a worker sent: each is its size, then a
+    pickled (share number, outcomes), or (-1, the exception it raised), raised here."""
+    start = 0
+    while len(buffer) - start >= _NUMBER.size:
+        size = _NUMBER.unpack_from(buffer, start)[0]
+        end = start + _NUMBER.size + size
+        if len(buffer) < end:
+            break
+        number, outcomes = pickle.loads(buffer[start + _NUMBER.size : end])
+        if isinstance(outcomes, BaseException):
+            raise outcomes
+        done[number] = outcomes
+        start = end
+    del buffer[:start]
+
+
 def _work(
     lint_one: Callable[..., FileOutcome],
     shares: list[list[Any]],
@@ -148,21 +159,25 @@ def _work(
     numbers: int,
     writer: int,
 ) -> NoReturn:
-    """A forked worker: shares until none is left, each one's outcomes sent as it is done."""
+    """A forked worker: shares until none is left, each one's outcomes sent as it is done (the
+    calling process unpickles them between its own shares, not all at the end)."""
     status = 1
     try:
-        with os.fdopen(writer, "wb") as out:
-            try:
-                while (number := _take(numbers)) is not None:
-                    pickle.dump((number, _lint_share(lint_one, shares[number], arguments)), out, _PROTOCOL)
-            except Exception as error:  # noqa: BLE001 - raised again in the parent
-                pickle.dump((-1, error), out, _PROTOCOL)
+        try:
+            while (number := _take(numbers)) is not None:
+                _send(writer, (number, _lint_share(lint_one, shares[number], arguments)))
+        except Exception as error:  # noqa: BLE001 - raised again in the parent
+            _send(writer, (-1, error))
         status = 0
     finally:
         os._exit(status)
 
 
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
+def _send(writer: int, message: tuple[int, Any]) -> None:
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_NUMBER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(writer, view) :]
 
 
 def _pooled(
