@@ -73,9 +73,9 @@ def _forked(
     The share numbers wait in one pipe, written before any worker starts; every process
     reads the next one when it is free (a read of 4 bytes from a pipe is whole), until none is
     left. A worker sends its outcomes back pickled through a pipe of its own, which this
-    process empties and unpickles between its shares, and leaves with os._exit (nothing of this process's
-    exit, its buffers or handlers, runs twice). A worker that raises sends the exception,
-    raised here; one that dies leaves shares without outcomes, an error here too.
+    process empties and unpickles between its shares, and leaves with os._exit (nothing of
+    this process's exit, its buffers or handlers, runs twice). A worker that raises sends the
+    exception, raised here; one that dies leaves shares without outcomes, an error here too.
     """
     import fcntl
 
@@ -90,7 +90,12 @@ def _forked(
             reader, writer = os.pipe()
             with contextlib.suppress(AttributeError, OSError):  # Linux: room for a worker's outcomes
                 fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 1 << 20)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(reader)
+                os.close(writer)
+                raise
             if pid == 0:
                 os.close(reader)
                 _work(lint_one, shares, arguments, numbers, writer)  # never returns
