@@ -368,6 +368,8 @@ def _outcomes(
         todo = _read(item, cwd)
         if isinstance(todo.data, bytes):
             keys[index] = key = cache.key(item.path, todo.source, item.explicit, todo.data)
+            if item.path != "-":  # standard input has no stat to trust next time
+                cache.remember(item.path, todo.source, item.explicit, key)
             cached = cache.get(key)
             if cached is not None:
                 outcomes.append(cached)

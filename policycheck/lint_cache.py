@@ -139,16 +139,16 @@ class LintCache:
         return recorded[-1]
 
     def key(self, path: str, source: str, explicit: bool, data: bytes) -> str:
-        """The key of a file read now; its stat, taken here, is kept with it for the next run."""
-        name = _name(path, source, explicit)
         digest = _hasher()
-        digest.update(f"{name}\0".encode("utf-8", "surrogateescape"))
+        digest.update(f"{_name(path, source, explicit)}\0".encode("utf-8", "surrogateescape"))
         digest.update(data)
-        key = digest.hexdigest()
+        return digest.hexdigest()
+
+    def remember(self, path: str, source: str, explicit: bool, key: str) -> None:
+        """Keep the stat of a file just read with its key, for known_key in the next run."""
         with contextlib.suppress(OSError):
-            self._stats[name] = [*_stat_of(os.stat(path)), key]
+            self._stats[_name(path, source, explicit)] = [*_stat_of(os.stat(path)), key]
             self._added = True  # the new stat (or the same one, no longer racy) is worth writing
-        return key
 
     def get(self, key: str) -> FileOutcome | None:
         raw = self._used.get(key) or self._old.get(key)
