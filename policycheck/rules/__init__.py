@@ -55,19 +55,12 @@ class RuleContext:
 
     __slots__ = ("policy", "document", "options", "findings", "codes")
 
-    def __init__(
-        self,
-        policy: Policy,
-        document: Document,
-        options: RuleOptions | None = None,
-        findings: list[Finding] | None = None,
-        codes: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, policy: Policy, document: Document, options: RuleOptions) -> None:
         self.policy = policy
         self.document = document
-        self.options = options if options is not None else RuleOptions()
-        self.findings: list[Finding] = [] if findings is None else findings
-        self.codes = codes
+        self.options = options
+        self.findings: list[Finding] = []
+        self.codes: tuple[str, ...] = ()
 
     def report(self, code: str, path: JsonPath, message: str, severity: str | None = None) -> None:
         if code not in self.codes:
