@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -104,6 +105,49 @@ def glob_match(pattern: str, text: str) -> bool:
     if prefix is not None:
         return text.startswith(prefix)
     return wildcard_regex(pattern, ignore_case=False).fullmatch(text) is not None
+
+
+def glob_test(pattern: str) -> Callable[[str], object]:
+    """glob_match(pattern, text) for one pattern and many texts: truthy when it matches.
+
+    Compiling a regex takes 40 to 250 µs, paid again by every lint process for each pattern it
+    meets first, so a pattern whose only wildcard is `*` (`ice:Get*`,
+    `acs:log:*:123:project/team-1/*`, most of them) is matched without one: each piece between
+    its runs of stars found after the one before, leftmost, which finds a match whenever there
+    is one. A pattern with `?` gets a regex. On folded text and a folded pattern this is the
+    case-insensitive match of Action values.
+
+    >>> matches = glob_test("acs:log:*:1:project/a/*")
+    >>> matches("acs:log:cn-hangzhou:1:project/a/b"), matches("acs:log:cn-hangzhou:2:project/a/b")
+    (True, False)
+    >>> glob_test("a*ba")("aba"), glob_test("a*ab")("ab")
+    (True, False)
+    """
+    if not has_wildcard(pattern):
+        return pattern.__eq__
+    if "?" in pattern:
+        return wildcard_regex(pattern, ignore_case=False).fullmatch
+    head, *middle, tail = _STAR_RUNS.split(pattern)
+    if not middle and not tail:
+        return partial(_starts_with, head)
+    return partial(_pieces_in_order, head, tuple(middle), tail)
+
+
+def _starts_with(head: str, text: str) -> bool:
+    return text.startswith(head)
+
+
+def _pieces_in_order(head: str, middle: tuple[str, ...], tail: str, text: str) -> bool:
+    end = len(text) - len(tail)
+    if end < len(head) or not text.startswith(head) or not text.endswith(tail):
+        return False
+    at = len(head)
+    for piece in middle:
+        at = text.find(piece, at, end)
+        if at < 0:
+            return False
+        at += len(piece)
+    return True
 
 
 @lru_cache(maxsize=4096)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import policycheck.catalog.data as catalog_data
 from policycheck.data import list_files, read_text
-from policycheck.patterns import fold, has_wildcard, wildcard_regex
+from policycheck.patterns import fold, glob_test, has_wildcard
 
 _GLOBAL_KEYS_FILE = "global-condition-keys.json"
 _MATCH_CACHE_LIMIT = 4096
@@ -122,7 +122,7 @@ class ServiceCatalog:
             exact = self._by_folded_name.get(folded)
             found: tuple[ActionInfo, ...] = (exact,) if exact else ()
         else:
-            matches = wildcard_regex(folded).fullmatch
+            matches = glob_test(folded)  # on folded names: RAM's case-insensitive match
             found = tuple(a for a, n in zip(self.actions, self._folded_names, strict=True) if matches(n))
         if len(self._match_cache) >= _MATCH_CACHE_LIMIT:
             self._match_cache.clear()
@@ -254,7 +254,7 @@ def _catalogs_for(service_pattern: str) -> tuple[ServiceCatalog, ...]:
     if not has_wildcard(service_pattern):
         catalog = service(service_pattern)
         return (catalog,) if catalog else ()
-    matches = wildcard_regex(fold(service_pattern)).fullmatch
+    matches = glob_test(fold(service_pattern))
     return tuple(c for code in services() if matches(code) and (c := service(code)))
 
 
@@ -337,7 +337,7 @@ class CatalogExtension(NamedTuple):
         folded = fold(pattern)
         if not has_wildcard(folded):
             return folded in self.actions
-        matches = wildcard_regex(folded).fullmatch
+        matches = glob_test(folded)
         return any(matches(action) for action in self.actions)
 
 

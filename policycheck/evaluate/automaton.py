@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
-from policycheck.evaluate.glob import compile_globs
+from policycheck.patterns import glob_test
 
 STAR = "*"
 ANY = "?"
@@ -357,4 +357,4 @@ def _covers_by_search(cover: tuple[str, ...], pattern: str, limit: int) -> bool 
 
 @lru_cache(maxsize=4096)
 def _glob(pattern: str) -> Callable[[str], object]:
-    return compile_globs([pattern])
+    return glob_test(pattern)

@@ -21,7 +21,7 @@ from policycheck.evaluate.values import (
     parse_number,
 )
 from policycheck.expect import names
-from policycheck.patterns import glob_match, glob_regex
+from policycheck.patterns import glob_match, glob_regex, glob_test
 
 
 @pytest.mark.parametrize("module", [values, glob, actions, budget, keys, names])
@@ -120,6 +120,13 @@ def test_names_and_prefixes_agree_with_a_plain_regex(patterns, text):
     expected = [bool(re.fullmatch(glob_regex(p), text, re.DOTALL)) for p in patterns]
     assert bool(compile_globs(patterns)(text)) == any(expected)
     assert [glob_match(p, text) for p in patterns] == expected
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet="ab\n***?", max_size=12), st.text(alphabet="ab\nx", max_size=12))
+def test_glob_test_agrees_with_a_plain_regex(pattern, text):
+    """One pattern, its pieces between stars found in turn (no regex unless it has `?`)."""
+    assert bool(glob_test(pattern)(text)) == bool(re.fullmatch(glob_regex(pattern), text, re.DOTALL))
 
 
 def test_many_stars_do_not_backtrack():
