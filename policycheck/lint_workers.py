@@ -15,9 +15,19 @@ import pickle
 import struct
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from policycheck.lint_outcome import FileOutcome
+
+
+class HandBack(NamedTuple):
+    """Files a worker leaves to the calling process: once `start()` ran in a worker, a file
+    whose lint_one raises `error` there is linted by the caller instead, so that what it
+    needs is loaded in one process, not in each."""
+
+    start: Callable[[], None]
+    error: type[Exception]
+
 
 SHARE = 64
 """Files per share. Each process takes the next share when it is free, so the last share any
@@ -26,7 +36,11 @@ outcomes costs far less."""
 
 
 def lint_in_workers(
-    lint_one: Callable[..., FileOutcome], todo: list[Any], arguments: tuple[Any, ...], workers: int
+    lint_one: Callable[..., FileOutcome],
+    todo: list[Any],
+    arguments: tuple[Any, ...],
+    workers: int,
+    hand_back: HandBack | None = None,
 ) -> list[FileOutcome]:
     """`lint_one(file, *arguments)` of every file, by this process and `workers - 1` others; the
     list a loop gives.
@@ -36,7 +50,8 @@ def lint_in_workers(
     collector's objects frozen so the workers' collections do not copy their pages. Then all
     processes take the other shares as they become free, so none waits while there is work,
     however fast each runs. lint_one is passed in (a module-level function) so that this
-    module does not import the one that calls it.
+    module does not import the one that calls it. Files a worker hands back are linted here
+    as their share arrives, between this process's own shares.
     """
     size = max(SHARE, -(-len(todo) // MAX_SHARES))
     shares = [todo[start : start + size] for start in range(0, len(todo), size)]
@@ -44,9 +59,9 @@ def lint_in_workers(
     gc.freeze()
     try:
         if _FORK:
-            done.update(_forked(lint_one, shares, arguments, workers))
+            done.update(_forked(lint_one, shares, arguments, workers, hand_back))
         else:
-            done.update(_pooled(lint_one, shares, arguments, workers))
+            done.update(_pooled(lint_one, shares, arguments, workers, hand_back))
     finally:
         gc.unfreeze()
     return [outcome for number in range(len(shares)) for outcome in done[number]]
@@ -66,7 +81,11 @@ _NUMBER = struct.Struct("<I")
 
 
 def _forked(
-    lint_one: Callable[..., FileOutcome], shares: list[list[Any]], arguments: tuple[Any, ...], workers: int
+    lint_one: Callable[..., FileOutcome],
+    shares: list[list[Any]],
+    arguments: tuple[Any, ...],
+    workers: int,
+    hand_back: HandBack | None,
 ) -> dict[int, list[FileOutcome]]:
     """Shares 1 on, linted by this process and `workers - 1` forked ones.
 
@@ -98,7 +117,7 @@ def _forked(
                 raise
             if pid == 0:
                 os.close(reader)
-                _work(lint_one, shares, arguments, numbers, writer)  # never returns
+                _work(lint_one, shares, arguments, numbers, writer, hand_back)  # never returns
             os.close(writer)
             os.set_blocking(reader, False)
             children[pid] = reader
@@ -107,11 +126,13 @@ def _forked(
             done[number] = _lint_share(lint_one, shares[number], arguments)
             for reader, buffer in received.items():
                 _drain(reader, buffer)
-                _unpack(buffer, done)
+                for sent, outcomes in _unpack(buffer):
+                    done[sent] = _completed(lint_one, shares[sent], outcomes, arguments)
         for reader, buffer in received.items():
             os.set_blocking(reader, True)
             _drain(reader, buffer)
-            _unpack(buffer, done)
+            for sent, outcomes in _unpack(buffer):
+                done[sent] = _completed(lint_one, shares[sent], outcomes, arguments)
     finally:
         os.close(numbers)
         for pid, reader in children.items():
@@ -140,9 +161,10 @@ def _drain(reader: int, into: bytearray) -> None:
         into += data
 
 
-def _unpack(buffer: bytearray, done: dict[int, list[FileOutcome]]) -> None:
+def _unpack(buffer: bytearray) -> list[tuple[int, list[FileOutcome | None]]]:
     """Take the whole messages off the front of what a worker sent: each is its size, then a
     pickled (share number, outcomes), or (-1, the exception it raised), raised here."""
+    messages = []
     start = 0
     while len(buffer) - start >= _NUMBER.size:
         size = _NUMBER.unpack_from(buffer, start)[0]
@@ -152,9 +174,10 @@ def _unpack(buffer: bytearray, done: dict[int, list[FileOutcome]]) -> None:
         number, outcomes = pickle.loads(buffer[start + _NUMBER.size : end])
         if isinstance(outcomes, BaseException):
             raise outcomes
-        done[number] = outcomes
+        messages.append((number, outcomes))
         start = end
     del buffer[:start]
+    return messages
 
 
 def _work(
@@ -163,14 +186,16 @@ def _work(
     arguments: tuple[Any, ...],
     numbers: int,
     writer: int,
+    hand_back: HandBack | None,
 ) -> NoReturn:
     """A forked worker: shares until none is left, each one's outcomes sent as it is done (the
     calling process unpickles them between its own shares, not all at the end)."""
     status = 1
     try:
         try:
+            declined = _declined(hand_back)
             while (number := _take(numbers)) is not None:
-                _send(writer, (number, _lint_share(lint_one, shares[number], arguments)))
+                _send(writer, (number, _worker_share(lint_one, shares[number], arguments, declined)))
         except Exception as error:  # noqa: BLE001 - raised again in the parent
             _send(writer, (-1, error))
         status = 0
@@ -186,7 +211,11 @@ def _send(writer: int, message: tuple[int, Any]) -> None:
 
 
 def _pooled(
-    lint_one: Callable[..., FileOutcome], shares: list[list[Any]], arguments: tuple[Any, ...], workers: int
+    lint_one: Callable[..., FileOutcome],
+    shares: list[list[Any]],
+    arguments: tuple[Any, ...],
+    workers: int,
+    hand_back: HandBack | None,
 ) -> dict[int, list[FileOutcome]]:
     """Shares 1 on, by this process and a pool of `workers - 1` (where workers are not forked).
 
@@ -196,9 +225,11 @@ def _pooled(
     from concurrent.futures import ProcessPoolExecutor
 
     done: dict[int, list[FileOutcome]] = {}
-    with ProcessPoolExecutor(workers - 1, initializer=_start, initargs=(gc.get_threshold(),)) as pool:
+    start = (gc.get_threshold(), hand_back.start if hand_back else None)
+    declined = hand_back.error if hand_back else ()
+    with ProcessPoolExecutor(workers - 1, initializer=_start, initargs=start) as pool:
         futures = {
-            number: pool.submit(_lint_share, lint_one, shares[number], arguments)
+            number: pool.submit(_worker_share, lint_one, shares[number], arguments, declined)
             for number in range(1, len(shares))
         }
         for number in reversed(futures):
@@ -207,13 +238,52 @@ def _pooled(
             done[number] = _lint_share(lint_one, shares[number], arguments)
         for number, future in futures.items():
             if number not in done:
-                done[number] = future.result()
+                done[number] = _completed(lint_one, shares[number], future.result(), arguments)
     return done
 
 
-def _start(thresholds: tuple[int, ...]) -> None:
+def _start(thresholds: tuple[int, ...], hand_back_start: Callable[[], None] | None) -> None:
     """A pool's worker collects garbage as the parent does (cli.main raises the thresholds)."""
     gc.set_threshold(*thresholds)
+    if hand_back_start is not None:
+        hand_back_start()
+
+
+def _declined(hand_back: HandBack | None) -> type[Exception] | tuple[()]:
+    """In a forked worker: start handing files back, and what lint_one raises for them."""
+    if hand_back is None:
+        return ()
+    hand_back.start()
+    return hand_back.error
+
+
+def _worker_share(
+    lint_one: Callable[..., FileOutcome],
+    files: list[Any],
+    arguments: tuple[Any, ...],
+    declined: type[Exception] | tuple[()],
+) -> list[FileOutcome | None]:
+    """A share's outcomes in a worker; None for a file it hands back."""
+    outcomes: list[FileOutcome | None] = []
+    for todo in files:
+        try:
+            outcomes.append(lint_one(todo, *arguments))
+        except declined:
+            outcomes.append(None)
+    return outcomes
+
+
+def _completed(
+    lint_one: Callable[..., FileOutcome],
+    files: list[Any],
+    outcomes: list[FileOutcome | None],
+    arguments: tuple[Any, ...],
+) -> list[FileOutcome]:
+    """A worker's outcomes with the files it handed back linted here."""
+    return [
+        lint_one(todo, *arguments) if outcome is None else outcome
+        for todo, outcome in zip(files, outcomes, strict=True)
+    ]
 
 
 def _lint_share(

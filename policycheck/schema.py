@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
@@ -465,6 +466,22 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+class WordedElsewhere(Exception):
+    """Raised by validate() for a document the fast checker rejects, in a process that leaves
+    jsonschema to another (see word_elsewhere)."""
+
+
+_word_here = True
+
+
+def word_elsewhere() -> None:
+    """From now on, unless jsonschema is loaded already, validate() raises WordedElsewhere
+    instead of importing it: lint's workers hand such files back to the calling process, so
+    that one process, not each, pays the import (about 44 ms)."""
+    global _word_here
+    _word_here = False
+
+
 def validate(document: Document, schema_name: str) -> list[Finding]:
     """SCHEMA findings for a parsed document (none when it is valid)."""
     if fast_check(schema_name)(document.value):
@@ -472,6 +489,8 @@ def validate(document: Document, schema_name: str) -> list[Finding]:
     too_deep = document.depth_finding()
     if too_deep:
         return [too_deep]
+    if not _word_here and "jsonschema" not in sys.modules:
+        raise WordedElsewhere(document.source)
     findings: dict[tuple[JsonPath, str], Finding] = {}
     for error in _errors(schema_name, document.value):
         for leaf in _leaf_errors(error):

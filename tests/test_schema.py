@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -181,3 +183,26 @@ def test_fast_checker_agrees_on_bucket_policies(statements):
     document = {"Version": "1", "Statement": statements}
     name = "bucket-policy.schema.json"
     assert fast_check(name)(document) == _validator(name).is_valid(document)
+
+
+def test_a_process_that_words_elsewhere_raises_instead_of_importing_jsonschema():
+    script = """
+import sys
+from policycheck import schema
+from policycheck.load import load_bytes
+valid = load_bytes(b'{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}', "ok.json")
+broken = load_bytes(b'{"Version": "1", "Statement": [{"Effect": "Maybe"}]}', "broken.json")
+schema.word_elsewhere()
+assert schema.validate(valid, "ram-policy.schema.json") == []
+try:
+    schema.validate(broken, "ram-policy.schema.json")
+except schema.WordedElsewhere as refused:
+    print("refused", refused, "jsonschema" in sys.modules)
+import jsonschema  # once loaded (inherited from the caller), the process words findings itself
+print(len(schema.validate(broken, "ram-policy.schema.json")))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "refused broken.json False"
+    assert int(lines[1]) >= 1
