@@ -23,15 +23,22 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
+# Loaded by lint only for a policy its pre-filter lets through, which then needs the evaluator's
+# half of the package: imported here once, not by the functions asked per policy.
+from policycheck.catalog import global_condition_key, is_operation_level
+from policycheck.evaluate.automaton import fresh_char
+from policycheck.evaluate.budget import Budget
 from policycheck.evaluate.capability_actions import capability_actions, capability_data
-from policycheck.patterns import fold, has_wildcard, prefix_of, wildcard_regex
+from policycheck.evaluate.engine import Compilation, Evaluator, Match, PolicySet, Request
+from policycheck.evaluate.keys import single_valued as single_valued_key
+from policycheck.evaluate.operators import compile_condition
+from policycheck.evaluate.possible import Possibility, could_allow
+from policycheck.model import Condition
+from policycheck.patterns import fold, has_wildcard, prefix_of, resource_problem, wildcard_regex
 
 if TYPE_CHECKING:
-    from policycheck.evaluate.budget import Budget
-    from policycheck.evaluate.engine import Evaluator
     from policycheck.evaluate.operators import CompiledCondition
-    from policycheck.evaluate.possible import Possibility
-    from policycheck.model import Condition, Policy, Statement
+    from policycheck.model import Policy, Statement
 
 CAPABILITY_SET = "privilege-escalation"
 """Every capability at once, as policycheck.yaml names it: `deny: [{capability: privilege-escalation}]`."""
@@ -104,8 +111,6 @@ def capabilities() -> tuple[Capability, ...]:
 @cache
 def _operation_level(action: str) -> bool:
     """catalog.is_operation_level of a capability action (a handful), asked once each."""
-    from policycheck.catalog import is_operation_level
-
     return is_operation_level(action)
 
 
@@ -115,8 +120,6 @@ def unnamed_name(patterns: Iterable[str]) -> str:
     fresh_char reads only which characters the patterns name, so all of them are given as one
     token (the wildcards `*` and `?` are never a fresh character), not a token per character.
     """
-    from policycheck.evaluate.automaton import fresh_char
-
     return fresh_char([(frozenset("".join(patterns)),)])
 
 
@@ -156,10 +159,6 @@ def _plain_context_of(
 ) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
     """_plain_context of (operator, key, values) triples, worked out once: a corpus of policies
     repeats its conditions, and compiling them is most of the cost."""
-    from policycheck.catalog import global_condition_key
-    from policycheck.evaluate.operators import compile_condition
-    from policycheck.model import Condition
-
     by_key: dict[str, list[CompiledCondition]] = {}
     for operator, key, values in conditions:
         condition = compile_condition(Condition(operator, key, values, ()))
@@ -219,10 +218,6 @@ def _from_text(
     Otherwise a resource to try first (an Allow's pattern, filled, on the shape: a search on one
     resource needs no automaton), or None.
     """
-    from policycheck.evaluate.engine import Match, Request
-    from policycheck.evaluate.possible import Possibility
-    from policycheck.patterns import resource_problem
-
     denied = any(s.effect != "Allow" for s in named)
     on_shape = _matcher(shape)
     filled_shape = shape.replace("*", fill)
@@ -260,9 +255,6 @@ def _renamed(asked: str, answer: Possibility, action: str) -> Possibility:
 
     Built field by field, not with dataclasses.replace: `ram:*` renames ten answers per policy.
     """
-    from policycheck.evaluate.engine import Request  # loaded already: answers come from it
-    from policycheck.evaluate.possible import Possibility
-
     if asked == action:
         return answer
     witness, reason = answer.witness, answer.reason
@@ -292,9 +284,6 @@ def find_escalations(
     capabilities left are undecided (never reported as impossible). `single_valued`, `region`
     and `account` are passed to could_allow.
     """
-    # The evaluator's half of the package is imported only here, by callers that need it.
-    from policycheck.evaluate.possible import could_allow
-
     built: list[Evaluator] = []
 
     def evaluator_once() -> Evaluator:
@@ -399,6 +388,18 @@ def find_escalations(
         return Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason)
 
     return [decide(capability) for capability in (capabilities() if wanted is None else wanted)]
+
+
+def find_escalations_alone(policy: Policy, solved: dict[tuple, tuple[int, object]]) -> list[Escalation]:
+    """find_escalations against one identity policy alone, as lint asks it: the evaluator, built
+    only for a question the text does not settle, shares the per-key context solutions `solved`
+    (Compilation's) with the other policies of the process."""
+    return find_escalations(
+        lambda: Evaluator(PolicySet(identity=(policy,)), compilation=Compilation(solved)),
+        Budget(),
+        single_valued=single_valued_key,
+        alone=policy,
+    )
 
 
 _NAMED_BY_NO_ALLOW: dict[tuple[str, int], Escalation] = {}

@@ -46,21 +46,13 @@ def check_escalation(context: RuleContext) -> None:
     candidates = [s for s in touching if s.effect == "Allow"]  # may_grant, without asking twice
     if not candidates:
         return
-    from policycheck.evaluate.budget import Budget
-    from policycheck.evaluate.engine import Compilation, Evaluator, PolicySet
-    from policycheck.evaluate.escalation import POSSIBLE, UNDECIDED, find_escalations
-    from policycheck.evaluate.keys import single_valued
+    from policycheck.evaluate.escalation import POSSIBLE, UNDECIDED, find_escalations_alone
 
     policy = context.policy
     # Statements no capability action can match change no answer: the evaluator leaves them out
     # (compiling their patterns is most of its cost). Their Statement.index stays as written.
     relevant = policy if len(touching) == len(statements) else policy._replace(statements=tuple(touching))
-    found = find_escalations(
-        lambda: Evaluator(PolicySet(identity=(relevant,)), compilation=Compilation(_SOLVED)),
-        Budget(),
-        single_valued=single_valued,
-        alone=relevant,
-    )
+    found = find_escalations_alone(relevant, _SOLVED)
     by_statement: dict[int, list[Escalation]] = {}
     for escalation in found:
         if escalation.status == POSSIBLE:
