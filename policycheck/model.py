@@ -118,10 +118,8 @@ def detect_kind(value: Any) -> PolicyKind:
     return "trust" if with_principal else "identity"
 
 
-def _principal(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+def _principal(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A trust policy's {"RAM": [...], ...}, or a bucket policy's list kept under BUCKET_PRINCIPAL."""
-    if value is None:
-        return None
     if isinstance(value, dict):
         return tuple((k, _strings(v)) for k, v in value.items())
     return ((BUCKET_PRINCIPAL, _strings(value)),)
@@ -134,34 +132,43 @@ def build_policy(
     name: str = "",
     locate: Callable[[JsonPath], tuple[int, int]] | None = None,
 ) -> Policy:
-    """Normalise a schema-valid document into a Policy."""
+    """Normalise a schema-valid document into a Policy.
+
+    Written for the common statement (an Action and a Resource, each a string or a list; no
+    Principal): positional records and inline tests, since lint builds one per file.
+    """
     statements = []
     for index, raw in enumerate(value["Statement"]):
-        not_action = "NotAction" in raw
-        not_resource = "NotResource" in raw
-        resources = raw.get("NotResource" if not_resource else "Resource", ())
-        block = raw.get("Condition")
-        conditions = (
-            tuple(
-                Condition(operator, key, _strings(values), ("Statement", index, "Condition", operator, key))
-                for operator, keys in block.items()
-                for key, values in keys.items()
-            )
-            if block
-            else ()
-        )
-        principal = raw.get("Principal")
+        get = raw.get
+        actions = get("Action")
+        not_action = actions is None
+        if not_action:
+            actions = raw["NotAction"]
+        resources = get("Resource")
+        not_resource = resources is None and "NotResource" in raw
+        if not_resource:
+            resources = raw["NotResource"]
+        block = get("Condition")
+        principal = get("Principal")
         statements.append(
             Statement(
-                index=index,
-                effect=raw["Effect"],
-                actions=_strings(raw["NotAction" if not_action else "Action"]),
-                not_action=not_action,
-                resources=_strings(resources),
-                not_resource=not_resource,
-                conditions=conditions,
-                principal=_principal(principal),
-                sid=raw.get("Sid"),
+                index,
+                raw["Effect"],
+                (actions,) if type(actions) is str else tuple(actions),
+                not_action,
+                () if resources is None else (resources,) if type(resources) is str else tuple(resources),
+                not_resource,
+                _conditions(block, index) if block else (),
+                None if principal is None else _principal(principal),
+                get("Sid"),
             )
         )
-    return Policy(source=source, kind=kind, statements=tuple(statements), name=name, locate=locate)
+    return Policy(source, kind, tuple(statements), name, locate)
+
+
+def _conditions(block: dict[str, Any], index: int) -> tuple[Condition, ...]:
+    return tuple(
+        Condition(operator, key, _strings(values), ("Statement", index, "Condition", operator, key))
+        for operator, keys in block.items()
+        for key, values in keys.items()
+    )
