@@ -43,15 +43,19 @@ Problem = tuple[int | None, str, str, str | None]
 
 
 @lru_cache(maxsize=8192)
-def _condition_problems(operator: str, key: str, values: tuple[str, ...]) -> tuple[Problem, ...]:
-    """What is wrong with one operator/key/values triple of a known operator, in report order.
+def _condition_problems(operator: str, key: str, values: tuple[str, ...]) -> tuple[Problem, ...] | None:
+    """What is wrong with one operator/key/values triple, in report order; None when RAM has no
+    such operator (UNKNOWN_CONDITION_OPERATOR, reported once per statement).
 
     A pure function of its arguments (and the packaged key catalog), so answers are kept:
     the same conditions recur across a corpus of policies.
     """
     from policycheck.evaluate.operators import operator_named
 
-    family = operator_named(operator).family
+    known = operator_named(operator)
+    if known is None:
+        return None
+    family = known.family
     return (
         *_value_problems(operator, values, family),
         *_key_problems(operator, key, family),
@@ -154,14 +158,13 @@ def _operator_names(family: str) -> str:
 
 
 def check_conditions(context: RuleContext) -> None:
-    if not any(statement.conditions for statement in context.policy.statements):
-        return
-    from policycheck.evaluate.operators import operator_named
-
     for statement in context.policy.statements:
+        if not statement.conditions:
+            continue
         reported: set[str] = set()
         for condition in statement.conditions:
-            if operator_named(condition.operator) is None:
+            problems = _condition_problems(condition.operator, condition.key, condition.values)
+            if problems is None:
                 if condition.operator not in reported:
                     reported.add(condition.operator)
                     context.report(
@@ -171,9 +174,7 @@ def check_conditions(context: RuleContext) -> None:
                         f"{_operator_hint(condition.operator)}",
                     )
                 continue
-            for index, code, message, severity in _condition_problems(
-                condition.operator, condition.key, condition.values
-            ):
+            for index, code, message, severity in problems:
                 if code == "INVALID_CONDITION_KEY" and _team_key(context, condition.key):
                     continue
                 context.report(code, _value_path(context, statement, condition, index), message, severity)
