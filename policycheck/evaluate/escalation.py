@@ -387,7 +387,13 @@ def find_escalations(
             return Escalation(capability, IMPOSSIBLE, (), "; ".join(dict.fromkeys(a.reason for a in answers)))
         return Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason)
 
-    return [decide(capability) for capability in (capabilities() if wanted is None else wanted)]
+    # Most capabilities end at a first step no Allow names: that is tested here, without a call.
+    return [
+        _named_by_no_allow(capability, 0)
+        if granted.isdisjoint(capability.requires[0].folded)
+        else decide(capability)
+        for capability in (capabilities() if wanted is None else wanted)
+    ]
 
 
 def find_escalations_alone(policy: Policy, solved: dict[tuple, tuple[int, object]]) -> list[Escalation]:
