@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from policycheck.cli import (
@@ -172,8 +171,7 @@ def _relabelled(
             seen[id(policy)] = (policy, found)
         return seen[id(policy)][1]
 
-    return replace(
-        policies,
+    return policies._replace(
         identity=tuple(map(one, policies.identity)),
         control=tuple(map(one, policies.control)),
         session=one(policies.session) if policies.session is not None else None,

@@ -24,7 +24,7 @@ every member is re-checked on its own. Every witness is re-checked with both rea
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from policycheck.evaluate import scope
 from policycheck.evaluate.actions import ActionNames, CatalogNames, distinct_actions
@@ -141,7 +141,7 @@ class _Direction:
         layers = _layers(other)
         for layer in self.other.required:
             dodged = tuple(_flipped(p, "Allow") for p in layers[layer])
-            self.questions.append(build(replace(allowing, identity=(*allowing.identity, *dodged))))
+            self.questions.append(build(allowing._replace(identity=(*allowing.identity, *dodged))))
         # A Deny of `other` that `allowing` has too (any layer: a Deny applies in every one)
         # never applies where `allowing` allows; leaving it out of the guard changes no answer
         # and spares the search the product of every unchanged Deny's resources.
@@ -177,7 +177,7 @@ class _Direction:
             r for m in decision.matched if not m.statement.not_resource for r in m.statement.resources
         ]
         for resource in ("*", *dict.fromkeys(map(_example, patterns))):
-            tried = replace(witness, resource=resource)
+            tried = witness._replace(resource=resource)
             if resource != witness.resource and self.verified(tried) is not None:
                 return tried
         return witness
@@ -349,7 +349,7 @@ def _member(
     """The change for one action of a class whose representative was answered: its own witness
     (the representative's, renamed), re-checked; asked again on its own if that fails."""
     if status == PROVED and witness is not None:
-        own = replace(witness, action=action)
+        own = witness._replace(action=action)
         decided = direction.verified(own)
         if decided is None:
             status, own, why = direction.ask(action, steps, region, account)

@@ -11,8 +11,7 @@ prefix, and work is shared between them. A property test holds the two to the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from typing import NamedTuple
 
 from policycheck.evaluate import scope
 from policycheck.evaluate.automaton import Recording, Tokens
@@ -31,8 +30,7 @@ How policycheck.evaluate.difference asks "allowed here, and does this other stat
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "allow", "explicit_deny", "implicit_deny"
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """One API call to decide: action, resource (`*` by default) and condition context.
 
     Context keys match condition keys case-insensitively; each key carries one or more values.
@@ -42,13 +40,12 @@ class Request:
 
     action: str
     resource: str = "*"
-    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    context: Mapping[str, tuple[str, ...]] = {}  # one shared dict: never written to
     region: str | None = None
     account: str | None = None
 
 
-@dataclass(frozen=True)
-class PolicySet:
+class PolicySet(NamedTuple):
     """What one principal carries: identity policies, and the guard rails around them.
 
     `control` are Resource Directory control policies: when any is given, one of them must also
@@ -61,8 +58,7 @@ class PolicySet:
     session: Policy | None = None
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class Match:
+class Match(NamedTuple):
     """A statement that applied to the request (action, resource and conditions matched)."""
 
     policy: Policy
@@ -81,8 +77,7 @@ class Match:
         return f"Match({self.describe()}, {self.effect}, {self.layer})"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class ConditionResult:
+class ConditionResult(NamedTuple):
     """One condition of a statement whose action and resource matched, and how it came out.
 
     `values` are the request's values for the key as given; empty when the key was missing.
@@ -106,7 +101,6 @@ class ConditionResult:
         return f"ConditionResult({where}, {test}, held={self.held}, values={self.values})"
 
 
-@dataclass(frozen=True)
 class Decision:
     """The outcome of one request, with the statements that decided it.
 
@@ -118,17 +112,69 @@ class Decision:
     depends on; like a missing condition key, such a statement neither grants nor denies.
     `conditions` covers every condition of every statement whose action and resource matched;
     it is worked out when first read, so deciding stays fast for callers that only need the verdict.
+    Read-only by convention; equal when the fields above are.
     """
 
-    decision: str
-    matched: tuple[Match, ...]
-    denied_by_layer: str | None
-    missing_context: tuple[str, ...]
-    resource: str = "*"
-    _applicable: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
-    _context: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
-    missing_scope: tuple[str, ...] = ()
-    _pending: tuple[CompiledStatement, ...] = field(default=(), repr=False, compare=False)
+    __slots__ = (
+        "decision",
+        "matched",
+        "denied_by_layer",
+        "missing_context",
+        "resource",
+        "missing_scope",
+        "_applicable",
+        "_context",
+        "_pending",
+        "_conditions",
+    )
+
+    def __init__(
+        self,
+        decision: str,
+        matched: tuple[Match, ...],
+        denied_by_layer: str | None,
+        missing_context: tuple[str, ...],
+        resource: str = "*",
+        _applicable: tuple[CompiledStatement, ...] = (),
+        _context: Mapping[str, tuple[str, ...]] | None = None,
+        missing_scope: tuple[str, ...] = (),
+        _pending: tuple[CompiledStatement, ...] = (),
+    ) -> None:
+        self.decision = decision
+        self.matched = matched
+        self.denied_by_layer = denied_by_layer
+        self.missing_context = missing_context
+        self.resource = resource
+        self.missing_scope = missing_scope
+        self._applicable = _applicable
+        self._context = {} if _context is None else _context
+        self._pending = _pending
+        self._conditions: tuple[ConditionResult, ...] | None = None
+
+    def _fields(self) -> tuple:
+        return (
+            self.decision,
+            self.matched,
+            self.denied_by_layer,
+            self.missing_context,
+            self.resource,
+            self.missing_scope,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Decision:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(decision={self.decision!r}, matched={self.matched!r}, "
+            f"denied_by_layer={self.denied_by_layer!r}, missing_context={self.missing_context!r}, "
+            f"resource={self.resource!r}, missing_scope={self.missing_scope!r})"
+        )
 
     @property
     def pending(self) -> tuple[Match, ...]:
@@ -149,8 +195,13 @@ class Decision:
         layer = self.denied_by_layer
         return not any(not s.deny and s.match.layer == layer for s in self._applicable)
 
-    @cached_property
+    @property
     def conditions(self) -> tuple[ConditionResult, ...]:
+        if self._conditions is None:
+            self._conditions = self._condition_results()
+        return self._conditions
+
+    def _condition_results(self) -> tuple[ConditionResult, ...]:
         results = []
         for compiled in sorted(self._applicable, key=_order):
             match = compiled.match
@@ -165,8 +216,7 @@ class Decision:
         return tuple(results)
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledStatement:
+class CompiledStatement(NamedTuple):
     """A statement with its patterns and conditions compiled; `order` sorts results stably."""
 
     order: int

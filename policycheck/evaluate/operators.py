@@ -25,10 +25,10 @@ Semantics (RAM documents the positive cases only; the rest is decided here, see 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from operator import ge, gt, le, lt
+from typing import NamedTuple
 
 from policycheck.evaluate.glob import compile_globs
 from policycheck.evaluate.values import (
@@ -51,8 +51,7 @@ FOR_ANY_VALUE, FOR_ALL_VALUES = "ForAnyValue:", "ForAllValues:"
 QUALIFIERS = (FOR_ANY_VALUE, FOR_ALL_VALUES)
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):
     """A condition operator: its value family, the relation it tests, and whether it negates it."""
 
     name: str
@@ -125,23 +124,54 @@ def _never(_: tuple[str, ...]) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
 class CompiledCondition:
     """One Condition (operator, key, values) ready to test request values.
 
     `key` is folded to lower case: condition keys match case-insensitively. The parsed policy
     values are kept for the "could it ever" solver: `points` (numbers and dates, parsed value ->
-    text as written), `ranges` (IP) and `bools`.
+    text as written), `ranges` (IP) and `bools`. Equal (and hashed alike) when condition, key,
+    operator and qualifier are: the solver keeps answers by them. Read-only by convention; a
+    plain class, not a frozen dataclass, whose definition (0.35 ms) lint paid at every start.
     """
 
-    condition: Condition
-    key: str
-    operator: Operator | None
-    test: Test = field(repr=False, compare=False)
-    points: dict[Decimal, str] = field(default_factory=dict, repr=False, compare=False)
-    ranges: tuple[IpRange, ...] = field(default=(), repr=False, compare=False)
-    bools: frozenset[bool] = field(default=frozenset(), repr=False, compare=False)
-    qualifier: str | None = None
+    __slots__ = ("condition", "key", "operator", "test", "points", "ranges", "bools", "qualifier")
+
+    def __init__(
+        self,
+        condition: Condition,
+        key: str,
+        operator: Operator | None,
+        test: Test,
+        points: dict[Decimal, str] | None = None,
+        ranges: tuple[IpRange, ...] = (),
+        bools: frozenset[bool] = frozenset(),
+        qualifier: str | None = None,
+    ) -> None:
+        self.condition = condition
+        self.key = key
+        self.operator = operator
+        self.test = test
+        self.points = {} if points is None else points
+        self.ranges = ranges
+        self.bools = bools
+        self.qualifier = qualifier
+
+    def _identity(self) -> tuple:
+        return (self.condition, self.key, self.operator, self.qualifier)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not CompiledCondition:
+            return NotImplemented
+        return self._identity() == other._identity()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return (
+            f"CompiledCondition(condition={self.condition!r}, key={self.key!r}, "
+            f"operator={self.operator!r}, qualifier={self.qualifier!r})"
+        )
 
     @property
     def vacuous(self) -> bool:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from policycheck.evaluate import automaton, scope
 from policycheck.evaluate.actions import ActionNames, distinct_actions
@@ -41,8 +41,7 @@ from policycheck.evaluate.solve import SAT, UNKNOWN, UNSAT, KeyAnswer, Literal, 
 from policycheck.patterns import fold, has_wildcard
 
 
-@dataclass(frozen=True)
-class Possibility:
+class Possibility(NamedTuple):
     """The answer to "could this ever be allowed?".
 
     When `possible`, `witness` is a concrete request that evaluate() allows, `granted_by` its

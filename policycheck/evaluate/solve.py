@@ -24,8 +24,8 @@ out "unknown"; every other answer is exact.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
+from typing import NamedTuple
 
 from policycheck.evaluate import automaton
 from policycheck.evaluate.budget import NO_STATE_LIMIT, Budget
@@ -71,8 +71,7 @@ _MAX_EXPONENT = 4000  # beyond this, choosing a number between two bounds is not
 _CANDIDATES = 12
 
 
-@dataclass(frozen=True, slots=True)
-class KeyAnswer:
+class KeyAnswer(NamedTuple):
     """SAT with `values` (None: leave the key out), UNSAT, or UNKNOWN (could not decide)."""
 
     status: str
