@@ -8,6 +8,7 @@ emulator.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import gc
 import importlib
@@ -267,14 +268,26 @@ def warning(message: str) -> None:
 def entry() -> NoReturn:
     """The `policycheck` program (and `python -m policycheck`): main(), then exit with its code.
 
-    What a run leaves in memory is left for the operating system to take back: gc.freeze()
-    puts it out of reach of the collections the interpreter makes while shutting down, which
-    were 30 of the 45 ms it spent exiting after a lint of 3,000 files. Everything else of a
-    normal exit happens (threads joined, exit handlers, buffers flushed). In-process callers
-    (tests) call main() and keep collecting as usual.
+    What a run leaves in memory is left for the operating system to take back. When only this
+    thread runs, the exit handlers run and the standard streams are flushed, then the process
+    ends (os._exit) without the interpreter's teardown, which frees every object one by one:
+    after a lint of 3,000 files that took 12 of its 400 ms, and 45 before collections were
+    kept out of it. With other threads alive, or a stream that cannot be flushed (a reader
+    that left), the normal exit does it all, minus those collections (gc.freeze). In-process
+    callers (tests) call main() and keep collecting as usual.
     """
     code = main()
     gc.freeze()
+    threading = sys.modules.get("threading")
+    if threading is None or threading.active_count() == 1:
+        atexit._run_exitfuncs()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # the normal exit reports it as it always has
+        else:
+            os._exit(code)
     sys.exit(code)
 
 
