@@ -21,11 +21,11 @@ from policycheck.lint_outcome import FileOutcome
 
 
 class HandBack(NamedTuple):
-    """Files a worker leaves to the calling process: once `start()` ran in a worker, a file
-    whose lint_one raises `error` there is linted by the caller instead, so that what it
-    needs is loaded in one process, not in each."""
+    """Files a worker leaves to the calling process: while `switch(True)` holds, a file whose
+    lint_one raises `error` is linted by the caller once the workers run, so that what it
+    needs is loaded in one process, not in each, and not before the workers start."""
 
-    start: Callable[[], None]
+    switch: Callable[[bool], None]
     error: type[Exception]
 
 
@@ -47,23 +47,30 @@ def lint_in_workers(
 
     The first share is linted here before any worker starts (forked, they start with the rule
     modules, catalogs and checkers it loaded, instead of loading them each), with the garbage
-    collector's objects frozen so the workers' collections do not copy their pages. Then all
-    processes take the other shares as they become free, so none waits while there is work,
-    however fast each runs. lint_one is passed in (a module-level function) so that this
-    module does not import the one that calls it. Files a worker hands back are linted here
-    as their share arrives, between this process's own shares.
+    collector's objects frozen so the workers' collections do not copy their pages; the files
+    of it to hand back wait until the workers run. Then all processes take the other shares
+    as they become free, so none waits while there is work, however fast each runs. lint_one
+    is passed in (a module-level function) so that this module does not import the one that
+    calls it. Files a worker hands back are linted here as their share arrives, between this
+    process's own shares.
     """
     size = max(SHARE, -(-len(todo) // MAX_SHARES))
     shares = [todo[start : start + size] for start in range(0, len(todo), size)]
-    done = {0: _lint_share(lint_one, shares[0], arguments)}
-    gc.freeze()
+    if hand_back is not None:
+        hand_back.switch(True)
     try:
-        if _FORK:
-            done.update(_forked(lint_one, shares, arguments, workers, hand_back))
-        else:
-            done.update(_pooled(lint_one, shares, arguments, workers, hand_back))
+        first = _worker_share(lint_one, shares[0], arguments, _declined(hand_back))
+        gc.freeze()
+        try:
+            if _FORK:
+                done = _forked(lint_one, shares, first, arguments, workers, hand_back)
+            else:
+                done = _pooled(lint_one, shares, first, arguments, workers, hand_back)
+        finally:
+            gc.unfreeze()
     finally:
-        gc.unfreeze()
+        if hand_back is not None:
+            hand_back.switch(False)
     return [outcome for number in range(len(shares)) for outcome in done[number]]
 
 
@@ -83,11 +90,13 @@ _NUMBER = struct.Struct("<I")
 def _forked(
     lint_one: Callable[..., FileOutcome],
     shares: list[list[Any]],
+    first: list[FileOutcome | None],
     arguments: tuple[Any, ...],
     workers: int,
     hand_back: HandBack | None,
 ) -> dict[int, list[FileOutcome]]:
-    """Shares 1 on, linted by this process and `workers - 1` forked ones.
+    """Every share's outcomes: the first one's (`first`, done here) completed, shares 1 on
+    linted by this process and `workers - 1` forked ones.
 
     The share numbers wait in one pipe, written before any worker starts; every process
     reads the next one when it is free (a read of 4 bytes from a pipe is whole), until none is
@@ -122,6 +131,9 @@ def _forked(
             os.set_blocking(reader, False)
             children[pid] = reader
             received[reader] = bytearray()
+        if hand_back is not None:
+            hand_back.switch(False)
+        done[0] = _completed(lint_one, shares[0], first, arguments)
         while (number := _take(numbers)) is not None:
             done[number] = _lint_share(lint_one, shares[number], arguments)
             for reader, buffer in received.items():
@@ -213,11 +225,13 @@ def _send(writer: int, message: tuple[int, Any]) -> None:
 def _pooled(
     lint_one: Callable[..., FileOutcome],
     shares: list[list[Any]],
+    first: list[FileOutcome | None],
     arguments: tuple[Any, ...],
     workers: int,
     hand_back: HandBack | None,
 ) -> dict[int, list[FileOutcome]]:
-    """Shares 1 on, by this process and a pool of `workers - 1` (where workers are not forked).
+    """Every share's outcomes, as _forked gives them, by this process and a pool of
+    `workers - 1` (where workers are not forked).
 
     Every share is submitted to the pool; this process lints shares from the back, each one
     it can still cancel (not yet sent to a worker), up to the first it cannot.
@@ -225,13 +239,15 @@ def _pooled(
     from concurrent.futures import ProcessPoolExecutor
 
     done: dict[int, list[FileOutcome]] = {}
-    start = (gc.get_threshold(), hand_back.start if hand_back else None)
-    declined = hand_back.error if hand_back else ()
+    start = (gc.get_threshold(), hand_back.switch if hand_back else None)
     with ProcessPoolExecutor(workers - 1, initializer=_start, initargs=start) as pool:
         futures = {
-            number: pool.submit(_worker_share, lint_one, shares[number], arguments, declined)
+            number: pool.submit(_worker_share, lint_one, shares[number], arguments, _declined(hand_back))
             for number in range(1, len(shares))
         }
+        if hand_back is not None:
+            hand_back.switch(False)
+        done[0] = _completed(lint_one, shares[0], first, arguments)
         for number in reversed(futures):
             if not futures[number].cancel():
                 break
@@ -242,19 +258,17 @@ def _pooled(
     return done
 
 
-def _start(thresholds: tuple[int, ...], hand_back_start: Callable[[], None] | None) -> None:
-    """A pool's worker collects garbage as the parent does (cli.main raises the thresholds)."""
+def _start(thresholds: tuple[int, ...], switch: Callable[[bool], None] | None) -> None:
+    """A pool's worker collects garbage as the parent does (cli.main raises the thresholds),
+    and hands files back as the parent's first share did."""
     gc.set_threshold(*thresholds)
-    if hand_back_start is not None:
-        hand_back_start()
+    if switch is not None:
+        switch(True)
 
 
 def _declined(hand_back: HandBack | None) -> type[Exception] | tuple[()]:
-    """In a forked worker: start handing files back, and what lint_one raises for them."""
-    if hand_back is None:
-        return ()
-    hand_back.start()
-    return hand_back.error
+    """What lint_one raises for a file handed back (nothing to catch without a HandBack)."""
+    return hand_back.error if hand_back is not None else ()
 
 
 def _worker_share(

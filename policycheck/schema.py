@@ -474,12 +474,13 @@ class WordedElsewhere(Exception):
 _word_here = True
 
 
-def word_elsewhere() -> None:
-    """From now on, unless jsonschema is loaded already, validate() raises WordedElsewhere
-    instead of importing it: lint's workers hand such files back to the calling process, so
-    that one process, not each, pays the import (about 44 ms)."""
+def word_elsewhere(elsewhere: bool) -> None:
+    """While `elsewhere` holds, unless jsonschema is loaded already, validate() raises
+    WordedElsewhere instead of importing it: lint's workers hand such files back to the
+    calling process, so that one process, not each, pays the import (about 44 ms), and the
+    calling process only once its workers run."""
     global _word_here
-    _word_here = False
+    _word_here = not elsewhere
 
 
 def validate(document: Document, schema_name: str) -> list[Finding]:

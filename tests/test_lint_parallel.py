@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -87,48 +88,44 @@ class _Declined(Exception):
 _declining = False
 
 
-def _decline_from_here() -> None:
+def _decline(elsewhere: bool) -> None:
     global _declining
-    _declining = True
+    _declining = elsewhere
 
 
-def _odd_ones_declined(number: int) -> tuple[int, bool]:
-    """Odd numbers are refused once _decline_from_here ran (in workers only); says where it ran."""
+def _odd_ones_declined(number: int) -> tuple[int, bool, bool]:
+    """Odd numbers are refused while _decline(True) holds; says where and when it ran."""
     if _declining and number % 2:
         raise _Declined
     here = os.getpid() == PARENT
     if here:
         time.sleep(0.0002)  # so that the worker gets shares too
-    return number, here
+    return number, here, bool(_forked or multiprocessing.active_children())
+
+
+_forked: list[int] = []
 
 
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "pool"])
-def test_files_a_worker_hands_back_are_linted_by_the_caller(monkeypatch, fork):
+def test_files_handed_back_are_linted_by_the_caller_once_workers_run(monkeypatch, fork):
     monkeypatch.setattr(lint_workers, "_FORK", fork)
+    real_fork = os.fork
+
+    def noted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            _forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", noted_fork)
+    _forked.clear()
     files = list(range(1500))
-    hand_back = lint_workers.HandBack(_decline_from_here, _Declined)
+    hand_back = lint_workers.HandBack(_decline, _Declined)
     outcomes = lint_workers.lint_in_workers(_odd_ones_declined, files, (), 2, hand_back)
-    assert [number for number, _ in outcomes] == files
-    assert not _declining  # the caller never started declining
-    assert all(here for number, here in outcomes if number % 2)
-    assert not all(here for _, here in outcomes)  # the worker did lint some (the even ones)
-
-
-def test_schema_errors_past_the_first_share_read_the_same_in_parallel(tmp_path: Path) -> None:
-    """A worker leaves documents that need jsonschema to the calling process (schema.py
-    word_elsewhere); the report is the sequential one."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    good = json.dumps(
-        {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:Get*", "Resource": "*"}]}
-    )
-    bad = json.dumps(
-        {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:Get*", "Resorce": "*"}]}
-    )
-    for number in range(1200):
-        (folder / f"policy-{number:04d}.json").write_text(bad if number >= 100 and number % 97 == 0 else good)
-    runs = [run_cli("lint", str(folder), "--format", "json", "--no-cache", "--jobs", j) for j in ("1", "2")]
-    assert runs[0].out == runs[1].out and runs[0].code == runs[1].code == 1, runs[1].err
-    schema = [f for f in json.loads(runs[0].out)["findings"] if f["code"] == "SCHEMA"]
-    assert len({f["file"] for f in schema}) == 11
-    assert any('unknown element "Resorce"' in f["message"] for f in schema)
+    assert [number for number, _, _ in outcomes] == files
+    assert not _declining  # the caller declines no more
+    assert all(here for number, here, _ in outcomes if number % 2)
+    assert not all(here for _, here, _ in outcomes)  # the worker did lint some (the even ones)
+    first_share = outcomes[: lint_workers.SHARE]
+    assert not any(running for number, _, running in first_share if not number % 2)  # before workers
+    assert all(running for number, _, running in first_share if number % 2)  # handed back: after
