@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from policycheck.findings import Finding, JudgedFindings, default_severity
@@ -217,8 +218,10 @@ class LintResult(JudgedFindings):
         paths = self.read | {linted.path for linted in self.files}
         return len({os.path.normpath(os.path.join(cwd, path)) for path in paths})
 
-    @property
+    @cached_property
     def findings(self) -> list[Finding]:
+        """Every finding once, in report order. Sorted when first asked (a report asks two or
+        three times), so asked only of a complete result: lint_paths returns one."""
         everything = {f for linted in self.files for f in linted.findings} | set(self.extra)
         return sorted(everything, key=Finding.sort_key)
 
