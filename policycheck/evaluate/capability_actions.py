@@ -66,8 +66,13 @@ def capability_actions(actions: tuple[str, ...], not_action: bool) -> frozenset[
 
 def touches(statement: Statement) -> bool:
     """Whether the statement's Action (or NotAction) can match any capability action, whatever
-    its effect: a statement that cannot is irrelevant to every capability question."""
-    return bool(capability_actions(statement.actions, statement.not_action))
+    its effect: a statement that cannot is irrelevant to every capability question.
+
+    Asked of every statement linted: an Action list stops at its first pattern that matches one,
+    without the union of all (capability_actions)."""
+    if statement.not_action:
+        return bool(capability_actions(statement.actions, True))
+    return any(map(_pattern_actions, statement.actions))
 
 
 def may_grant(statement: Statement) -> bool:
