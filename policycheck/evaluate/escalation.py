@@ -129,14 +129,18 @@ _ANOTHER_ACCOUNT = "000000000000"
 accounts written are tried anyway)."""
 
 
-def _unnamed_resources(shape: str, written: Sequence[str], name: str) -> list[str]:
+def _unnamed_resources(shape: str, accounts: Sequence[str], name: str) -> list[str]:
     """Resources of an unnamed step: the shape (`acs:ram:*:*:user/*`) with the name `name` (that
-    no pattern writes), in every account a pattern writes and in one more, region empty as RAM
+    no pattern writes), in each of the `accounts` (_unnamed_accounts), region empty as RAM
     writes identities. Literal resources: a wildcard in the shape would also match ARNs no
     identity has (`user/team-1:user/x` matches `acs:ram:*:*:user/x`)."""
     _, service, _, _, relative = shape.split(":", 4)
-    accounts = sorted({m.group(1) for r in written if (m := _ACCOUNT_FIELD.match(r))} | {_ANOTHER_ACCOUNT})
     return [f"acs:{service}::{account}:{relative.removesuffix('*')}{name}" for account in accounts]
+
+
+def _unnamed_accounts(written: Sequence[str]) -> list[str]:
+    """The accounts unnamed resources are tried in: every account a pattern writes, and one more."""
+    return sorted({m.group(1) for r in written if (m := _ACCOUNT_FIELD.match(r))} | {_ANOTHER_ACCOUNT})
 
 
 def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]] | None:
@@ -291,18 +295,21 @@ def find_escalations(
             built.append(evaluator())
         return built[0]
 
-    unnamed: list[tuple[list[str], str]] = []  # the patterns written, and a name none writes
+    unnamed: dict[str, list[str]] = {}  # an unnamed step's shape -> its resources
+    naming: list[tuple[list[str], str]] = []  # the accounts they are tried in, and a name none writes
 
     def shapes_of(step: Step) -> list[str]:
-        if not unnamed:
-            if alone is not None:
-                written = [r for s in alone.statements for r in s.resources]
-            else:
-                written = [r for s in evaluator_once().statements for r in s.match.statement.resources]
-            written += [f"acs:ram::{account}:"] if account else []
-            unnamed.append((written, unnamed_name(written)))  # once: an automaton over them all
-        written, name = unnamed[0]
-        return _unnamed_resources(step.resource, written, name)
+        shapes = unnamed.get(step.resource)
+        if shapes is None:
+            if not naming:
+                if alone is not None:
+                    written = [r for s in alone.statements for r in s.resources]
+                else:
+                    written = [r for s in evaluator_once().statements for r in s.match.statement.resources]
+                written += [f"acs:ram::{account}:"] if account else []
+                naming.append((_unnamed_accounts(written), unnamed_name(written)))  # one automaton for all
+            shapes = unnamed[step.resource] = _unnamed_resources(step.resource, *naming[0])
+        return shapes
 
     # Actions that the same statements apply to (same service, same per-operation reading) get
     # the same answer for the same shape: ram:* makes one question of ten.
@@ -387,13 +394,26 @@ def find_escalations(
             return Escalation(capability, IMPOSSIBLE, (), "; ".join(dict.fromkeys(a.reason for a in answers)))
         return Escalation(capability, status, tuple(steps) if status == POSSIBLE else (), reason)
 
-    # Most capabilities end at a first step no Allow names: that is tested here, without a call.
-    return [
-        _named_by_no_allow(capability, 0)
-        if granted.isdisjoint(capability.requires[0].folded)
-        else decide(capability)
-        for capability in (capabilities() if wanted is None else wanted)
-    ]
+    if wanted is not None:
+        return [decide(capability) for capability in wanted]
+    # Most capabilities end at a first step no Allow names: only those whose first step an Allow
+    # names are decided (in their order: they share the answers asked and the budget).
+    no_allow, first_taking = _first_steps()
+    found = list(no_allow)
+    for index in sorted({i for folded in granted for i in first_taking.get(folded, ())}):
+        found[index] = decide(capabilities()[index])
+    return found
+
+
+@cache
+def _first_steps() -> tuple[tuple[Escalation, ...], dict[str, tuple[int, ...]]]:
+    """Of capabilities(): each one's answer when no Allow names an action of its first step, and
+    for each (folded) action the capabilities whose first step it is an action of."""
+    first_taking: dict[str, tuple[int, ...]] = {}
+    for index, capability in enumerate(capabilities()):
+        for folded in capability.requires[0].folded:
+            first_taking[folded] = (*first_taking.get(folded, ()), index)
+    return tuple(_named_by_no_allow(c, 0) for c in capabilities()), first_taking
 
 
 def find_escalations_alone(policy: Policy, solved: dict[tuple, tuple[int, object]]) -> list[Escalation]:
