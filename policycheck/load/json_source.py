@@ -22,6 +22,9 @@ _AFTER_VALUE = re.compile(r"[ \t\n\r]*(,[ \t\n\r]*)?")
 """What follows a value in a container: a comma (and the next child) or the container's end."""
 _PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
 """An object member's key without escapes (nearly all keys), up to where its value starts."""
+_NEXT_MEMBER = re.compile(r'[ \t\n\r]*,[ \t\n\r]*"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+"""After a member's value: the comma and the next key when it has no escapes, up to its value
+(one match where _AFTER_VALUE then _PLAIN_KEY would take two)."""
 _COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+'
 """A JSON token; compiled by scan(), which only documents with duplicate keys need."""
@@ -134,56 +137,75 @@ class JsonLocator:
     (11, 21, 1)
     """
 
+    __slots__ = ("text", "found", "progress")
+
     def __init__(self, text: str) -> None:
         self.text = text
-        start = _WHITESPACE.match(text).end()
-        # path -> (offset shown for it, offset where its value starts)
-        self.found: dict[JsonPath, tuple[int, int]] = {(): (start, start)}
-        # container path -> [children read, text index, value still to skip (or -1), finished]
+        # path -> (offset shown for it, offset where its value starts); made on first use,
+        # since most documents have no finding to place
+        self.found: dict[JsonPath, tuple[int, int]] | None = None
+        # container path -> [children read, text index, value still to skip (or -1), finished, is object]
         self.progress: dict[JsonPath, list[Any]] = {}
 
     def offset(self, path: JsonPath) -> int:
         """Offset of the element at `path`, or of its nearest existing ancestor."""
+        found = self.found
+        if found is None:
+            start = _WHITESPACE.match(self.text).end()
+            found = self.found = {(): (start, start)}
         reached: JsonPath = ()
-        for depth, key in enumerate(path):
-            child = path[: depth + 1]
-            if child not in self.found and not self._read_until(reached, key):
+        for key in path:
+            child = (*reached, key)
+            if child not in found and not self._read_until(reached, key):
                 break
             reached = child
-        return self.found[reached][0]
+        return found[reached][0]
 
     def _read_until(self, container: JsonPath, key: str | int) -> bool:
         """Read the container's children until `key`; False if it has no such child."""
         text = self.text
-        start = self.found[container][1]
-        is_object = text[start] == "{"
-        if not is_object and text[start] != "[":
-            return False  # a scalar has no children
         state = self.progress.get(container)
         if state is None:
+            start = self.found[container][1]  # type: ignore[index]  # offset() made it
+            opener = text[start]
+            if opener != "{" and opener != "[":
+                return False  # a scalar has no children
             at = _WHITESPACE.match(text, start + 1).end()
-            state = self.progress[container] = [0, at, -1, text[at] in "}]"]
-        count, at, pending, finished = state
-        while True:
-            if pending >= 0:
-                gap = _AFTER_VALUE.match(text, _LENIENT_DECODER.scan_once(text, pending)[1])
-                finished = gap.group(1) is None
-                at, pending = gap.end(), -1
-            if finished:
-                state[1:] = [at, -1, True]
-                return False
-            if not is_object:
-                name, value_at = count, at
-            elif plain := _PLAIN_KEY.match(text, at):
-                name, value_at = plain.group(1), plain.end()
+            state = self.progress[container] = [0, at, -1, text[at] in "}]", opener == "{"]
+        count, at, pending, finished, is_object = state
+        found = self.found
+        while not finished:
+            if pending < 0:
+                name, value_at = _child(text, at, count, is_object)
             else:
-                name, after = scanstring(text, at + 1)
-                value_at = _COLON.match(text, after).end()
-            self.found[(*container, name)] = (at, value_at)
+                end = _LENIENT_DECODER.scan_once(text, pending)[1]
+                member = _NEXT_MEMBER.match(text, end) if is_object else None
+                if member is not None:
+                    name, value_at, at = member.group(1), member.end(), member.start(1) - 1
+                else:
+                    gap = _AFTER_VALUE.match(text, end)
+                    at = gap.end()
+                    if gap.group(1) is None:
+                        break
+                    name, value_at = _child(text, at, count, is_object)
+            found[(*container, name)] = (at, value_at)  # type: ignore[index]
             count, pending = count + 1, value_at
             if name == key and type(name) is type(key):
-                state[:] = [count, at, pending, False]
+                state[:4] = [count, at, pending, False]
                 return True
+        state[:4] = [count, at, -1, True]
+        return False
+
+
+def _child(text: str, at: int, count: int, is_object: bool) -> tuple[str | int, int]:
+    """The name of the child starting at `at` (an object's key, a list's index) and where its value starts."""
+    if not is_object:
+        return count, at
+    plain = _PLAIN_KEY.match(text, at)
+    if plain is not None:
+        return plain.group(1), plain.end()
+    name, after = scanstring(text, at + 1)
+    return name, _COLON.match(text, after).end()
 
 
 def load_json(text: str, source: str) -> Document:
@@ -234,7 +256,7 @@ def load_json(text: str, source: str) -> Document:
     except ValueError as error:
         document.findings.append(document.finding_at("JSON_SYNTAX", f"not valid JSON: {error}", 1, 1))
         return document
-    if _SURROGATE_ESCAPE.search(text):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):  # the substring test first: few texts escape
         _reject_lone_surrogates(document)
     return document
 
