@@ -248,7 +248,10 @@ def check_oss_resource_levels(context: RuleContext) -> None:
     statement none of whose Resource values can match that ARN has no effect for the action.
     """
     for statement in context.policy.statements:
-        if statement.not_action or statement.not_resource or not any(map(_is_oss, statement.actions)):
+        if statement.not_action or statement.not_resource:
+            continue
+        # No "oss:" in the lowered text: no value starts with it (a C-level test for most statements)
+        if "oss:" not in "".join(statement.actions).lower() or not any(map(_is_oss, statement.actions)):
             continue
         resources = [r for r in statement.resources if r == "*" or patterns.fold(r[:8]) == "acs:oss:"]
         if len(resources) != len(statement.resources) or not resources:
@@ -314,20 +317,40 @@ def check_resources_reachable(context: RuleContext) -> None:
     check_oss_resource_levels(context)
 
 
-def _covers_other(folded: list[str], cover: int, index: int) -> bool:
-    """Pattern `cover` covers action `index`; of two equivalent patterns only the later is redundant."""
-    if cover == index or folded[cover] == folded[index] or not covers([folded[cover]], folded[index]):
-        return False
-    return cover < index or not covers([folded[index]], folded[cover])
+def _cover_of(folded: list[str], wildcards: list[int], index: int) -> int | None:
+    """The first wildcard pattern that covers action `index`; of two equivalent patterns only
+    the later is redundant."""
+    action = folded[index]
+    for cover in wildcards:
+        pattern = folded[cover]
+        if cover == index or pattern == action or not _covers_one(pattern, action):
+            continue
+        if cover < index or not _covers_one(action, pattern):
+            return cover
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _covers_one(cover: str, pattern: str) -> bool | None:
+    """covers() of one pattern by another, kept by the pair: two strings hash faster than the
+    (tuple, pattern, limit) key covers() keeps its answers under."""
+    return covers((cover,), pattern)
 
 
 def check_redundant(context: RuleContext) -> None:
     """An action named twice, or one another wildcard in the same list already covers."""
+    fold = patterns.fold
     for statement in context.policy.statements:
-        if len(statement.actions) < 2:
+        actions = statement.actions
+        if len(actions) < 2:
             continue
-        folded = [patterns.fold(action) for action in statement.actions]
-        wildcards = [i for i, a in enumerate(folded) if patterns.has_wildcard(a)]
+        joined = "".join(actions)
+        if "*" not in joined and "?" not in joined and len(set(map(str.lower, actions))) == len(actions):
+            # No wildcard, and no name twice: values equal once folded are equal once lowered
+            # (str.lower maps A-Z as fold does, and the rest alike in both). Most lists; C-level tests.
+            continue
+        folded = list(map(fold, actions))
+        wildcards = [i for i, a in enumerate(folded) if "*" in a or "?" in a]
         seen: set[str] = set()
         for index, action in enumerate(folded):
             if action in seen:
@@ -340,7 +363,7 @@ def check_redundant(context: RuleContext) -> None:
             seen.add(action)
             if not wildcards:
                 continue
-            cover = next((i for i in wildcards if _covers_other(folded, i, index)), None)
+            cover = _cover_of(folded, wildcards, index)
             if cover is not None:
                 context.report(
                     "REDUNDANT",
