@@ -228,7 +228,8 @@ def _from_text(
     # A shape without wildcards is one resource: a pattern that does not match it is settled.
     literal_shape = not has_wildcard(shape)
     settled, first = True, None
-    for statement in sorted(named, key=lambda s: bool(s.conditions)):  # unconditional grants first
+    # Unconditional grants first.
+    for statement in named if len(named) == 1 else sorted(named, key=lambda s: bool(s.conditions)):
         if statement.effect != "Allow" or statement.not_resource:
             settled = settled and statement.effect != "Allow"
             continue
@@ -243,7 +244,7 @@ def _from_text(
                 if context is not None:
                     match = Match(policy, statement, "identity")
                     request = Request(action, resource, context)
-                    return Possibility(True, request, (match,), "", tuple(sorted(context)))
+                    return Possibility(True, request, (match,), "", tuple(sorted(context)) if context else ())
                 settled, first = False, first or resource
             elif has_wildcard(written) and not literal_shape:
                 settled = False  # a pattern may still meet the shape elsewhere: search
@@ -333,13 +334,14 @@ def find_escalations(
         named: Sequence[Statement] = ()
         if alone is not None:
             named = named_for.get(folded, ())
-            signature: tuple = tuple(s.index for s in named)
+            signature: tuple = tuple([s.index for s in named])
         else:
             signature = evaluator_once().action_signature(action)
         level = _operation_level(action)
         key = (signature, level, action.partition(":")[0], shape)
-        if key in asked:
-            return _renamed(*asked[key], action)
+        known = asked.get(key)
+        if known is not None:
+            return _renamed(known[0], known[1], action)
         answer = _from_text(alone, named, action, shape, "x") if alone is not None and not level else None
         if isinstance(answer, str):
             # One resource first: the search on it needs no automaton, and a witness found there
@@ -354,7 +356,8 @@ def find_escalations(
                 region=region,
                 account=account,
             )
-            answer = tried if tried.possible else None
+            # Unless it was the question itself (an unnamed step's one resource): then it stands.
+            answer = tried if tried.possible or (answer == shape and not any_resource) else None
         if answer is None:
             answer = could_allow(
                 evaluator_once(),
@@ -375,17 +378,20 @@ def find_escalations(
         for position, step in enumerate(capability.requires):
             if granted.isdisjoint(step.folded):
                 return _named_by_no_allow(capability, position)  # nothing to search
+            any_resource = step.scope != UNNAMED
+            shapes = (step.resource,) if any_resource else shapes_of(step)
             answers = []
-            shapes = shapes_of(step) if step.scope == UNNAMED else (step.resource,)
             for action, folded in zip(step.actions, step.folded, strict=True):
                 for shape in shapes:
-                    answers.append(ask(action, folded, shape, step.scope != UNNAMED))
-                    if answers[-1].possible:
+                    answer = ask(action, folded, shape, any_resource)
+                    answers.append(answer)
+                    if answer.possible:
                         break
-                if answers[-1].possible:
-                    break
-            if answers[-1].possible:
-                steps.append(answers[-1])
+                else:
+                    continue
+                break
+            if answer.possible:
+                steps.append(answer)
                 continue
             undecided = [a for a in answers if not a.exhaustive]
             if undecided:
