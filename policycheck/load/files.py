@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import NamedTuple
 
 from policycheck.errors import UserError
@@ -39,9 +40,18 @@ def display_path(path: str, cwd: str | None = None) -> str:
         return path.replace(os.sep, "/")  # already relative to the working directory, as found in it
     base = cwd or os.getcwd()
     absolute = os.path.normpath(os.path.join(base, path))
-    relative = os.path.relpath(absolute, base)
+    if absolute.startswith(base) and absolute[len(base) : len(base) + 1] == os.sep and _normal(base):
+        relative = absolute[len(base) + 1 :]  # what relpath gives for a path under base, for less work
+    else:
+        relative = os.path.relpath(absolute, base)
     shown = path if relative.startswith("..") else relative
     return shown.replace(os.sep, "/")
+
+
+@lru_cache(maxsize=8)
+def _normal(base: str) -> bool:
+    """Whether a working directory is absolute and normalised, as relpath would make it."""
+    return os.path.isabs(base) and os.path.normpath(base) == base
 
 
 def matches_any(path: str, patterns: tuple[str, ...]) -> bool:

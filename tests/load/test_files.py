@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policycheck.load.files import PathNotFound, display_path, find_files, matches_any
@@ -100,11 +100,19 @@ def test_glob_matching(path, pattern, expected):
 
 @settings(max_examples=500, deadline=None)
 @given(
-    parts=st.lists(st.sampled_from(["a", "b.json", ".", "..", "", "..x", "/", "c d"]), max_size=6),
+    parts=st.lists(
+        st.sampled_from(["a", "b.json", ".", "..", "", "..x", "/", "c d", "work", "repo", "repox"]),
+        max_size=6,
+    ),
     absolute=st.booleans(),
 )
+@example(parts=["work", "repo", "a", "b.json"], absolute=True)
+@example(parts=["work", "repo"], absolute=True)
+@example(parts=["work", "repox", "b.json"], absolute=True)
+@example(parts=["work", "repo", "..", "repo", "b.json"], absolute=True)
 def test_display_path_as_relpath_gives_it(parts, absolute):
-    """The shortcut for paths already relative (a walk's) gives what relpath from the cwd does."""
+    """The shortcuts for paths already relative (a walk's) and for absolute ones under the cwd give
+    what relpath from the cwd does."""
     cwd = "/work/repo"
     path = ("/" if absolute else "") + "/".join(parts)
     expected = os.path.relpath(os.path.normpath(os.path.join(cwd, path)), cwd)
