@@ -169,6 +169,15 @@ def parse_network(text: str) -> IpRange | None:
     """
     if "%" in text:
         return None
+    address, slash, length = text.partition("/")
+    parts = address.split(".")
+    if len(parts) == 4 and (not slash or (length.isascii() and length.isdigit() and int(length) <= 32)):
+        # the common case (a lint meets hundreds), without ipaddress's 15 us; same answers
+        a, b, c, d = map(_OCTETS.get, parts)
+        if a is not None and b is not None and c is not None and d is not None:
+            value = a << 24 | b << 16 | c << 8 | d
+            host = (1 << (32 - int(length))) - 1 if slash else 0
+            return 4, value & ~host, value | host
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError:

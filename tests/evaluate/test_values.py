@@ -18,6 +18,7 @@ from policycheck.evaluate.values import (
     parse_bool,
     parse_date,
     parse_ip,
+    parse_network,
     parse_number,
 )
 from policycheck.expect import names
@@ -50,6 +51,31 @@ def _reference_ip(text: str):
 )
 def test_fast_ipv4_parse_agrees_with_ipaddress(text):
     assert parse_ip(text) == _reference_ip(text)
+
+
+def _reference_network(text: str):
+    if "%" in text:
+        return None
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return network.version, int(network.network_address), int(network.broadcast_address)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(["0", "00", "1", "01", "9", "99", "255", "256", "1000", "", " 1", "+1", "٣"]),
+        min_size=3,
+        max_size=5,
+    ).map(".".join),
+    st.sampled_from(
+        ["", "/", "/0", "/8", "/08", "/24", "/32", "/33", "/-1", "/+8", "/ 8", "/٣", "/8/8", "/255.0.0.0"]
+    ),
+)
+def test_fast_ipv4_network_parse_agrees_with_ipaddress(address, suffix):
+    assert parse_network(address + suffix) == _reference_network(address + suffix)
 
 
 @given(st.text(alphabet="0123456789abcdefABCDEF.:-+TZtrueflsxe %/", max_size=24))
