@@ -7,6 +7,7 @@ from policycheck.rules import ALL_KINDS, Rule, RuleContext
 
 
 def check_elements(context: RuleContext) -> None:
+    raws = context.document.value["Statement"]
     for statement in context.policy.statements:
         if statement.sid is not None:
             context.report(
@@ -22,7 +23,7 @@ def check_elements(context: RuleContext) -> None:
                 "NotResource appears only in RAM's older grammar and may be rejected; list the "
                 "resources in Resource, or deny the excluded ones in a Deny statement",
             )
-        if context.document.value["Statement"][statement.index].get("Condition", None) == {}:
+        if not statement.conditions and raws[statement.index].get("Condition") == {}:
             context.report(
                 "EMPTY_CONDITION",
                 (*statement.path, "Condition"),

@@ -8,6 +8,8 @@ from policycheck.rules import PERMISSION_KINDS, Rule, RuleContext
 
 def check_arns(context: RuleContext) -> None:
     for statement in context.policy.statements:
+        if not any(map(resource_problem, statement.resources)):
+            continue  # most statements: every value "*" or an ARN
         for index, resource in enumerate(statement.resources):
             problem = resource_problem(resource)
             if problem:
