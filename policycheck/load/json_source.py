@@ -208,11 +208,24 @@ def _child(text: str, at: int, count: int, is_object: bool) -> tuple[str | int, 
     return name, _COLON.match(text, after).end()
 
 
+def _decode_strict(text: str) -> Any:
+    """`_DECODER.decode(text)`, the same value and errors, without its two Python frames
+    (json.JSONDecoder.decode and raw_decode): lint decodes every file."""
+    try:
+        value, end = _DECODER.scan_once(text, _WHITESPACE.match(text).end())
+    except StopIteration as error:
+        raise json.JSONDecodeError("Expecting value", text, error.value) from None
+    end = _WHITESPACE.match(text, end).end()
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
 def load_json(text: str, source: str) -> Document:
     """Parse JSON text into a Document; every problem becomes a finding, never an exception."""
     document = Document(source=source, text=text, find_offset=JsonLocator(text).offset)
     try:
-        document.value = _DECODER.decode(text)
+        document.value = _decode_strict(text)
         document.parsed = True
     except _Duplicate:
         positions, duplicates, depth = scan(text)

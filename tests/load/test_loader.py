@@ -123,3 +123,19 @@ def test_yaml_reads_plain_values_as_the_readme_says():
     document = load_bytes(b"a: &x [1]\nwhen: 2024-01-01T00:00:00Z\nflag: true\nn: 1\n", "p.yaml", yaml=True)
     assert document.parsed and not document.findings
     assert document.value == {"a": [1], "when": "2024-01-01T00:00:00Z", "flag": True, "n": 1}
+
+
+@pytest.mark.parametrize("stat_size", [0, 5, 17, 18, 40])
+def test_read_bytes_reads_to_the_end_whatever_the_stat_said(tmp_path, monkeypatch, stat_size):
+    """A file that grew (or shrank) between the stat and the read is read to its end."""
+    import os
+
+    from policycheck import load
+
+    data = b'{"Version": "1"}\n'  # 17 bytes
+    path = tmp_path / "p.json"
+    path.write_bytes(data)
+    real = os.stat(path)
+    stat_result = os.stat_result((*real[:6], stat_size, *real[7:]))
+    monkeypatch.setattr(load.os, "stat", lambda _: stat_result)
+    assert load.read_bytes(str(path)) == data
