@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 # Loaded by lint only for a policy its pre-filter lets through, which then needs the evaluator's
 # half of the package: imported here once, not by the functions asked per policy.
@@ -49,29 +48,29 @@ SOME, UNNAMED = "some", "unnamed"
 """Step scopes: any resource of the shape, or one whose name no statement writes."""
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One API call of a capability: any of `actions`, on a resource of the `resource` shape."""
 
     actions: tuple[str, ...]
     resource: str
     scope: str
-    folded: tuple[str, ...] = field(compare=False, repr=False)
+    folded: tuple[str, ...]
     """`actions` folded, in order, as statements' patterns are matched: folded once, not per policy."""
 
 
-@dataclass(frozen=True, slots=True)
-class Capability:
+class Capability(NamedTuple):
     id: str
     title: str
     requires: tuple[Step, ...]
     source: str
 
 
-@dataclass(frozen=True)
-class Escalation:
+class Escalation(NamedTuple):
     """How one capability came out. `steps` holds, when possible, one allowed witness per step
-    (in `requires` order); `reason` says why not, or why it could not be decided."""
+    (in `requires` order); `reason` says why not, or why it could not be decided.
+
+    These records are NamedTuples, not dataclasses: lint defines them when its first policy
+    reaches the proof, and `import dataclasses` (inspect, ast, dis) would come with them."""
 
     capability: Capability
     status: str
