@@ -7,6 +7,7 @@ JSON again, so string-or-list elements, NotAction and friends are resolved in on
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 PolicyKind = Literal["identity", "trust", "control", "session", "bucket"]
@@ -20,8 +21,10 @@ JsonPath = tuple[str | int, ...]
 """A path into a document: ("Statement", 0, "Action", 1) is Statement[0].Action[1]."""
 
 
+@lru_cache(maxsize=4096)
 def format_path(path: JsonPath) -> str:
-    """Render a path the way findings show it.
+    """Render a path the way findings show it (kept per path: every finding renders one, and
+    the same few shapes recur, Statement[0].Action above all).
 
     >>> format_path(("Statement", 0, "Action", 1))
     'Statement[0].Action[1]'

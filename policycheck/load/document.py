@@ -141,15 +141,9 @@ class Document:
         path: JsonPath = (),
         severity: str | None = None,
     ) -> Finding:
-        return Finding(
-            code=code,
-            severity=severity or default_severity(code),
-            message=message,
-            file=self.source,
-            line=line,
-            column=column,
-            path=format_path(path),
-        )
+        # positional: a finding is placed per report, and keywords cost a NamedTuple more
+        severity = severity or default_severity(code)
+        return Finding(code, severity, message, self.source, line, column, format_path(path))
 
 
 def nesting(value: Any) -> int:

@@ -173,12 +173,15 @@ class JsonLocator:
             at = _WHITESPACE.match(text, start + 1).end()
             state = self.progress[container] = [0, at, -1, text[at] in "}]", opener == "{"]
         count, at, pending, finished, is_object = state
+        if finished or type(key) is not (str if is_object else int):
+            return False  # list indexes never name members, nor keys list items
         found = self.found
-        while not finished:
-            if pending < 0:
-                name, value_at = _child(text, at, count, is_object)
+        scan_once = _LENIENT_DECODER.scan_once
+        while True:
+            if pending < 0:  # the first child
+                name, value_at = _member(text, at) if is_object else (count, at)
             else:
-                end = _LENIENT_DECODER.scan_once(text, pending)[1]
+                end = scan_once(text, pending)[1]
                 member = _NEXT_MEMBER.match(text, end) if is_object else None
                 if member is not None:
                     name, value_at, at = member.group(1), member.end(), member.start(1) - 1
@@ -186,21 +189,18 @@ class JsonLocator:
                     gap = _AFTER_VALUE.match(text, end)
                     at = gap.end()
                     if gap.group(1) is None:
-                        break
-                    name, value_at = _child(text, at, count, is_object)
-            found[(*container, name)] = (at, value_at)  # type: ignore[index]
+                        state[1:4] = [at, -1, True]
+                        return False
+                    name, value_at = _member(text, at) if is_object else (count, at)
+            found[(*container, name)] = (at, value_at)  # type: ignore[index]  # offset() made it
             count, pending = count + 1, value_at
-            if name == key and type(name) is type(key):
-                state[:4] = [count, at, pending, False]
+            if name == key:
+                state[:3] = [count, at, pending]
                 return True
-        state[:4] = [count, at, -1, True]
-        return False
 
 
-def _child(text: str, at: int, count: int, is_object: bool) -> tuple[str | int, int]:
-    """The name of the child starting at `at` (an object's key, a list's index) and where its value starts."""
-    if not is_object:
-        return count, at
+def _member(text: str, at: int) -> tuple[str, int]:
+    """The key of the object member starting at `at` and where its value starts."""
     plain = _PLAIN_KEY.match(text, at)
     if plain is not None:
         return plain.group(1), plain.end()
