@@ -86,8 +86,10 @@ def _step_text(possibility: Possibility) -> str:
     """The witness's action, and the context its conditions needed."""
     witness = possibility.witness
     assert witness is not None  # a possible answer always has one
+    if not possibility.conditional_keys:
+        return witness.action
     when = [f"{key}={'|'.join(witness.context[key])}" for key in possibility.conditional_keys]
-    return witness.action + (f" when {', '.join(when)}" if when else "")
+    return f"{witness.action} when {', '.join(when)}"
 
 
 @cache
@@ -118,8 +120,14 @@ def unnamed_name(patterns: Iterable[str]) -> str:
 
     fresh_char reads only which characters the patterns name, so all of them are given as one
     token (the wildcards `*` and `?` are never a fresh character), not a token per character.
+    Its first choice is tested on the joined text first: patterns seldom write it.
     """
-    return fresh_char([(frozenset("".join(patterns)),)])
+    joined = "".join(patterns)
+    return _FIRST_FRESH if _FIRST_FRESH not in joined else fresh_char([(frozenset(joined),)])
+
+
+_FIRST_FRESH = fresh_char([])
+"""The name fresh_char gives when the patterns name no character (`x`)."""
 
 
 _ACCOUNT_FIELD = re.compile(r"acs:[^:]*:[^:]*:([0-9]+):")
