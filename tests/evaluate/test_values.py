@@ -41,14 +41,16 @@ def _reference_ip(text: str):
     return address.version, int(address)
 
 
+DOTTED_QUADS = st.lists(
+    st.sampled_from(["0", "00", "1", "01", "9", "99", "255", "256", "1000", "", " 1", "+1", "٣"]),
+    min_size=3,
+    max_size=5,
+).map(".".join)
+"""Texts near a dotted-quad address: the octet table's edge cases, joined by dots."""
+
+
 @settings(max_examples=500)
-@given(
-    st.lists(
-        st.sampled_from(["0", "00", "1", "01", "9", "99", "255", "256", "1000", "", " 1", "+1", "٣"]),
-        min_size=3,
-        max_size=5,
-    ).map(".".join)
-)
+@given(DOTTED_QUADS)
 def test_fast_ipv4_parse_agrees_with_ipaddress(text):
     assert parse_ip(text) == _reference_ip(text)
 
@@ -65,11 +67,7 @@ def _reference_network(text: str):
 
 @settings(max_examples=500)
 @given(
-    st.lists(
-        st.sampled_from(["0", "00", "1", "01", "9", "99", "255", "256", "1000", "", " 1", "+1", "٣"]),
-        min_size=3,
-        max_size=5,
-    ).map(".".join),
+    DOTTED_QUADS,
     st.sampled_from(
         ["", "/", "/0", "/8", "/08", "/24", "/32", "/33", "/-1", "/+8", "/ 8", "/٣", "/8/8", "/255.0.0.0"]
     ),
