@@ -15,7 +15,7 @@ from policycheck.load.document import Document
 from policycheck.load.files import FoundFile, display_path, find_files, matches_any
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
-from policycheck.schema import WordedElsewhere, validate, word_elsewhere
+from policycheck.schema import validate
 
 if TYPE_CHECKING:
     from policycheck.catalog import CatalogExtension
@@ -402,11 +402,9 @@ def _lint_all(
     """lint_one of every file, in this process or shared with workers."""
     workers = _worker_count(jobs, len(todo))
     if workers > 1:
-        from policycheck.lint_workers import HandBack, lint_in_workers
+        from policycheck.lint_workers import lint_in_workers
 
-        # workers leave documents that need jsonschema's wording to this process
-        hand_back = HandBack(word_elsewhere, WordedElsewhere)
-        return lint_in_workers(lint_one, todo, arguments, workers, hand_back)
+        return lint_in_workers(lint_one, todo, arguments, workers)
     return [lint_one(item, *arguments) for item in todo]
 
 

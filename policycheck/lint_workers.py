@@ -15,19 +15,9 @@ import pickle
 import struct
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from policycheck.lint_outcome import FileOutcome
-
-
-class HandBack(NamedTuple):
-    """Files a worker leaves to the calling process: while `switch(True)` holds, a file whose
-    lint_one raises `error` is linted by the caller once the workers run, so that what it
-    needs is loaded in one process, not in each, and not before the workers start."""
-
-    switch: Callable[[bool], None]
-    error: type[Exception]
-
 
 SHARE = 64
 """Files per share. Each process takes the next share when it is free, so the last share any
@@ -40,37 +30,28 @@ def lint_in_workers(
     todo: list[Any],
     arguments: tuple[Any, ...],
     workers: int,
-    hand_back: HandBack | None = None,
 ) -> list[FileOutcome]:
     """`lint_one(file, *arguments)` of every file, by this process and `workers - 1` others; the
     list a loop gives.
 
     The first share is linted here before any worker starts (forked, they start with the rule
     modules, catalogs and checkers it loaded, instead of loading them each), with the garbage
-    collector's objects frozen so the workers' collections do not copy their pages; the files
-    of it to hand back wait until the workers run. Then all processes take the other shares
-    as they become free, so none waits while there is work, however fast each runs. lint_one
-    is passed in (a module-level function) so that this module does not import the one that
-    calls it. Files a worker hands back are linted here as their share arrives, between this
-    process's own shares.
+    collector's objects frozen so the workers' collections do not copy their pages. Then all
+    processes take the other shares as they become free, so none waits while there is work,
+    however fast each runs. lint_one is passed in (a module-level function) so that this
+    module does not import the one that calls it.
     """
     size = max(SHARE, -(-len(todo) // MAX_SHARES))
     shares = [todo[start : start + size] for start in range(0, len(todo), size)]
-    if hand_back is not None:
-        hand_back.switch(True)
+    done = {0: _lint_share(lint_one, shares[0], arguments)}
+    gc.freeze()
     try:
-        first = _worker_share(lint_one, shares[0], arguments, _declined(hand_back))
-        gc.freeze()
-        try:
-            if _FORK:
-                done = _forked(lint_one, shares, first, arguments, workers, hand_back)
-            else:
-                done = _pooled(lint_one, shares, first, arguments, workers, hand_back)
-        finally:
-            gc.unfreeze()
+        if _FORK:
+            _forked(lint_one, shares, arguments, workers, done)
+        else:
+            _pooled(lint_one, shares, arguments, workers, done)
     finally:
-        if hand_back is not None:
-            hand_back.switch(False)
+        gc.unfreeze()
     return [outcome for number in range(len(shares)) for outcome in done[number]]
 
 
@@ -90,13 +71,12 @@ _NUMBER = struct.Struct("<I")
 def _forked(
     lint_one: Callable[..., FileOutcome],
     shares: list[list[Any]],
-    first: list[FileOutcome | None],
     arguments: tuple[Any, ...],
     workers: int,
-    hand_back: HandBack | None,
-) -> dict[int, list[FileOutcome]]:
-    """Every share's outcomes: the first one's (`first`, done here) completed, shares 1 on
-    linted by this process and `workers - 1` forked ones.
+    done: dict[int, list[FileOutcome]],
+) -> None:
+    """Fill `done` (share 0's outcomes, from here) with shares 1 on, linted by this process and
+    `workers - 1` forked ones.
 
     The share numbers wait in one pipe, written before any worker starts; every process
     reads the next one when it is free (a read of 4 bytes from a pipe is whole), until none is
@@ -112,7 +92,6 @@ def _forked(
     os.close(numbers_in)  # read to the end, the pipe says so
     children: dict[int, int] = {}  # pid -> the read end of its outcomes pipe
     received: dict[int, bytearray] = {}
-    done: dict[int, list[FileOutcome]] = {}
     try:
         for _ in range(workers - 1):
             reader, writer = os.pipe()
@@ -126,25 +105,20 @@ def _forked(
                 raise
             if pid == 0:
                 os.close(reader)
-                _work(lint_one, shares, arguments, numbers, writer, hand_back)  # never returns
+                _work(lint_one, shares, arguments, numbers, writer)  # never returns
             os.close(writer)
             os.set_blocking(reader, False)
             children[pid] = reader
             received[reader] = bytearray()
-        if hand_back is not None:
-            hand_back.switch(False)
-        done[0] = _completed(lint_one, shares[0], first, arguments)
         while (number := _take(numbers)) is not None:
             done[number] = _lint_share(lint_one, shares[number], arguments)
             for reader, buffer in received.items():
                 _drain(reader, buffer)
-                for sent, outcomes in _unpack(buffer):
-                    done[sent] = _completed(lint_one, shares[sent], outcomes, arguments)
+                done.update(_unpack(buffer))
         for reader, buffer in received.items():
             os.set_blocking(reader, True)
             _drain(reader, buffer)
-            for sent, outcomes in _unpack(buffer):
-                done[sent] = _completed(lint_one, shares[sent], outcomes, arguments)
+            done.update(_unpack(buffer))
     finally:
         os.close(numbers)
         for pid, reader in children.items():
@@ -153,7 +127,6 @@ def _forked(
     missing = [number for number in range(1, len(shares)) if number not in done]
     if missing:
         raise RuntimeError(f"a lint worker process stopped before it finished ({len(missing)} shares left)")
-    return done
 
 
 def _take(numbers: int) -> int | None:
@@ -173,7 +146,7 @@ def _drain(reader: int, into: bytearray) -> None:
         into += data
 
 
-def _unpack(buffer: bytearray) -> list[tuple[int, list[FileOutcome | None]]]:
+def _unpack(buffer: bytearray) -> list[tuple[int, list[FileOutcome]]]:
     """Take the whole messages off the front of what a worker sent: each is its size, then a
     pickled (share number, outcomes), or (-1, the exception it raised), raised here."""
     messages = []
@@ -198,16 +171,14 @@ def _work(
     arguments: tuple[Any, ...],
     numbers: int,
     writer: int,
-    hand_back: HandBack | None,
 ) -> NoReturn:
     """A forked worker: shares until none is left, each one's outcomes sent as it is done (the
     calling process unpickles them between its own shares, not all at the end)."""
     status = 1
     try:
         try:
-            declined = _declined(hand_back)
             while (number := _take(numbers)) is not None:
-                _send(writer, (number, _worker_share(lint_one, shares[number], arguments, declined)))
+                _send(writer, (number, _lint_share(lint_one, shares[number], arguments)))
         except Exception as error:  # noqa: BLE001 - raised again in the parent
             _send(writer, (-1, error))
         status = 0
@@ -225,79 +196,31 @@ def _send(writer: int, message: tuple[int, Any]) -> None:
 def _pooled(
     lint_one: Callable[..., FileOutcome],
     shares: list[list[Any]],
-    first: list[FileOutcome | None],
     arguments: tuple[Any, ...],
     workers: int,
-    hand_back: HandBack | None,
-) -> dict[int, list[FileOutcome]]:
-    """Every share's outcomes, as _forked gives them, by this process and a pool of
-    `workers - 1` (where workers are not forked).
+    done: dict[int, list[FileOutcome]],
+) -> None:
+    """Fill `done` as _forked does, by this process and a pool of `workers - 1` (where workers
+    are not forked).
 
     Every share is submitted to the pool; this process lints shares from the back, each one
     it can still cancel (not yet sent to a worker), up to the first it cannot.
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    done: dict[int, list[FileOutcome]] = {}
-    start = (gc.get_threshold(), hand_back.switch if hand_back else None)
-    with ProcessPoolExecutor(workers - 1, initializer=_start, initargs=start) as pool:
+    # the pool's workers collect garbage as this process does (cli.main raises the thresholds)
+    with ProcessPoolExecutor(workers - 1, initializer=gc.set_threshold, initargs=gc.get_threshold()) as pool:
         futures = {
-            number: pool.submit(_worker_share, lint_one, shares[number], arguments, _declined(hand_back))
+            number: pool.submit(_lint_share, lint_one, shares[number], arguments)
             for number in range(1, len(shares))
         }
-        if hand_back is not None:
-            hand_back.switch(False)
-        done[0] = _completed(lint_one, shares[0], first, arguments)
         for number in reversed(futures):
             if not futures[number].cancel():
                 break
             done[number] = _lint_share(lint_one, shares[number], arguments)
         for number, future in futures.items():
             if number not in done:
-                done[number] = _completed(lint_one, shares[number], future.result(), arguments)
-    return done
-
-
-def _start(thresholds: tuple[int, ...], switch: Callable[[bool], None] | None) -> None:
-    """A pool's worker collects garbage as the parent does (cli.main raises the thresholds),
-    and hands files back as the parent's first share did."""
-    gc.set_threshold(*thresholds)
-    if switch is not None:
-        switch(True)
-
-
-def _declined(hand_back: HandBack | None) -> type[Exception] | tuple[()]:
-    """What lint_one raises for a file handed back (nothing to catch without a HandBack)."""
-    return hand_back.error if hand_back is not None else ()
-
-
-def _worker_share(
-    lint_one: Callable[..., FileOutcome],
-    files: list[Any],
-    arguments: tuple[Any, ...],
-    declined: type[Exception] | tuple[()],
-) -> list[FileOutcome | None]:
-    """A share's outcomes in a worker; None for a file it hands back."""
-    outcomes: list[FileOutcome | None] = []
-    for todo in files:
-        try:
-            outcomes.append(lint_one(todo, *arguments))
-        except declined:
-            outcomes.append(None)
-    return outcomes
-
-
-def _completed(
-    lint_one: Callable[..., FileOutcome],
-    files: list[Any],
-    outcomes: list[FileOutcome | None],
-    arguments: tuple[Any, ...],
-) -> list[FileOutcome]:
-    """A worker's outcomes with the files it handed back linted here."""
-    return [
-        lint_one(todo, *arguments) if outcome is None else outcome
-        for todo, outcome in zip(files, outcomes, strict=True)
-    ]
+                done[number] = future.result()
 
 
 def _lint_share(

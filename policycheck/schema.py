@@ -1,11 +1,11 @@
 """Validate documents against the shipped JSON Schemas; every violation becomes a finding.
 
-`jsonschema` is the authority and writes every finding. It is also slow (about a
-millisecond per policy) and slow to import, which would make `lint` of 10,000 files or of
-one file sluggish. So each schema is also compiled here into a small yes/no checker for the
-keywords our schemas use; jsonschema is imported and run only for documents that checker
-rejects. The compiler refuses any keyword it does not implement, and tests/test_schema.py
-checks both agree on generated documents, so the fast path cannot drift from the schema.
+Each schema is compiled here into a small yes/no checker for the keywords our schemas use
+(the compiler refuses any other): most documents are valid, and the checker tells so in
+microseconds. Only a document it rejects is explained, keyword by keyword, by
+schema_errors.py, which words errors as jsonschema does. jsonschema is the authority in the
+tests (tests/test_schema.py, tests/test_schema_errors.py): the checker and the explainer
+agree with it on generated documents for every shipped schema.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import importlib.util
 import json
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from policycheck.data import list_files, read_text
+from policycheck.data import read_text
 from policycheck.findings import Finding
 from policycheck.load.document import Document
 from policycheck.model import JsonPath, format_path
+from policycheck.schema_errors import Explainer, SchemaError, best_match, json_key, unique
 
 Check = Callable[[Any], bool]
 
@@ -66,7 +66,10 @@ _TYPE_TESTS = {
     "string": "isinstance({0}, str)",
     "boolean": "isinstance({0}, bool)",
     "null": "{0} is None",
-    "integer": "(isinstance({0}, int) and not isinstance({0}, bool))",
+    "integer": (
+        "((isinstance({0}, int) and not isinstance({0}, bool))"
+        " or (isinstance({0}, float) and {0}.is_integer()))"
+    ),
     "number": "(isinstance({0}, (int, float)) and not isinstance({0}, bool))",
 }
 _SIZE_KEYWORDS = {
@@ -82,8 +85,7 @@ _GUARDS = {
     "object": "isinstance({0}, dict)",
     "array": "isinstance({0}, list)",
     "string": "isinstance({0}, str)",
-    # minimum/maximum apply to booleans too, as they always have here (True is an int)
-    "bound": "isinstance({0}, (int, float))",
+    "bound": "(isinstance({0}, (int, float)) and not isinstance({0}, bool))",  # true is no number
 }
 _LEAF_KEYWORDS = frozenset(
     {"type", "const", "enum", "pattern", "required", *_SIZE_KEYWORDS, *_BOUND_KEYWORDS}
@@ -117,12 +119,6 @@ def _resolve(ref: str, base: str) -> tuple[dict[str, Any], str]:
     return node, file
 
 
-def _unique(items: list[Any]) -> bool:
-    """uniqueItems with JSON equality: 1 and true differ, key order does not matter."""
-    seen = {json.dumps([type(item).__name__, item], sort_keys=True) for item in items}
-    return len(seen) == len(items)
-
-
 def _types_of(schema: Any) -> frozenset[str] | None:
     declared = schema.get("type") if isinstance(schema, dict) else None
     if declared is None:
@@ -144,7 +140,7 @@ class _Compiler:
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
         self.functions: list[str] = []
-        self.namespace: dict[str, Any] = {"_unique": _unique, "_always": lambda v: True}
+        self.namespace: dict[str, Any] = {"_unique": unique, "_json_key": json_key, "_always": lambda v: True}
         self.namespace["_never"] = lambda v: False
         self.namespace["_missing"] = object()
         self.tables: list[str] = []
@@ -200,14 +196,17 @@ class _Compiler:
             known = names[0] if len(names) == 1 else None
         if "const" in schema:
             arg = schema["const"]
-            parts.append(f"({var} == {self.literal(arg)} and type({var}) is {type(arg).__name__})")
+            if type(arg) is str:  # only a string equals a string
+                parts.append(f"({var} == {arg!r})")
+            else:
+                parts.append(f"(_json_key({var}) == {self.constant(json_key(arg))})")
         if "enum" in schema:
             options = schema["enum"]
             if all(type(option) is str for option in options):
                 parts.append(f"(type({var}) is str and {var} in {self.constant(frozenset(options))})")
             else:
-                table = self.constant(tuple(options))
-                parts.append(f"any({var} == o and type({var}) is type(o) for o in {table})")
+                keys = self.constant(frozenset(map(json_key, options)))
+                parts.append(f"(_json_key({var}) in {keys})")
         for keyword, (kind, test) in _SIZE_KEYWORDS.items():
             if keyword in schema:
                 check = test.format(var, int(schema[keyword]))
@@ -232,7 +231,7 @@ class _Compiler:
         known = types if isinstance(types, str) else None
 
         def guarded(kind: str, block: list[str]) -> list[str]:
-            if known == kind:
+            if known == kind or not block:
                 return block
             return [f"if {_GUARDS[kind].format('v')}:", *(f"    {line}" for line in block)]
 
@@ -330,6 +329,10 @@ class _Compiler:
             self.namespace[table] = {k: self.namespace[f] for k, f in self.namespace[table].items()}
         return self.namespace[entry]
 
+    def checkers(self) -> dict[int, Check]:
+        """After build(): the function compiled for each schema node that has one, by id()."""
+        return {key: self.namespace[name] for key, name in self.names.items()}
+
 
 def _check_keywords(schema: dict[str, Any]) -> None:
     unknown = set(schema) - _ANNOTATIONS - _KEYWORDS
@@ -343,77 +346,42 @@ def compile_checker(schema: dict[str, Any] | bool, base: str) -> Check:
 
 
 @cache
+def _compiled(name: str) -> tuple[Check, dict[int, Check]]:
+    """A shipped schema's checker, and the checker of each of its nodes compiled as a
+    function, by id() (the schemas are loaded once and kept, so an id stays theirs)."""
+    compiler = _Compiler()
+    check = compiler.build(load_schema(name), name)
+    return check, compiler.checkers()
+
+
 def fast_check(name: str) -> Check:
     """The compiled yes/no checker of a shipped schema."""
-    return compile_checker(load_schema(name), name)
+    return _compiled(name)[0]
 
 
 @cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    schema_files = list_files(_schemas(), ".json")
-    registry = Registry().with_resources(
-        (load_schema(file)["$id"], Resource.from_contents(load_schema(file))) for file in schema_files
-    )
-    return Draft202012Validator(load_schema(name), registry=registry)
+def _explainer(name: str) -> Explainer:
+    """Errors against a shipped schema; a node its checker accepts is not walked, so a broken
+    policy costs about as much as its broken statements."""
+    nodes = _compiled(name)[1]
+    return Explainer(_resolve, lambda node: nodes.get(id(node)))
 
 
-def _errors(schema_name: str, value: Any) -> Iterator[Any]:
-    """jsonschema's errors for a document the fast checker rejected, statement by statement.
-
-    jsonschema spends about 0.1 ms on each statement, and a broken policy is mostly sound
-    statements around a broken one. A statement the fast checker accepts has no errors (the
-    two agree), so jsonschema checks the document without its `Statement` items, then only
-    the statements the fast checker rejects. tests/test_schema.py checks that the findings
-    are those of the whole document at once. Only a policy schema has statements: a config or
-    world file with a top-level `Statement` is validated whole.
-    """
-    statements = value.get("Statement") if isinstance(value, dict) else None
-    policy_schema = "Statement" in load_schema(schema_name).get("properties", {})
-    if not policy_schema or not isinstance(statements, list):
-        yield from _validator(schema_name).iter_errors(value)
-        return
-    outline, statement_check, statement_validator = _statement_parts(schema_name)
-    yield from outline.iter_errors(value)
-    for index, statement in enumerate(statements):
-        if not statement_check(statement):
-            for error in statement_validator.iter_errors(statement):
-                error.path.extendleft((index, "Statement"))  # as if found from the document
-                yield error
-
-
-@cache
-def _statement_parts(name: str) -> tuple[Any, Check, Any]:
-    """For a policy schema: a validator of the document without `Statement` items, and the
-    fast checker and the validator of one statement."""
-    schema = load_schema(name)
-    statement_list = schema["properties"]["Statement"]
-    items = statement_list["items"]
-    without_items = {key: value for key, value in statement_list.items() if key != "items"}
-    outline = {**schema, "properties": {**schema["properties"], "Statement": without_items}}
-    validator = _validator(name)
-    return validator.evolve(schema=outline), compile_checker(items, name), validator.evolve(schema=items)
-
-
-def _leaf_errors(error: Any) -> Iterator[Any]:
+def _leaf_errors(error: SchemaError) -> Iterator[SchemaError]:
     """The errors to show: a oneOf/anyOf without a message of its own is explained by its best branch."""
-    if error.validator in ("oneOf", "anyOf") and "x-message" not in error.schema and error.context:
-        from jsonschema.exceptions import best_match
-
+    if error.keyword in ("oneOf", "anyOf") and "x-message" not in error.schema and error.context:
         yield from _leaf_errors(best_match(error.context))
     else:
         yield error
 
 
-def _describe(error: Any) -> tuple[str, JsonPath] | None:
-    """A message for one jsonschema error, and the path to point at; None for an error that
+def _describe(error: SchemaError) -> tuple[str, JsonPath] | None:
+    """A message for one schema error, and the path to point at; None for an error that
     only repeats another (a "which keys" rule on a value that is not even an object)."""
-    path: JsonPath = tuple(error.absolute_path)
+    path = error.path
     where = _where(path)
     instance = error.instance
-    if error.validator == "additionalProperties":
+    if error.keyword == "additionalProperties":
         known = set(error.schema.get("properties", {}))
         extra = sorted(k for k in instance if k not in known) if isinstance(instance, dict) else []
         name = extra[0] if extra else "?"
@@ -435,18 +403,18 @@ def _describe(error: Any) -> tuple[str, JsonPath] | None:
         elif known:
             hint = f"; allowed here: {', '.join(sorted(known))}"
         return f'unknown element "{name}" in {where}{hint}', (*path, name)
-    if error.validator == "required":
-        missing = [n for n in error.validator_value if isinstance(instance, dict) and n not in instance]
+    if error.keyword == "required":
+        missing = [n for n in error.value if isinstance(instance, dict) and n not in instance]
         return f"{where} is missing {' and '.join(missing)}", path
     message = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if (
-        error.validator == "oneOf"
-        and isinstance(error.validator_value, list)
-        and all(set(branch) == {"required"} for branch in error.validator_value)
+        error.keyword == "oneOf"
+        and isinstance(error.value, list)
+        and all(set(branch) == {"required"} for branch in error.value)
     ):
         if not isinstance(instance, dict):
             return None
-        present = [n for branch in error.validator_value for n in branch["required"] if n in instance]
+        present = [n for branch in error.value for n in branch["required"] if n in instance]
         found = " and ".join(present) if present else "neither"
         return f"{where}: {message or error.message} (found {found})", path
     shown = _short(instance)
@@ -466,23 +434,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-class WordedElsewhere(Exception):
-    """Raised by validate() for a document the fast checker rejects, in a process that leaves
-    jsonschema to another (see word_elsewhere)."""
-
-
-_word_here = True
-
-
-def word_elsewhere(elsewhere: bool) -> None:
-    """While `elsewhere` holds, unless jsonschema is loaded already, validate() raises
-    WordedElsewhere instead of importing it: lint's workers hand such files back to the
-    calling process, so that one process, not each, pays the import (about 44 ms), and the
-    calling process only once its workers run."""
-    global _word_here
-    _word_here = not elsewhere
-
-
 def validate(document: Document, schema_name: str) -> list[Finding]:
     """SCHEMA findings for a parsed document (none when it is valid)."""
     if fast_check(schema_name)(document.value):
@@ -490,10 +441,8 @@ def validate(document: Document, schema_name: str) -> list[Finding]:
     too_deep = document.depth_finding()
     if too_deep:
         return [too_deep]
-    if not _word_here and "jsonschema" not in sys.modules:
-        raise WordedElsewhere(document.source)
     findings: dict[tuple[JsonPath, str], Finding] = {}
-    for error in _errors(schema_name, document.value):
+    for error in _explainer(schema_name).errors(load_schema(schema_name), schema_name, document.value):
         for leaf in _leaf_errors(error):
             described = _describe(leaf)
             if described is None:

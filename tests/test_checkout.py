@@ -2,7 +2,7 @@
 
 The copy holds the tracked files of this checkout; Python runs with -S, so no site-packages
 hook (the editable install of this checkout) can lend it a module, and finds the dependencies
-(pyyaml, jsonschema) on PYTHONPATH alone.
+(pyyaml, aliyun-python-sdk-core) on PYTHONPATH alone.
 """
 
 from __future__ import annotations

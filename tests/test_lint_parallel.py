@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -79,53 +78,3 @@ def test_workers_keep_the_order_and_raise_what_one_raised(monkeypatch, fork):
 def test_a_worker_that_dies_is_an_error_not_missing_findings():
     with pytest.raises(RuntimeError, match="a lint worker process stopped before it finished"):
         lint_workers.lint_in_workers(_worker_dies, list(range(300)), (), 2)
-
-
-class _Declined(Exception):
-    pass
-
-
-_declining = False
-
-
-def _decline(elsewhere: bool) -> None:
-    global _declining
-    _declining = elsewhere
-
-
-def _odd_ones_declined(number: int) -> tuple[int, bool, bool]:
-    """Odd numbers are refused while _decline(True) holds; says where and when it ran."""
-    if _declining and number % 2:
-        raise _Declined
-    here = os.getpid() == PARENT
-    if here:
-        time.sleep(0.0002)  # so that the worker gets shares too
-    return number, here, bool(_forked or multiprocessing.active_children())
-
-
-_forked: list[int] = []
-
-
-@pytest.mark.parametrize("fork", [True, False], ids=["forked", "pool"])
-def test_files_handed_back_are_linted_by_the_caller_once_workers_run(monkeypatch, fork):
-    monkeypatch.setattr(lint_workers, "_FORK", fork)
-    real_fork = os.fork
-
-    def noted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            _forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", noted_fork)
-    _forked.clear()
-    files = list(range(1500))
-    hand_back = lint_workers.HandBack(_decline, _Declined)
-    outcomes = lint_workers.lint_in_workers(_odd_ones_declined, files, (), 2, hand_back)
-    assert [number for number, _, _ in outcomes] == files
-    assert not _declining  # the caller declines no more
-    assert all(here for number, here, _ in outcomes if number % 2)
-    assert not all(here for _, here, _ in outcomes)  # the worker did lint some (the even ones)
-    first_share = outcomes[: lint_workers.SHARE]
-    assert not any(running for number, _, running in first_share if not number % 2)  # before workers
-    assert all(running for number, _, running in first_share if number % 2)  # handed back: after

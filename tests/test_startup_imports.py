@@ -50,3 +50,17 @@ def test_an_escalation_proof_leaves_out_dataclasses(tmp_path):
         code, ("policycheck.evaluate.escalation", "dataclasses", "inspect"), cwd=tmp_path
     )
     assert loaded == ["policycheck.evaluate.escalation"]
+
+
+def test_a_schema_error_is_worded_without_importing_jsonschema(tmp_path):
+    """jsonschema's import (about 65 ms with referencing, attrs and rpds) was most of linting
+    one broken file; schema_errors words the findings itself."""
+    shutil.copy(REPO / "policies" / "examples-bad" / "broken-grammar.json", tmp_path)
+    code = (
+        f"sys.path.insert(0, {str(REPO)!r})\nfrom policycheck.cli import main\n"
+        "main(['lint', 'broken-grammar.json'])"
+    )
+    loaded = modules_loaded_after(
+        code, ("policycheck.schema_errors", "jsonschema", "referencing"), cwd=tmp_path
+    )
+    assert loaded == ["policycheck.schema_errors"]
