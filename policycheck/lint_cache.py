@@ -57,9 +57,14 @@ def cache_folder(explicit: str | None, config_root: str) -> str:
 
 
 def _hasher() -> Any:
-    import hashlib  # here: its import (OpenSSL) is a tenth of a one-file lint's start-up
+    """A BLAKE2b digest. hashlib's own blake2b is _blake2's; importing hashlib also loads
+    OpenSSL (about 2 ms of a 90 ms re-run of 3,000 cached files), which blake2b never uses."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter without CPython's module of that name
+        from hashlib import blake2b
 
-    return hashlib.blake2b(digest_size=20)
+    return blake2b(digest_size=20)
 
 
 PACKAGE_ROOT = os.path.dirname(os.path.abspath(__file__))

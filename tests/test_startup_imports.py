@@ -64,3 +64,17 @@ def test_a_schema_error_is_worded_without_importing_jsonschema(tmp_path):
         code, ("policycheck.schema_errors", "jsonschema", "referencing"), cwd=tmp_path
     )
     assert loaded == ["policycheck.schema_errors"]
+
+
+def test_a_cached_lint_hashes_without_importing_hashlib(tmp_path):
+    """The cache's BLAKE2b comes from _blake2: hashlib would also load OpenSSL (about 2 ms of a
+    re-run of a large cached tree)."""
+    for number in range(60):  # enough files for the cache (lint.CACHE_FROM)
+        shutil.copy(REPO / "policies" / "ice-iproduction-query.json", tmp_path / f"p{number}.json")
+    code = (
+        f"sys.path.insert(0, {str(REPO)!r})\nfrom policycheck.cli import main\n"
+        "main(['lint', '.', '--cache-dir', 'cache'])"
+    )
+    loaded = modules_loaded_after(code, ("hashlib", "_hashlib", "_blake2"), cwd=tmp_path)
+    assert loaded == ["_blake2"]
+    assert any((tmp_path / "cache").glob("lint-*.json"))  # it did use the cache
