@@ -37,19 +37,22 @@ def test_linting_json_leaves_out_check_specs_comment_waivers_escalation_proofs_d
 
 
 def test_an_escalation_proof_leaves_out_dataclasses(tmp_path):
-    """A policy that reaches the proof (and the solver, for its date bound) brings the evaluator's
-    records, all NamedTuples or plain classes: no `import dataclasses` before the lint workers fork."""
+    """A policy that reaches the proof (and the solver, for its lower date bound, which the text
+    does not settle) brings the evaluator's records, all NamedTuples or plain classes: no `import
+    dataclasses` before the lint workers fork."""
     (tmp_path / "admin.json").write_text(
         '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:*", "Resource": "*",'
-        ' "Condition": {"DateLessThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"}}}]}'
+        ' "Condition": {"DateGreaterThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"}}}]}'
     )
     code = (
         f"sys.path.insert(0, {str(REPO)!r})\nfrom policycheck.cli import main\nmain(['lint', 'admin.json'])"
     )
     loaded = modules_loaded_after(
-        code, ("policycheck.evaluate.escalation", "dataclasses", "inspect"), cwd=tmp_path
+        code,
+        ("policycheck.evaluate.escalation", "policycheck.evaluate.solve", "dataclasses", "inspect"),
+        cwd=tmp_path,
     )
-    assert loaded == ["policycheck.evaluate.escalation"]
+    assert loaded == ["policycheck.evaluate.escalation", "policycheck.evaluate.solve"]
 
 
 def test_a_schema_error_is_worded_without_importing_jsonschema(tmp_path):

@@ -32,6 +32,7 @@ from policycheck.evaluate.engine import Compilation, Evaluator, Match, PolicySet
 from policycheck.evaluate.keys import single_valued as single_valued_key
 from policycheck.evaluate.operators import compile_condition
 from policycheck.evaluate.possible import Possibility, could_allow
+from policycheck.evaluate.values import DATE_MIN, format_date
 from policycheck.model import Condition
 from policycheck.patterns import fold, has_wildcard, prefix_of, resource_problem, wildcard_regex
 
@@ -150,13 +151,19 @@ def _unnamed_accounts(written: Sequence[str]) -> list[str]:
     return sorted({m.group(1) for r in written if (m := _ACCOUNT_FIELD.match(r))} | {_ANOTHER_ACCOUNT})
 
 
+_EARLIEST = format_date(DATE_MIN)
+"""0001-01-01T00:00:00Z: the earliest instant a date condition can hold."""
+
+
 def _plain_context(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]] | None:
     """A context in which all these conditions hold, from their own values, or None.
 
     For each key, one value written in its conditions (an IP range gives its first address) that
     every condition on the key accepts, tested as the evaluator tests it; a key RAM types as an
-    address gets only addresses. None when no written value does (a negated operator, a date
-    bound): then the solver decides.
+    address gets only addresses, one it types as a date the earliest instant first (what the
+    solver picks first too, and the only value an upper bound such as DateLessThan accepts that
+    no condition writes). None when no such value does (a negated operator, a lower bound):
+    then the solver decides.
     """
     if not conditions:
         return {}
@@ -179,6 +186,8 @@ def _plain_context_of(
         info = global_condition_key(group[0].condition.key)
         address = info is not None and info.type == "IP"
         candidates = [v.partition("/")[0] if address else v for c in group for v in c.condition.values]
+        if info is not None and info.type == "Date":
+            candidates.insert(0, _EARLIEST)  # below every upper bound, and the solver's first pick
         for candidate in candidates:
             if address and not _is_address(candidate):
                 continue

@@ -151,6 +151,30 @@ def test_control_policies_are_not_checked(cli, tmp_path):
 
 DIVERSE = [
     policy({"Action": "*"}),
+    policy(
+        {
+            "Action": "ram:*",
+            "Condition": {
+                "DateLessThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"},
+                "StringLike": {"acs:UserAgent": "*tool*"},
+            },
+        }
+    ),
+    policy(
+        {
+            "Action": "ram:Attach*",
+            "Condition": {"DateGreaterThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"}},
+        }
+    ),
+    policy(
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "DateLessThanEquals": {"acs:CurrentTime": "0001-01-01T00:00:00Z"},
+                "DateGreaterThanEquals": {"acs:CurrentTime": "0001-01-01T00:00:00Z"},
+            },
+        }
+    ),
     policy({"Action": "ram:*", "Resource": "acs:ram:*:*:user/*"}),
     policy({"Action": "ram:*", "Resource": ["acs:ram::1:user/a", "acs:ram::1:group/*"]}),
     policy({"Action": "ram:Create*", "Condition": {"Bool": {"acs:MFAPresent": "true"}}}),
@@ -185,6 +209,30 @@ def test_the_shortcuts_from_the_text_agree_with_the_evaluator(document):
     fast, searched = decide(built), decide(None)
     assert fast == searched
     assert POSSIBLE in fast.values()
+
+
+def test_a_date_upper_bound_is_settled_from_the_text_at_the_earliest_instant(monkeypatch):
+    """DateLessThan accepts no value its condition writes; the earliest instant (the solver's
+    first pick) it accepts, so the proof needs no solver. A lower bound still goes to it."""
+    from policycheck.evaluate import escalation as proof
+
+    asked = []
+    real = proof.could_allow
+    monkeypatch.setattr(
+        proof, "could_allow", lambda *args, **kwargs: asked.append(args) or real(*args, **kwargs)
+    )
+
+    def attach_policy(condition: dict) -> list:
+        document = policy({"Action": "ram:AttachPolicyToUser", "Condition": condition})
+        found = proof.find_escalations_alone(build_policy(document, "p.json", "identity"), {})
+        return [e for e in found if e.status == POSSIBLE]
+
+    [before] = attach_policy({"DateLessThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"}})
+    assert asked == []
+    assert before.steps[0].witness.context == {"acs:CurrentTime": ("0001-01-01T00:00:00Z",)}
+    [after] = attach_policy({"DateGreaterThan": {"acs:CurrentTime": "2030-01-01T00:00:00Z"}})
+    assert asked
+    assert after.steps[0].witness.context == {"acs:CurrentTime": ("2030-01-01T00:00:01Z",)}
 
 
 def test_every_witness_is_allowed_by_the_evaluator():
