@@ -199,6 +199,24 @@ def test_the_package_signature_follows_every_file(tmp_path: Path) -> None:
     assert len({before, grown, lint_cache.package_signature(str(package))}) == 3
 
 
+def test_a_wheel_install_is_signed_by_its_record(tmp_path: Path) -> None:
+    """pip's RECORD (every installed file with its SHA-256) stands for the files beside it: a new
+    install changes it; without one, every file is looked at."""
+    package = tmp_path / "site-packages" / "policycheck"
+    package.mkdir(parents=True)
+    (package / "rules.py").write_text("RULES = ()")
+    walked = lint_cache.package_signature(str(package))
+    record = tmp_path / "site-packages" / f"policycheck-{lint_cache.__version__}.dist-info" / "RECORD"
+    record.parent.mkdir()
+    record.write_text("policycheck/rules.py,sha256=one,10\n")
+    signed = lint_cache.package_signature(str(package))
+    assert signed != walked
+    (package / "rules.py").write_text("RULES = (1,)")  # by hand, after the install: not seen
+    assert lint_cache.package_signature(str(package)) == signed
+    record.write_text("policycheck/rules.py,sha256=two,12\n")  # the next install
+    assert lint_cache.package_signature(str(package)) not in (signed, walked)
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage"])
 def test_a_damaged_cache_file_is_ignored(tree: Path, tmp_path: Path, damage: str) -> None:
     cache = tmp_path / "cache"
