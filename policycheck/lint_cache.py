@@ -285,15 +285,17 @@ def _encode(outcome: FileOutcome) -> list:
 
 
 def _decode(raw: list) -> FileOutcome:
+    """An entry as the FileOutcome it was (positional, and no generator for the usual single
+    document: a re-run of a large tree decodes one entry per file)."""
     documents, extra, waivers, skipped, template = raw
     if waivers:  # only YAML and .tf files have them; a JSON-only run never imports the module
         from policycheck.load.waivers import CommentWaiver
 
         waivers = tuple(CommentWaiver(*waiver) for waiver in waivers)
+    if len(documents) == 1:
+        found = (tuple(map(_finding, documents[0])),)
+    else:
+        found = tuple(tuple(map(_finding, document)) for document in documents)
     return FileOutcome(
-        documents=tuple(tuple(map(_finding, document)) for document in documents),
-        extra=tuple(map(_finding, extra)),
-        waivers=tuple(waivers),
-        skipped=skipped,
-        template=bool(template),
+        found, tuple(map(_finding, extra)) if extra else (), tuple(waivers), skipped, bool(template)
     )
