@@ -11,7 +11,6 @@ import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policycheck import DOCS_URL
-from policycheck.catalog import CatalogExtension
 from policycheck.errors import UserError
 from policycheck.findings import code_table
 from policycheck.lint import CONFIG_NAME, IgnoreRule, LintSettings
@@ -21,6 +20,8 @@ from policycheck.schema import validate
 
 if TYPE_CHECKING:
     from datetime import date
+
+    from policycheck.catalog import CatalogExtension
 
 MAX_CONFIG_BYTES = 16 << 20
 """16 MiB: a config lists principals and expectations, far more text than one policy
@@ -159,6 +160,8 @@ def _catalog_extension(section: dict[str, Any]) -> CatalogExtension | None:
     """The `catalog:` section as the rules take it; None when it adds nothing."""
     if not section:
         return None
+    from policycheck.catalog import CatalogExtension  # here: a config without one needs no catalog
+
     return CatalogExtension.of(tuple(section.get("actions", ())), tuple(section.get("condition_keys", ())))
 
 
