@@ -20,8 +20,8 @@ from policycheck import schema
 from policycheck.findings import Finding
 from policycheck.load import load_bytes
 from policycheck.schema import compile_checker, fast_check, load_schema
-from policycheck.schema_errors import SchemaError
 from tests.conftest import REPO
+from tests.schema_oracle import comparable, from_jsonschema
 from tests.strategies import POLICY_NAMES, SCALARS, json_values
 
 SCHEMAS = sorted(p.name for p in (REPO / "schemas").glob("*.json"))
@@ -93,32 +93,13 @@ documents = st.one_of(
 )
 
 
-def _from_jsonschema(error: Any) -> SchemaError:
-    return SchemaError(
-        error.validator,
-        error.validator_value,
-        error.schema,
-        error.instance,
-        tuple(error.absolute_path),
-        error.message,
-        tuple(map(_from_jsonschema, error.context)),
-    )
-
-
-def _comparable(error: SchemaError) -> tuple:
-    """An error as both sides must give it; a context in any order (jsonschema walks a
-    schema-valued additionalProperties in set order)."""
-    context = sorted((_comparable(each) for each in error.context), key=repr)
-    return (error.keyword, repr(error.value), id(error.schema), error.path, error.message, tuple(context))
-
-
 def _explained(name: str, document: Any) -> Counter:
     errors = schema._explainer(name).errors(load_schema(name), name, document)
-    return Counter(map(_comparable, errors))
+    return Counter(map(comparable, errors))
 
 
 def _jsonschema_errors(name: str, document: Any) -> Counter:
-    return Counter(_comparable(_from_jsonschema(error)) for error in _validator(name).iter_errors(document))
+    return Counter(comparable(from_jsonschema(error)) for error in _validator(name).iter_errors(document))
 
 
 def _jsonschema_leaves(error: Any):
@@ -134,7 +115,7 @@ def _jsonschema_findings(name: str, document: Any) -> list[Finding]:
     findings: dict = {}
     for error in _validator(name).iter_errors(loaded.value):
         for leaf in _jsonschema_leaves(error):
-            described = schema._describe(_from_jsonschema(leaf))
+            described = schema._describe(from_jsonschema(leaf))
             if described is not None:
                 findings.setdefault((described[1], described[0]), loaded.finding("SCHEMA", *described))
     return sorted(findings.values(), key=Finding.sort_key)

@@ -5,6 +5,7 @@ in every way, on generated values. The shipped schemas alone leave keywords and 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -15,6 +16,7 @@ from jsonschema.exceptions import best_match as jsonschema_best_match
 
 from policycheck.schema import _Compiler
 from policycheck.schema_errors import Explainer, SchemaError, best_match, json_key, unique
+from tests.schema_oracle import comparable, from_jsonschema
 from tests.strategies import json_values
 
 NAMES = st.sampled_from(["a", "b", "ab", "x"])
@@ -88,38 +90,21 @@ def _no_ref(ref: str, base: str) -> tuple[Any, str]:
     raise AssertionError(f"no $ref in generated schemas: {ref}")
 
 
-def _from_jsonschema(error: Any) -> SchemaError:
-    return SchemaError(
-        error.validator,
-        error.validator_value,
-        error.schema,
-        error.instance,
-        tuple(error.absolute_path),
-        error.message,
-        tuple(map(_from_jsonschema, error.context)),
-    )
-
-
-def _comparable(error: SchemaError) -> tuple:
-    context = sorted((_comparable(each) for each in error.context), key=repr)
-    return (error.keyword, repr(error.value), id(error.schema), error.path, error.message, tuple(context))
-
-
-def _best_matches(errors: list[SchemaError]) -> list[tuple]:
-    """best_match of the whole list and of every context within, as comparables."""
-    found = [_comparable(best_match(tuple(errors)))] if errors else []
+def _best_matches(errors: list[Any], best: Callable[[list[Any]], tuple]) -> list[tuple]:
+    """`best` of the whole list and of every context within."""
+    found = [best(errors)] if errors else []
     for error in errors:
         if error.context:
-            found += _best_matches(list(error.context))
+            found += _best_matches(list(error.context), best)
     return found
 
 
-def _jsonschema_best_matches(errors: list[Any]) -> list[tuple]:
-    found = [_comparable(_from_jsonschema(jsonschema_best_match(errors)))] if errors else []
-    for error in errors:
-        if error.context:
-            found += _jsonschema_best_matches(list(error.context))
-    return found
+def _ours(errors: list[SchemaError]) -> tuple:
+    return comparable(best_match(tuple(errors)))
+
+
+def _theirs(errors: list[Any]) -> tuple:
+    return comparable(from_jsonschema(jsonschema_best_match(errors)))
 
 
 @settings(max_examples=1500, deadline=None)
@@ -140,9 +125,9 @@ def test_errors_checker_and_best_match_agree_with_jsonschema(schema, value):
     nodes = compiler.checkers()
     for quick in (lambda node: None, lambda node: nodes.get(id(node))):
         ours = list(Explainer(_no_ref, quick).errors(schema, "generated.json", value))
-        assert Counter(map(_comparable, ours)) == Counter(_comparable(_from_jsonschema(e)) for e in theirs)
+        assert Counter(map(comparable, ours)) == Counter(comparable(from_jsonschema(e)) for e in theirs)
         # in any order: jsonschema walks a schema-valued additionalProperties in set order
-        assert Counter(_best_matches(ours)) == Counter(_jsonschema_best_matches(theirs))
+        assert Counter(_best_matches(ours, _ours)) == Counter(_best_matches(theirs, _theirs))
 
 
 def test_a_false_subschema_is_blamed_on_its_own_path():
