@@ -80,9 +80,12 @@ def _merged(parts: tuple[dict, dict]) -> dict:
     return {**parts[0], **parts[1]}
 
 
-schemas = st.recursive(
-    leaf_keywords, lambda inner: st.tuples(leaf_keywords, _nested(inner)).map(_merged), max_leaves=6
-)
+def _extended(inner: st.SearchStrategy) -> st.SearchStrategy:
+    """A node: leaf keywords and keywords with subschemas drawn from `inner`."""
+    return st.tuples(leaf_keywords, _nested(inner)).map(_merged)
+
+
+schemas = st.recursive(leaf_keywords, _extended, max_leaves=6)
 values = json_values(NAMES, max_leaves=8) | SMALL
 
 
