@@ -12,7 +12,7 @@ from policycheck.lint_outcome import FileOutcome, FileToLint
 from policycheck.load import POLICY_SUFFIXES, is_yaml, load_bytes, load_file, read_bytes, read_stdin
 from policycheck.load.classify import is_template, skip_reason
 from policycheck.load.document import Document
-from policycheck.load.files import FoundFile, display_path, find_files, matches_any
+from policycheck.load.files import FoundFile, display_path, find_files, matches_any, normal_relative
 from policycheck.model import Policy, PolicyKind, build_policy, detect_kind
 from policycheck.rules import RuleOptions, run_rules
 from policycheck.schema import validate
@@ -216,7 +216,12 @@ class LintResult(JudgedFindings):
         """Files checked: policy files, templates and .tf files (not the documents in them)."""
         cwd = os.getcwd()  # once: os.path.abspath asks for it again for every path
         paths = self.read | {linted.path for linted in self.files}
-        return len({os.path.normpath(os.path.join(cwd, path)) for path in paths})
+        return len(
+            {
+                f"{cwd}{os.sep}{path}" if normal_relative(path) else os.path.normpath(os.path.join(cwd, path))
+                for path in paths
+            }
+        )
 
     @cached_property
     def findings(self) -> list[Finding]:

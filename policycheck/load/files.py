@@ -36,7 +36,7 @@ def display_path(path: str, cwd: str | None = None) -> str:
     >>> display_path("/repo/policies/admin.json", "/repo"), display_path("/elsewhere/a.json", "/repo")
     ('policies/admin.json', '/elsewhere/a.json')
     """
-    if not os.path.isabs(path) and not path.startswith("..") and os.path.normpath(path) == path:
+    if normal_relative(path):
         return path.replace(os.sep, "/")  # already relative to the working directory, as found in it
     base = cwd or os.getcwd()
     absolute = os.path.normpath(os.path.join(base, path))
@@ -46,6 +46,25 @@ def display_path(path: str, cwd: str | None = None) -> str:
         relative = os.path.relpath(absolute, base)
     shown = path if relative.startswith("..") else relative
     return shown.replace(os.sep, "/")
+
+
+def normal_relative(path: str) -> bool:
+    """A relative path that normpath leaves as it is and that names something below the working
+    directory (no `.` or `..` part, no doubled or trailing separator): told by a few string tests in C,
+    where normpath is a Python loop over the parts and lint asks it of every file.
+
+    >>> normal_relative("policies/admin.json"), normal_relative("policies/../admin.json")
+    (True, False)
+    >>> normal_relative("./admin.json"), normal_relative("/repo/admin.json"), normal_relative("..x/a")
+    (False, False, True)
+    """
+    if os.sep != "/":  # Windows: normpath's own rules
+        first = path.replace(os.sep, "/").split("/")[0]
+        return not os.path.isabs(path) and os.path.normpath(path) == path and first not in (".", "..")
+    if not path or path[0] == "/" or path[-1] == "/" or "//" in path:
+        return False
+    parts = f"/{path}/"
+    return "/./" not in parts and "/../" not in parts
 
 
 @lru_cache(maxsize=8)

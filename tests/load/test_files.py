@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from policycheck.load.files import PathNotFound, display_path, find_files, matches_any
+from policycheck.load.files import PathNotFound, display_path, find_files, matches_any, normal_relative
 
 
 def test_folders_globs_and_hidden_folders(tmp_path):
@@ -117,3 +117,15 @@ def test_display_path_as_relpath_gives_it(parts, absolute):
     path = ("/" if absolute else "") + "/".join(parts)
     expected = os.path.relpath(os.path.normpath(os.path.join(cwd, path)), cwd)
     assert display_path(path, cwd) == (path if expected.startswith("..") else expected)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(path=st.text(alphabet="a./", max_size=12))
+@example(path="..x/a")
+@example(path="a/..")
+def test_normal_relative_is_what_normpath_leaves_alone_under_the_cwd(path):
+    """normpath's own answer, for a path below the working directory (not it, nor above it)."""
+    expected = (
+        not os.path.isabs(path) and os.path.normpath(path) == path and path.split("/")[0] not in (".", "..")
+    )
+    assert normal_relative(path) is expected
