@@ -1,12 +1,13 @@
 """Why a value breaks a JSON Schema: the errors of Draft 2020-12, worded as jsonschema words them.
 
 schema.py's compiled checker says only yes or no. For a document it rejects, this module finds
-every error, keyword by keyword: the same errors, in the same order, with the same messages
-and the same choice of "best match" inside oneOf/anyOf as jsonschema 4.x, for the keywords
-schema.py compiles (it refuses any other). jsonschema itself is not imported at run time: its
-import alone (about 65 ms with referencing, attrs and rpds) cost more than a 3,000-file lint's
-whole share of broken files. tests/test_schema_errors.py holds jsonschema as the authority:
-both find the same errors on generated documents for every shipped schema.
+every error, keyword by keyword in schema order: the same errors, with the same messages and
+the same choice of "best match" inside oneOf/anyOf as jsonschema 4.x, for the keywords schema.py
+compiles (it refuses any other). jsonschema itself is not imported at run time: its import
+alone (about 65 ms with referencing, attrs and rpds) cost more than a 3,000-file lint's whole
+share of broken files. jsonschema is the authority in the tests: tests/test_schema_errors.py
+compares the two on generated schemas of every keyword, tests/test_schema.py on the shipped
+schemas, errors and findings alike.
 
 Pure: a schema is a parsed JSON value, `resolve` follows a $ref, `quick` may give a node's
 compiled checker so that a valid subtree is not walked.
@@ -113,10 +114,6 @@ class Explainer:
         return next(self.errors(schema, base, instance), None) is None
 
 
-def _own(keyword: str, value: Any, schema: Any, instance: Any, path: JsonPath, message: str) -> SchemaError:
-    return SchemaError(keyword, value, schema, instance, path, message)
-
-
 Found = Iterator[SchemaError]
 
 
@@ -124,25 +121,27 @@ def _type(e: Explainer, types: Any, instance: Any, schema: Any, base: str, path:
     names = [types] if isinstance(types, str) else types
     if not any(is_type(instance, name) for name in names):
         shown = ", ".join(repr(name) for name in names)
-        yield _own("type", types, schema, instance, path, f"{instance!r} is not of type {shown}")
+        yield SchemaError("type", types, schema, instance, path, f"{instance!r} is not of type {shown}")
 
 
 def _const(e: Explainer, const: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if json_key(instance) != json_key(const):
-        yield _own("const", const, schema, instance, path, f"{const!r} was expected")
+        yield SchemaError("const", const, schema, instance, path, f"{const!r} was expected")
 
 
 def _enum(e: Explainer, options: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     key = json_key(instance)
     if all(json_key(option) != key for option in options):
-        yield _own("enum", options, schema, instance, path, f"{instance!r} is not one of {options!r}")
+        yield SchemaError("enum", options, schema, instance, path, f"{instance!r} is not one of {options!r}")
 
 
 def _required(e: Explainer, names: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if isinstance(instance, dict):
         for name in names:
             if name not in instance:
-                yield _own("required", names, schema, instance, path, f"{name!r} is a required property")
+                yield SchemaError(
+                    "required", names, schema, instance, path, f"{name!r} is a required property"
+                )
 
 
 def _properties(
@@ -186,7 +185,7 @@ def _additional(
         else:
             names, verb = _extras(sorted(extras, key=str))
             message = f"Additional properties are not allowed ({names} {verb} unexpected)"
-        yield _own("additionalProperties", additional, schema, instance, path, message)
+        yield SchemaError("additionalProperties", additional, schema, instance, path, message)
 
 
 def _property_names(e: Explainer, names: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
@@ -201,7 +200,7 @@ def _items(e: Explainer, items: Any, instance: Any, schema: Any, base: str, path
     if items is False:
         rest = instance if len(instance) != 1 else instance[0]
         message = f"Expected at most 0 items but found {len(instance)} extra: {rest!r}"
-        yield _own("items", items, schema, instance, path, message)
+        yield SchemaError("items", items, schema, instance, path, message)
         return
     for index, item in enumerate(instance):
         yield from e.errors(items, base, item, (*path, index))
@@ -215,33 +214,37 @@ def _sized(keyword: str, kind: str, fewest: bool, plain: str, other: str) -> Cal
     def check(e: Explainer, bound: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
         if is_type(instance, kind) and (len(instance) < bound if fewest else len(instance) > bound):
             message = f"{instance!r} {plain if bound == plain_at else other}"
-            yield _own(keyword, bound, schema, instance, path, message)
+            yield SchemaError(keyword, bound, schema, instance, path, message)
 
     return check
 
 
 def _minimum(e: Explainer, least: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if is_type(instance, "number") and instance < least:
-        yield _own(
+        yield SchemaError(
             "minimum", least, schema, instance, path, f"{instance!r} is less than the minimum of {least!r}"
         )
 
 
 def _maximum(e: Explainer, most: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if is_type(instance, "number") and instance > most:
-        yield _own(
+        yield SchemaError(
             "maximum", most, schema, instance, path, f"{instance!r} is greater than the maximum of {most!r}"
         )
 
 
 def _pattern(e: Explainer, pattern: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if isinstance(instance, str) and not re.search(pattern, instance):
-        yield _own("pattern", pattern, schema, instance, path, f"{instance!r} does not match {pattern!r}")
+        yield SchemaError(
+            "pattern", pattern, schema, instance, path, f"{instance!r} does not match {pattern!r}"
+        )
 
 
 def _unique_items(e: Explainer, wanted: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if wanted and isinstance(instance, list) and not unique(instance):
-        yield _own("uniqueItems", wanted, schema, instance, path, f"{instance!r} has non-unique elements")
+        yield SchemaError(
+            "uniqueItems", wanted, schema, instance, path, f"{instance!r} has non-unique elements"
+        )
 
 
 def _all_of(e: Explainer, branches: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
@@ -268,7 +271,7 @@ def _one_of(e: Explainer, branches: Any, instance: Any, schema: Any, base: str, 
             more = [other for other in branches[index + 1 :] if e.valid(other, base, instance)]
             if more:
                 shown = ", ".join(repr(each) for each in [*more, branch])
-                yield _own(
+                yield SchemaError(
                     "oneOf", branches, schema, instance, path, f"{instance!r} is valid under each of {shown}"
                 )
             return
@@ -279,7 +282,7 @@ def _one_of(e: Explainer, branches: Any, instance: Any, schema: Any, base: str, 
 
 def _not(e: Explainer, negated: Any, instance: Any, schema: Any, base: str, path: JsonPath) -> Found:
     if e.valid(negated, base, instance):
-        yield _own(
+        yield SchemaError(
             "not", negated, schema, instance, path, f"{instance!r} should not be valid under {negated!r}"
         )
 
