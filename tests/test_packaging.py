@@ -96,3 +96,21 @@ def test_installed_tool_lints_outside_the_source_tree(installed, tmp_path):
         timeout=60,
     )
     assert str(root / "venv") in where.stdout
+
+
+def test_an_installed_wheel_needs_no_jsonschema_and_is_signed_by_its_record(installed, tmp_path):
+    """Schema findings are worded without jsonschema (a test-only dependency), and the lint
+    cache finds pip's RECORD beside the installed package (lint_cache.package_signature)."""
+    _, _, python = installed
+    code = (
+        "import importlib.util, os; from policycheck import __version__; "
+        "from policycheck.lint_cache import PACKAGE_ROOT; "
+        "print(importlib.util.find_spec('jsonschema') is None); "
+        "print(os.path.isfile(os.path.join(os.path.dirname(PACKAGE_ROOT), "
+        "f'policycheck-{__version__}.dist-info', 'RECORD')))"
+    )
+    run = subprocess.run(  # not from the repository, whose checkout `-c` would import
+        [str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True"]
