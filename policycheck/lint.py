@@ -215,10 +215,11 @@ class LintResult(JudgedFindings):
     def checked(self) -> int:
         """Files checked: policy files, templates and .tf files (not the documents in them)."""
         cwd = os.getcwd()  # once: os.path.abspath asks for it again for every path
+        under = os.path.join(cwd, "")  # "/" itself ends in its separator already
         paths = self.read | {linted.path for linted in self.files}
         return len(
             {
-                f"{cwd}{os.sep}{path}" if normal_relative(path) else os.path.normpath(os.path.join(cwd, path))
+                under + path if normal_relative(path) else os.path.normpath(os.path.join(cwd, path))
                 for path in paths
             }
         )

@@ -129,3 +129,21 @@ def test_normal_relative_is_what_normpath_leaves_alone_under_the_cwd(path):
         not os.path.isabs(path) and os.path.normpath(path) == path and path.split("/")[0] not in (".", "..")
     )
     assert normal_relative(path) is expected
+
+
+@pytest.mark.parametrize("from_root", [False, True], ids=["below", "from /"])
+def test_a_file_named_two_ways_is_checked_once(tmp_path, monkeypatch, from_root):
+    """LintResult.checked counts files, not spellings: a path relative to the working directory
+    and the same file's absolute path are one file, from `/` (whose path ends in its separator)
+    as from any folder."""
+    from policycheck.lint import LintSettings, lint_paths
+
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ice:*", "Resource": "*"}]}'
+    )
+    cwd = "/" if from_root else str(tmp_path)
+    monkeypatch.chdir(cwd)
+    relative = os.path.relpath(policy, cwd)
+    result = lint_paths([relative, str(policy)], LintSettings(root=cwd))
+    assert len(result.files) == 2 and result.checked == 1
